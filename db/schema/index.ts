@@ -1,0 +1,4 @@
+export * from './notifications.js';
+export * from './sessions.js';
+export * from './tickets.js';
+export * from './users.js';

@@ -1,0 +1,104 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  int,
+  mediumtext,
+  mysqlEnum,
+  mysqlTable,
+  primaryKey,
+  varchar,
+} from 'drizzle-orm/mysql-core';
+import { createdAt, id, jsonValue, ref, timestamp } from './columns.js';
+import { users } from './users.js';
+
+export const TICKET_STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+/** `id` is the human ticket number shown as `#1042`. */
+export const tickets = mysqlTable(
+  'tickets',
+  {
+    id: id(),
+    subject: varchar('subject', { length: 200 }).notNull(),
+    status: mysqlEnum('status', TICKET_STATUSES).notNull().default('new'),
+    priority: mysqlEnum('priority', TICKET_PRIORITIES).notNull().default('normal'),
+    /** Numeric rank of `priority` (low=1 … urgent=4) so `sort=-priority` can use an index. */
+    priorityRank: int('priority_rank', { unsigned: true }).notNull().default(2),
+    requesterId: ref('requester_id')
+      .notNull()
+      .references(() => users.id),
+    assigneeId: ref('assignee_id').references(() => users.id),
+    version: int('version', { unsigned: true }).notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    firstResponseAt: timestamp('first_response_at'),
+    solvedAt: timestamp('solved_at'),
+    closedAt: timestamp('closed_at'),
+  },
+  (t) => [
+    // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.
+    index('tickets_updated_idx').on(t.updatedAt, t.id),
+    index('tickets_created_idx').on(t.createdAt, t.id),
+    index('tickets_priority_idx').on(t.priorityRank, t.updatedAt, t.id),
+    index('tickets_requester_updated_idx').on(t.requesterId, t.updatedAt, t.id),
+    index('tickets_assignee_updated_idx').on(t.assigneeId, t.updatedAt, t.id),
+    index('tickets_status_updated_idx').on(t.status, t.updatedAt, t.id),
+    // The auto-close sweep: solved tickets by solved time.
+    index('tickets_status_solved_idx').on(t.status, t.solvedAt),
+  ],
+);
+
+/** Tags live in their own table so `?tag=` is an indexed lookup on both engines (no JSON functions). */
+export const ticketTags = mysqlTable(
+  'ticket_tags',
+  {
+    ticketId: ref('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    tag: varchar('tag', { length: 50 }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tag, t.ticketId], name: 'ticket_tags_pk' }),
+    index('ticket_tags_ticket_idx').on(t.ticketId),
+  ],
+);
+
+/** Public replies and internal notes, oldest first by id. */
+export const messages = mysqlTable(
+  'messages',
+  {
+    id: id(),
+    ticketId: ref('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    authorId: ref('author_id')
+      .notNull()
+      .references(() => users.id),
+    body: mediumtext('body').notNull(),
+    internal: boolean('internal').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('messages_ticket_idx').on(t.ticketId, t.internal, t.id)],
+);
+
+/** The audit trail: exactly one row per change, written in the change's transaction. */
+export const ticketEvents = mysqlTable(
+  'ticket_events',
+  {
+    id: id(),
+    ticketId: ref('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    /** Null for changes made by the system (auto-close). */
+    actorId: ref('actor_id').references(() => users.id),
+    type: varchar('type', { length: 64 }).notNull(),
+    data: jsonValue<Record<string, unknown>>('data'),
+    /** Events about internal notes are hidden from requesters. */
+    internal: boolean('internal').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.internal, t.id)],
+);

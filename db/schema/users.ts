@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, mysqlEnum, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
+import { createdAt, id, timestamp } from './columns.js';
+
+export const ROLES = ['user', 'agent', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const users = mysqlTable(
+  'users',
+  {
+    id: id(),
+    email: varchar('email', { length: 320 }).notNull().unique('users_email_unique'),
+    name: varchar('name', { length: 200 }).notNull(),
+    role: mysqlEnum('role', ROLES).notNull().default('user'),
+    passwordHash: varchar('password_hash', { length: 100 }).notNull(),
+    active: boolean('active').notNull().default(true),
+    /** Email notifications opt-out (PATCH /me `notifications`). */
+    notifyByEmail: boolean('notify_by_email').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+  },
+  (t) => [
+    // GET /users?role=&active= lists staff in id order.
+    index('users_role_active_id_idx').on(t.role, t.active, t.id),
+  ],
+);

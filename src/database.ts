@@ -1,0 +1,137 @@
+import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
+import mysql, { type ConnectionOptions, type PoolOptions } from 'mysql2/promise';
+import * as schema from '../db/schema/index.js';
+
+/** A drizzle handle over the helpdesk schema: a pool, a single connection or a transaction. */
+export type Db = MySql2Database<typeof schema>;
+/** What `db.transaction(fn)` hands to `fn`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Anything that can run queries: the base handle or an open transaction. */
+export type Queryable = Db | Tx;
+
+/**
+ * How the app reaches the database. On Node it is one shared pool; on Workers it opens a connection
+ * per `use` call (Workers forbid sharing a socket across requests).
+ */
+export interface Database {
+  /** Runs `fn` with a handle that stays valid until `fn` settles. */
+  use<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Resolves when the server answers `SELECT 1` within `timeoutMs`; rejects otherwise. */
+  ping(timeoutMs?: number): Promise<void>;
+  /** Closes the pool (Node) — in-flight queries finish first. */
+  close(): Promise<void>;
+}
+
+/** Options every connection shares: UTC, real Date objects, utf8mb4. */
+export const CONNECTION_DEFAULTS = {
+  timezone: 'Z',
+  charset: 'utf8mb4_unicode_ci',
+  supportBigNumbers: true,
+  connectTimeout: 3000,
+} satisfies ConnectionOptions;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`database did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Normalises `mariadb://` to what mysql2 accepts. */
+export function connectionUri(url: string): string {
+  return url.replace(/^mariadb:/, 'mysql:');
+}
+
+/** The Node database: one mysql2 pool. Connections are created lazily, so this does no I/O. */
+export function createPoolDatabase(url: string, opts: Partial<PoolOptions> = {}): Database {
+  const pool = mysql.createPool({
+    uri: connectionUri(url),
+    ...CONNECTION_DEFAULTS,
+    connectionLimit: 10,
+    maxIdle: 10,
+    idleTimeout: 60_000,
+    enableKeepAlive: true,
+    ...opts,
+  });
+  const db = drizzle({ client: pool, schema, mode: 'default' });
+  return {
+    use: (fn) => fn(db),
+    ping: async (timeoutMs = 2000) => {
+      await withTimeout(pool.query('SELECT 1'), timeoutMs);
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * A database that opens one connection per `use` call and closes it afterwards (Workers, with the
+ * connection details coming from a Hyperdrive binding). mysql2 must not use `eval` there.
+ */
+export function createPerCallDatabase(options: ConnectionOptions): Database {
+  const open = () => mysql.createConnection({ ...CONNECTION_DEFAULTS, ...options, disableEval: true });
+  return {
+    use: async (fn) => {
+      const conn = await open();
+      try {
+        return await fn(drizzle({ client: conn, schema, mode: 'default' }));
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    },
+    ping: async (timeoutMs = 2000) => {
+      await withTimeout(
+        (async () => {
+          const conn = await open();
+          try {
+            await conn.query('SELECT 1');
+          } finally {
+            await conn.end().catch(() => conn.destroy());
+          }
+        })(),
+        timeoutMs,
+      );
+    },
+    close: async () => {},
+  };
+}
+
+/** MySQL/MariaDB error numbers we map to domain errors (names differ between the two; numbers do not). */
+export const ER = {
+  DUP_ENTRY: 1062,
+  NO_REFERENCED_ROW: 1452,
+  ROW_IS_REFERENCED: 1451,
+  CHECK_CONSTRAINT_MYSQL: 3819,
+  CHECK_CONSTRAINT_MARIADB: 4025,
+  LOCK_DEADLOCK: 1213,
+  LOCK_WAIT_TIMEOUT: 1205,
+} as const;
+
+/** The server's error number of a thrown database error (drizzle wraps driver errors in `cause`). */
+export function dbErrno(err: unknown): number | undefined {
+  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
+    const errno = (e as { errno?: unknown }).errno;
+    if (typeof errno === 'number') return errno;
+  }
+  return undefined;
+}
+
+/** Reads `affectedRows` from the result of a drizzle mysql2 update/delete. */
+export function affectedRows(result: unknown): number {
+  const header = Array.isArray(result) ? result[0] : result;
+  return (header as { affectedRows?: number } | undefined)?.affectedRows ?? 0;
+}
+
+/** The id of the row an insert just created. */
+export function insertId(result: unknown): number {
+  const header = Array.isArray(result) ? result[0] : result;
+  return Number((header as { insertId?: number | string } | undefined)?.insertId ?? 0);
+}

@@ -1,0 +1,15 @@
+import type { Db } from '../database.js';
+import type { AppDeps } from '../deps.js';
+import type { Logger } from '../logger.js';
+
+/** Hono's typed context variables for this app. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    /** Request-scoped logger carrying the request id. */
+    log: Logger;
+    /** Database handle for this request (a pooled handle on Node, the request's own connection on Workers). */
+    db: Db;
+    deps: AppDeps;
+  };
+}

@@ -1,0 +1,61 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { AppDeps } from '../deps.js';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+import type { AppEnv } from './env.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** `X-Request-Id` on every response, echoing a well-formed incoming one (letters, digits, `-_=`; ≤ 128). */
+export const requestIds = (): MiddlewareHandler<AppEnv> =>
+  requestId({ headerName: 'X-Request-Id', limitLength: 128 });
+
+/** Puts the deps and a request-scoped logger on the context and logs one line per request. */
+export function requestLogging(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    const log = deps.logger.child({ reqId: c.get('requestId') });
+    c.set('log', log);
+    c.set('deps', deps);
+    await next();
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    // The path only: query strings may carry tokens (password-reset links).
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+  };
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** 413 over 1 MiB, counted on the bytes actually read (a lying Content-Length does not help). */
+export const bodySizeLimit = (): MiddlewareHandler<AppEnv> => {
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    },
+  });
+  return (c, next) => (BODY_METHODS.has(c.req.method) ? limit(c, next) : next());
+};
+
+/** 415 for a request that carries a body in anything but JSON. */
+export const jsonOnly = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (BODY_METHODS.has(c.req.method)) {
+    const length = c.req.header('content-length');
+    const hasBody =
+      (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const isJson = type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
+    if (hasBody && !isJson) throw new UnsupportedMediaTypeError();
+  }
+  await next();
+};
+
+/** Gives the request a database handle for its whole lifetime. */
+export const databaseHandle =
+  (deps: AppDeps): MiddlewareHandler<AppEnv> =>
+  (c, next) =>
+    deps.database.use(async (db) => {
+      c.set('db', db);
+      await next();
+    });

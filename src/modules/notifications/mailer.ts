@@ -1,0 +1,56 @@
+import nodemailer from 'nodemailer';
+
+/** One email ready to go over SMTP. */
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  inReplyTo?: string;
+  references?: string[];
+}
+
+/** Delivers an email or throws; the dispatcher owns retries. */
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<void>;
+  close(): void;
+}
+
+/**
+ * An SMTP mailer for any Mailtrap-compatible server (`smtp://user:pass@host:port`, or `smtps://` for
+ * implicit TLS). Timeouts are far shorter than the dispatcher's claim lease, so a hung server can never
+ * make two dispatchers hold the same row.
+ */
+export function createSmtpMailer(smtpUrl: string): Mailer {
+  const url = new URL(smtpUrl);
+  const transport = nodemailer.createTransport({
+    host: url.hostname,
+    port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
+    secure: url.protocol === 'smtps:',
+    auth: url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : undefined,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+    // Local sinks and Mailpit offer no certificate; STARTTLS is still used when offered.
+    tls: { rejectUnauthorized: url.searchParams.get('tls_reject_unauthorized') !== 'false' },
+  });
+  return {
+    async send(email) {
+      await transport.sendMail({
+        from: email.from,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        messageId: email.messageId,
+        inReplyTo: email.inReplyTo,
+        references: email.references,
+      });
+    },
+    close: () => transport.close(),
+  };
+}

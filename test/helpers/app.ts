@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.js';
+import { type Config, parseConfig } from '../../src/config.js';
+import type { Database } from '../../src/database.js';
+import type { AppDeps, Clock } from '../../src/deps.js';
+import { createLogger } from '../../src/logger.js';
+
+/** A clock tests can move forward. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const result = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: 'mysql://root@127.0.0.1:1/unused',
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long!',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...overrides,
+  });
+  if (!result.ok) throw new Error(result.message);
+  return result.config;
+}
+
+export interface TestApp {
+  deps: AppDeps;
+  clock: TestClock;
+  /** supertest bound to the app served by the real Node adapter. */
+  http: ReturnType<typeof supertest>;
+  /** The same server listening on a port, for raw requests (streamed bodies). Closed by the caller. */
+  listen(): Promise<{ baseUrl: string; close(): Promise<void> }>;
+}
+
+/** Builds the app exactly as the Node entry does, over the given database. */
+export function createTestApp(database: Database, configOverrides: Record<string, string> = {}): TestApp {
+  const config = testConfig(configOverrides);
+  const clock = new TestClock();
+  const deps: AppDeps = { config, database, clock, logger: createLogger({ level: config.logLevel }) };
+  const app = createApp(deps);
+  const server = createAdaptorServer({ fetch: app.fetch });
+  return {
+    deps,
+    clock,
+    http: supertest(server),
+    listen: () =>
+      new Promise((resolve) => {
+        const s = createAdaptorServer({ fetch: app.fetch });
+        s.listen(0, '127.0.0.1', () => {
+          const addr = s.address() as AddressInfo;
+          resolve({
+            baseUrl: `http://127.0.0.1:${addr.port}`,
+            close: () => new Promise<void>((r) => s.close(() => r())),
+          });
+        });
+      }),
+  };
+}
