@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { notifications } from '../../../db/schema/index.js';
-import type { Database, Db } from '../../database.js';
+import { type Database, type Db, dbErrno, ER } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { scrubUrlCredentials } from '../../logger.js';
@@ -46,31 +46,47 @@ function randomToken(): string {
  * moving `next_attempt_at` forward by the lease hides the claimed rows from everyone until the lease ends,
  * which is also how a crashed dispatcher's rows come back.
  */
+async function claimOnce(db: Db, now: Date, limit: number, token: string) {
+  // READ COMMITTED: no gap locks, so moving next_attempt_at inside the index cannot deadlock with another
+  // dispatcher's range scan (it does under REPEATABLE READ, the default).
+  return db.transaction(
+    async (tx) => {
+      const due = await tx
+        .select({ id: notifications.id })
+        .from(notifications)
+        .where(and(eq(notifications.status, 'queued'), lte(notifications.nextAttemptAt, now)))
+        .orderBy(asc(notifications.nextAttemptAt), asc(notifications.id))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      if (due.length === 0) return [];
+      const ids = due.map((r) => r.id);
+      await tx
+        .update(notifications)
+        .set({
+          attempts: sql`${notifications.attempts} + 1`,
+          nextAttemptAt: new Date(now.getTime() + CLAIM_LEASE_MS),
+          claimToken: token,
+        })
+        .where(inArray(notifications.id, ids));
+      return tx
+        .select()
+        .from(notifications)
+        .where(inArray(notifications.id, ids))
+        .orderBy(asc(notifications.id));
+    },
+    { isolationLevel: 'read committed' },
+  );
+}
+
 async function claim(db: Db, now: Date, limit: number, token: string) {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: notifications.id })
-      .from(notifications)
-      .where(and(eq(notifications.status, 'queued'), lte(notifications.nextAttemptAt, now)))
-      .orderBy(asc(notifications.nextAttemptAt), asc(notifications.id))
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    if (due.length === 0) return [];
-    const ids = due.map((r) => r.id);
-    await tx
-      .update(notifications)
-      .set({
-        attempts: sql`${notifications.attempts} + 1`,
-        nextAttemptAt: new Date(now.getTime() + CLAIM_LEASE_MS),
-        claimToken: token,
-      })
-      .where(inArray(notifications.id, ids));
-    return tx
-      .select()
-      .from(notifications)
-      .where(inArray(notifications.id, ids))
-      .orderBy(asc(notifications.id));
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await claimOnce(db, now, limit, token);
+    } catch (err) {
+      // A deadlock victim's transaction was rolled back whole, so trying again is safe.
+      if (dbErrno(err) !== ER.LOCK_DEADLOCK || attempt >= 3) throw err;
+    }
+  }
 }
 
 function errorText(err: unknown): string {

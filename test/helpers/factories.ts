@@ -1,0 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import { type Role, tickets, users } from '../../db/schema/index.js';
+import { type Db, insertId } from '../../src/database.js';
+
+/** Inserts a user with a unique email (no password hashing: these accounts never log in). */
+export async function makeUser(db: Db, opts: { role?: Role; name?: string } = {}) {
+  const email = `u-${randomBytes(5).toString('hex')}@example.test`;
+  const name = opts.name ?? 'Test User';
+  const result = await db.insert(users).values({ email, name, role: opts.role ?? 'user', passwordHash: 'x' });
+  return { id: insertId(result), email, name };
+}
+
+/** Inserts a ticket requested by `requesterId`. */
+export async function makeTicket(db: Db, requesterId: number, subject = 'Printer on fire') {
+  const result = await db.insert(tickets).values({ subject, requesterId });
+  return { id: insertId(result), subject };
+}
