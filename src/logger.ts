@@ -1,4 +1,4 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -59,9 +59,10 @@ function baseOptions(level: string): LoggerOptions {
   };
 }
 
-/** The Node logger: JSON lines on stdout, or pino-pretty in development. */
-export function createLogger(settings: LoggerSettings): Logger {
+/** The Node logger: JSON lines on stdout (or `destination`), or pino-pretty in development. */
+export function createLogger(settings: LoggerSettings, destination?: DestinationStream): Logger {
   const opts = baseOptions(settings.level);
+  if (destination) return pino(opts, destination);
   if (settings.pretty) {
     return pino({
       ...opts,

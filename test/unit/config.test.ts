@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, parseDuration } from '../../src/config.js';
+
+const valid = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'mysql://app:pw@db:3306/helpdesk',
+  SMTP_URL: 'smtp://u:p@smtp.example.com:587',
+  JWT_SECRET: 'a'.repeat(32),
+};
+
+describe('parseConfig', () => {
+  it('fills in the documented defaults', () => {
+    const r = parseConfig(valid);
+    if (!r.ok) throw new Error(r.message);
+    expect(r.config).toMatchObject({
+      port: 8787,
+      logLevel: 'info',
+      accessTokenTtlSeconds: 15 * 60,
+      refreshTokenTtlSeconds: 30 * 86400,
+      autoCloseDays: 4,
+      appUrl: 'http://localhost:8787',
+      mailFrom: 'Helpdesk <helpdesk@localhost>',
+      admin: null,
+    });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('names every bad key in one message', () => {
+    const r = parseConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://x',
+      SMTP_URL: 'not a url',
+      JWT_SECRET: 'short',
+      PORT: 'eighty',
+      ACCESS_TOKEN_TTL: '15 minutes',
+      AUTO_CLOSE_DAYS: '0',
+      LOG_LEVEL: 'loud',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    for (const key of ['DATABASE_URL', 'SMTP_URL', 'JWT_SECRET', 'PORT', 'ACCESS_TOKEN_TTL', 'AUTO_CLOSE_DAYS', 'LOG_LEVEL']) {
+      expect(r.message).toContain(key);
+    }
+    expect(r.errors).toHaveLength(7);
+  });
+
+  it('reports missing required keys as required', () => {
+    const r = parseConfig({ NODE_ENV: 'production' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DATABASE_URL is required/), expect.stringMatching(/^SMTP_URL is required/)]),
+    );
+  });
+
+  it('requires JWT_SECRET in production but generates one with a warning in development', () => {
+    const { JWT_SECRET: _, ...noSecret } = valid;
+    const prod = parseConfig(noSecret);
+    expect(prod.ok).toBe(false);
+    if (!prod.ok) expect(prod.message).toContain('JWT_SECRET');
+
+    const dev = parseConfig({ ...noSecret, NODE_ENV: 'development' });
+    if (!dev.ok) throw new Error(dev.message);
+    expect(new TextEncoder().encode(dev.config.jwtSecret).length).toBeGreaterThanOrEqual(32);
+    expect(dev.warnings.join()).toMatch(/JWT_SECRET/);
+    const again = parseConfig({ ...noSecret, NODE_ENV: 'development' });
+    expect(again.ok && again.config.jwtSecret).not.toBe(dev.config.jwtSecret);
+  });
+
+  it('counts JWT_SECRET length in bytes, not characters', () => {
+    expect(parseConfig({ ...valid, JWT_SECRET: 'é'.repeat(16) }).ok).toBe(true); // 32 bytes
+    expect(parseConfig({ ...valid, JWT_SECRET: 'é'.repeat(15) }).ok).toBe(false);
+  });
+
+  it('treats empty strings as unset', () => {
+    const r = parseConfig({ ...valid, PORT: '', APP_URL: '' });
+    expect(r.ok && r.config.port).toBe(8787);
+  });
+
+  it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(parseConfig({ ...valid, ADMIN_EMAIL: 'a@b.co' }).ok).toBe(false);
+    const r = parseConfig({ ...valid, ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'long-enough-pw' });
+    expect(r.ok && r.config.admin).toEqual({ email: 'a@b.co', password: 'long-enough-pw' });
+  });
+
+  it('never echoes a secret value in its errors', () => {
+    const r = parseConfig({ ...valid, JWT_SECRET: 'hunter2-secret', SMTP_URL: 'ftp://user:topsecret@x' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).not.toMatch(/hunter2|topsecret/);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['900', 900],
+    ['90s', 90],
+    ['15m', 900],
+    ['12h', 43200],
+    ['30d', 2592000],
+  ])('%s is %d seconds', (input, seconds) => expect(parseDuration(input)).toBe(seconds));
+
+  it.each(['', '0', '15 minutes', '-5m', '1w'])('rejects %j', (input) => expect(parseDuration(input)).toBeNull());
+});

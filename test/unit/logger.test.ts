@@ -1,0 +1,44 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, redact, scrubUrlCredentials } from '../../src/logger.js';
+
+describe('log redaction', () => {
+  it('replaces values under secret-looking keys, at any depth', () => {
+    const out = redact({
+      password: 'hunter2',
+      user: { email: 'a@b.c', newPassword: 'pw', refreshToken: 'rt' },
+      headers: { authorization: 'Bearer abc', 'x-request-id': 'r1' },
+      jwtSecret: 's',
+      SMTP_URL: 'smtp://u:p@h',
+    });
+    expect(JSON.stringify(out)).not.toMatch(/hunter2|"pw"|"rt"|Bearer abc|"s"|u:p@/);
+    expect(out).toMatchObject({ user: { email: 'a@b.c' }, headers: { 'x-request-id': 'r1' } });
+  });
+
+  it('masks credentials inside URLs in any string, including error messages', () => {
+    expect(scrubUrlCredentials('connect smtp://mailer:s3cret@smtp.test:587 failed')).toBe(
+      'connect smtp://mailer:***@smtp.test:587 failed',
+    );
+    const out = redact({ err: new Error('bad mysql://root:pw123@db/x') }) as { err: { message: string } };
+    expect(out.err.message).toBe('bad mysql://root:***@db/x');
+  });
+
+  it('is applied by the logger the app builds, to every line it writes', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
+    logger.child({ reqId: 'r1' }).info({ password: 'top-secret', body: { token: 'tkn' }, url: 'smtp://a:b@c' }, 'login');
+    logger.error({ err: new Error('auth failed for smtp://mailer:pw@smtp.test') }, 'send failed');
+    const text = lines.join('');
+    expect(text).not.toMatch(/top-secret|tkn|a:b@|mailer:pw/);
+    const first = JSON.parse(lines[0]!);
+    expect(first).toMatchObject({ level: 'info', reqId: 'r1', msg: 'login', password: '[REDACTED]' });
+  });
+});
