@@ -17,7 +17,10 @@ if (!parsed.ok) {
   process.exit(1);
 }
 const { config } = parsed;
-const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY });
+const logger = createLogger({
+  level: config.logLevel,
+  pretty: config.env === 'development' && process.stdout.isTTY,
+});
 for (const warning of parsed.warnings) logger.warn(warning);
 
 const database = createPoolDatabase(config.databaseUrl);
@@ -25,7 +28,8 @@ const deps: AppDeps = { config, logger, database, clock: systemClock };
 
 try {
   const admin = await database.use((db) => ensureFirstAdmin(db, systemClock, config.admin));
-  if (admin === 'created') logger.info({ email: config.admin?.email }, 'first admin created from ADMIN_EMAIL');
+  if (admin === 'created')
+    logger.info({ email: config.admin?.email }, 'first admin created from ADMIN_EMAIL');
 } catch (err) {
   // The database may come up after us; /ready reports 503 until it does.
   logger.error({ err }, 'database not reachable at start-up');

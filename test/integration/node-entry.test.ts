@@ -43,7 +43,12 @@ async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
 
 describe('start-up configuration errors', () => {
   it('exits 1 with one message naming every bad key and no stack trace', async () => {
-    const run = startEntry({ NODE_ENV: 'production', PORT: 'abc', SMTP_URL: 'smtp://user:hunter2@:bad', JWT_SECRET: 'short' });
+    const run = startEntry({
+      NODE_ENV: 'production',
+      PORT: 'abc',
+      SMTP_URL: 'smtp://user:hunter2@:bad',
+      JWT_SECRET: 'short',
+    });
     expect(await run.exit).toBe(1);
     const out = run.output();
     for (const key of ['DATABASE_URL', 'SMTP_URL', 'JWT_SECRET', 'PORT']) expect(out).toContain(key);

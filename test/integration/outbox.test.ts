@@ -88,7 +88,10 @@ describe('outbox delivery over real SMTP', () => {
     expect(mail!.parsed.inReplyTo).toBe(`<ticket-${ticketId}@helpdesk.test>`);
     expect(mail!.parsed.references).toBe(`<ticket-${ticketId}@helpdesk.test>`);
 
-    const [row] = await db.select().from(notifications).where(eq(notifications.recipient, 'committed@example.test'));
+    const [row] = await db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.recipient, 'committed@example.test'));
     expect(row).toMatchObject({ status: 'sent', attempts: 1, lastError: null, claimToken: null });
     expect(row!.sentAt).toBeInstanceOf(Date);
     expect(mail!.parsed.messageId).toBe(row!.messageId);
@@ -104,7 +107,9 @@ describe('outbox delivery over real SMTP', () => {
     ).rejects.toThrow('the change failed');
 
     expect(await dispatchBatch(dispatcher())).toMatchObject({ claimed: 0, sent: 0 });
-    expect(await db.select().from(notifications).where(eq(notifications.recipient, 'rolledback@example.test'))).toEqual([]);
+    expect(
+      await db.select().from(notifications).where(eq(notifications.recipient, 'rolledback@example.test')),
+    ).toEqual([]);
     expect(sink.messages.filter((m) => to(m, 'rolledback@example.test'))).toEqual([]);
   });
 
@@ -115,11 +120,16 @@ describe('outbox delivery over real SMTP', () => {
     try {
       const first = await dispatchBatch(dispatcher());
       expect(first).toMatchObject({ claimed: 1, sent: 0, retried: 1 });
-      const [row] = await db.select().from(notifications).where(eq(notifications.recipient, 'outage@example.test'));
+      const [row] = await db
+        .select()
+        .from(notifications)
+        .where(eq(notifications.recipient, 'outage@example.test'));
       expect(row).toMatchObject({ status: 'queued', attempts: 1 });
       expect(row!.lastError).toMatch(/ECONNREFUSED|connect/i);
       expect(row!.lastError).not.toContain(SINK_PASS);
-      expect(row!.nextAttemptAt.getTime() - clock.now().getTime()).toBeGreaterThan(retryDelayMs(1, 30) - 5000);
+      expect(row!.nextAttemptAt.getTime() - clock.now().getTime()).toBeGreaterThan(
+        retryDelayMs(1, 30) - 5000,
+      );
 
       // Not due yet: nothing is claimed before the backoff has passed.
       expect(await dispatchBatch(dispatcher())).toMatchObject({ claimed: 0 });
@@ -130,20 +140,29 @@ describe('outbox delivery over real SMTP', () => {
     expect(await dispatchBatch(dispatcher())).toMatchObject({ claimed: 1, sent: 1 });
     const mails = sink.messages.filter((m) => to(m, 'outage@example.test'));
     expect(mails).toHaveLength(1);
-    const [row] = await db.select().from(notifications).where(eq(notifications.recipient, 'outage@example.test'));
+    const [row] = await db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.recipient, 'outage@example.test'));
     expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
   });
 
   it('marks a row failed with the last error after the attempt limit', async () => {
     const n = await statusChange('doomed@example.test');
     await db.transaction((tx) => enqueue(tx, clock, 'helpdesk.test', [n]));
-    const deps = dispatcher({ mailer: createSmtpMailer(sink.url.replace(SINK_PASS, 'wrong-password')), maxAttempts: 2 });
+    const deps = dispatcher({
+      mailer: createSmtpMailer(sink.url.replace(SINK_PASS, 'wrong-password')),
+      maxAttempts: 2,
+    });
     expect(await dispatchBatch(deps)).toMatchObject({ retried: 1 });
     clock.advance(retryDelayMs(1, 30) + 1000);
     expect(await dispatchBatch(deps)).toMatchObject({ failed: 1 });
     clock.advance(24 * 3600_000);
     expect(await dispatchBatch(deps)).toMatchObject({ claimed: 0 });
-    const [row] = await db.select().from(notifications).where(eq(notifications.recipient, 'doomed@example.test'));
+    const [row] = await db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.recipient, 'doomed@example.test'));
     expect(row).toMatchObject({ status: 'failed', attempts: 2 });
     expect(row!.lastError).toMatch(/auth|535|Invalid/i);
     expect(row!.lastError).not.toContain('wrong-password');
@@ -155,7 +174,11 @@ describe('outbox delivery over real SMTP', () => {
     // What a dispatcher that died mid-send leaves behind: the claim, never the outcome.
     await db
       .update(notifications)
-      .set({ attempts: 1, claimToken: 'dead-dispatcher', nextAttemptAt: new Date(clock.now().getTime() + CLAIM_LEASE_MS) })
+      .set({
+        attempts: 1,
+        claimToken: 'dead-dispatcher',
+        nextAttemptAt: new Date(clock.now().getTime() + CLAIM_LEASE_MS),
+      })
       .where(eq(notifications.recipient, 'crash@example.test'));
     expect(await dispatchBatch(dispatcher())).toMatchObject({ claimed: 0 });
     clock.advance(CLAIM_LEASE_MS + 1000);
@@ -187,7 +210,10 @@ describe('outbox delivery over real SMTP', () => {
     } finally {
       await loop.stop();
     }
-    const [row] = await db.select().from(notifications).where(eq(notifications.recipient, 'loop@example.test'));
+    const [row] = await db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.recipient, 'loop@example.test'));
     expect(row!.status).toBe('sent');
   });
 });

@@ -38,7 +38,15 @@ describe('parseConfig', () => {
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    for (const key of ['DATABASE_URL', 'SMTP_URL', 'JWT_SECRET', 'PORT', 'ACCESS_TOKEN_TTL', 'AUTO_CLOSE_DAYS', 'LOG_LEVEL']) {
+    for (const key of [
+      'DATABASE_URL',
+      'SMTP_URL',
+      'JWT_SECRET',
+      'PORT',
+      'ACCESS_TOKEN_TTL',
+      'AUTO_CLOSE_DAYS',
+      'LOG_LEVEL',
+    ]) {
       expect(r.message).toContain(key);
     }
     expect(r.errors).toHaveLength(7);
@@ -49,7 +57,10 @@ describe('parseConfig', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^DATABASE_URL is required/), expect.stringMatching(/^SMTP_URL is required/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^DATABASE_URL is required/),
+        expect.stringMatching(/^SMTP_URL is required/),
+      ]),
     );
   });
 
@@ -99,5 +110,7 @@ describe('parseDuration', () => {
     ['30d', 2592000],
   ])('%s is %d seconds', (input, seconds) => expect(parseDuration(input)).toBe(seconds));
 
-  it.each(['', '0', '15 minutes', '-5m', '1w'])('rejects %j', (input) => expect(parseDuration(input)).toBeNull());
+  it.each(['', '0', '15 minutes', '-5m', '1w'])('rejects %j', (input) =>
+    expect(parseDuration(input)).toBeNull(),
+  );
 });

@@ -34,7 +34,9 @@ describe('log redaction', () => {
         },
       }),
     );
-    logger.child({ reqId: 'r1' }).info({ password: 'top-secret', body: { token: 'tkn' }, url: 'smtp://a:b@c' }, 'login');
+    logger
+      .child({ reqId: 'r1' })
+      .info({ password: 'top-secret', body: { token: 'tkn' }, url: 'smtp://a:b@c' }, 'login');
     logger.error({ err: new Error('auth failed for smtp://mailer:pw@smtp.test') }, 'send failed');
     const text = lines.join('');
     expect(text).not.toMatch(/top-secret|tkn|a:b@|mailer:pw/);

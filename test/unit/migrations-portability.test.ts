@@ -10,7 +10,11 @@ const RULES: { name: string; pattern: RegExp; why: string }[] = [
   { name: 'serial', pattern: /\bserial\b/i, why: 'use bigint unsigned AUTO_INCREMENT (architecture.md)' },
   { name: 'json operators', pattern: /->>?/, why: 'MariaDB has no -> / ->> operators' },
   { name: 'lateral join', pattern: /\bLATERAL\b/i, why: 'MariaDB has no LATERAL joins' },
-  { name: 'functional index', pattern: /CREATE\s+(UNIQUE\s+)?INDEX[^;]*\(\s*\(/i, why: 'MariaDB has no functional key parts' },
+  {
+    name: 'functional index',
+    pattern: /CREATE\s+(UNIQUE\s+)?INDEX[^;]*\(\s*\(/i,
+    why: 'MariaDB has no functional key parts',
+  },
   {
     name: 'literal default on TEXT/BLOB/JSON',
     pattern: /\b(tiny|medium|long)?(text|blob)\b[^,\n]*\bDEFAULT\s+'|\bjson\b[^,\n]*\bDEFAULT\b/i,
@@ -22,18 +26,31 @@ const RULES: { name: string; pattern: RegExp; why: string }[] = [
     why: 'MySQL needs CURRENT_TIMESTAMP(n) to match the column precision',
   },
   { name: 'RETURNING', pattern: /\bRETURNING\b/i, why: 'MySQL has no RETURNING' },
-  { name: 'MariaDB-only types', pattern: /\b(uuid|inet4|inet6|vector)\b\s*(,|\n|NOT|NULL|DEFAULT)/i, why: 'MySQL lacks these types' },
-  { name: 'IF [NOT] EXISTS on indexes/columns', pattern: /(INDEX|COLUMN)\s+IF\s+(NOT\s+)?EXISTS/i, why: 'MySQL rejects it' },
+  {
+    name: 'MariaDB-only types',
+    pattern: /\b(uuid|inet4|inet6|vector)\b\s*(,|\n|NOT|NULL|DEFAULT)/i,
+    why: 'MySQL lacks these types',
+  },
+  {
+    name: 'IF [NOT] EXISTS on indexes/columns',
+    pattern: /(INDEX|COLUMN)\s+IF\s+(NOT\s+)?EXISTS/i,
+    why: 'MySQL rejects it',
+  },
   { name: 'sequences', pattern: /\bSEQUENCE\b/i, why: 'MySQL has no sequences' },
-  { name: 'DROP CONSTRAINT', pattern: /DROP\s+CONSTRAINT/i, why: 'use DROP FOREIGN KEY / DROP INDEX / DROP CHECK' },
+  {
+    name: 'DROP CONSTRAINT',
+    pattern: /DROP\s+CONSTRAINT/i,
+    why: 'use DROP FOREIGN KEY / DROP INDEX / DROP CHECK',
+  },
 ];
 
-export function portabilityProblems(sql: string): string[] {
+function portabilityProblems(sql: string): string[] {
   const statements = sql.split('--> statement-breakpoint');
   const found: string[] = [];
   for (const stmt of statements) {
     for (const rule of RULES) {
-      if (rule.pattern.test(stmt)) found.push(`${rule.name}: ${rule.why}\n  in: ${stmt.trim().slice(0, 160)}`);
+      if (rule.pattern.test(stmt))
+        found.push(`${rule.name}: ${rule.why}\n  in: ${stmt.trim().slice(0, 160)}`);
     }
   }
   return found;

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, parseTemplate, renderTemplate, TemplateError } from '../../src/modules/notifications/render.js';
+import {
+  escapeHtml,
+  parseTemplate,
+  renderTemplate,
+  TemplateError,
+} from '../../src/modules/notifications/render.js';
 import { renderEmail, TEMPLATE_NAMES } from '../../src/modules/notifications/templates.js';
 
-const render = (src: string, vars: Record<string, unknown>, html = false) => renderTemplate(parseTemplate(src), vars, { html });
+const render = (src: string, vars: Record<string, unknown>, html = false) =>
+  renderTemplate(parseTemplate(src), vars, { html });
 
 describe('template language', () => {
   it('substitutes dotted paths', () => {

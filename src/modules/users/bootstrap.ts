@@ -14,7 +14,12 @@ export async function ensureFirstAdmin(
   if (!admin) return 'skipped';
   return db.transaction(async (tx) => {
     if ((await countActiveAdmins(tx)) > 0 || (await findUserByEmail(tx, admin.email))) return 'exists';
-    await insertUser(tx, clock, { email: admin.email, password: admin.password, name: 'Administrator', role: 'admin' });
+    await insertUser(tx, clock, {
+      email: admin.email,
+      password: admin.password,
+      name: 'Administrator',
+      role: 'admin',
+    });
     return 'created';
   });
 }

@@ -32,13 +32,18 @@ export async function insertUser(db: Queryable, clock: Clock, input: NewUser): P
     });
     return insertId(result);
   } catch (err) {
-    if (dbErrno(err) === ER.DUP_ENTRY) throw new ConflictError('email_taken', 'An account with this email already exists.');
+    if (dbErrno(err) === ER.DUP_ENTRY)
+      throw new ConflictError('email_taken', 'An account with this email already exists.');
     throw err;
   }
 }
 
 export async function findUserByEmail(db: Queryable, email: string) {
-  const [row] = await db.select().from(users).where(eq(users.email, normaliseEmail(email))).limit(1);
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normaliseEmail(email)))
+    .limit(1);
   return row ?? null;
 }
 
