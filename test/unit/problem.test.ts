@@ -32,9 +32,9 @@ describe('the error mapper', () => {
     const res = await post(JSON.stringify({ subject: 'x', tags: ['ok', 'too-long-tag'] }));
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const body = await res.json();
+    const body = (await res.json()) as { errors: { path: string }[] };
     expect(body).toMatchObject({ status: 422, code: 'validation_failed', title: 'Validation failed' });
-    expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['subject', 'tags.1']);
+    expect(body.errors.map((e) => e.path).sort()).toEqual(['subject', 'tags.1']);
   });
 
   it('turns malformed JSON into 400', async () => {
