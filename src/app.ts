@@ -4,6 +4,7 @@ import type { AppEnv } from './http/env.js';
 import { bodySizeLimit, databaseHandle, jsonOnly, requestIds, requestLogging } from './http/middleware.js';
 import { createRouter } from './http/openapi.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
+import { authRoutes } from './modules/auth/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
 
 export const API_BASE = '/api/v1';
@@ -19,6 +20,7 @@ export function createApp(deps: AppDeps) {
   app.use(`${API_BASE}/*`, databaseHandle(deps));
 
   app.route('/', opsRoutes());
+  app.route(API_BASE, authRoutes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

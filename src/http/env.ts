@@ -1,3 +1,4 @@
+import type { Actor } from '../context.js';
 import type { Db } from '../database.js';
 import type { AppDeps } from '../deps.js';
 import type { Logger } from '../logger.js';
@@ -11,5 +12,7 @@ export interface AppEnv {
     /** Database handle for this request (a pooled handle on Node, the request's own connection on Workers). */
     db: Db;
     deps: AppDeps;
+    /** Set by `authenticate()` on protected routes. */
+    actor: Actor;
   };
 }

@@ -98,5 +98,6 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   else log?.debug({ code: p.code }, 'request rejected');
   const headers: Record<string, string> = {};
   if (err instanceof RateLimitedError) headers['Retry-After'] = String(err.retryAfterSeconds);
+  if (err instanceof UnauthorizedError) headers['WWW-Authenticate'] = 'Bearer';
   return problemResponse(c, p, headers);
 }

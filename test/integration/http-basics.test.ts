@@ -39,11 +39,21 @@ describe('operations routes', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('GET /openapi.json is an OpenAPI 3.1 document with the operations routes', async () => {
+  it('GET /openapi.json is an OpenAPI 3.1 document of every route', async () => {
     const res = await t.http.get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/ready']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/health',
+        '/ready',
+        '/api/v1/auth/register',
+        '/api/v1/auth/login',
+        '/api/v1/me',
+      ]),
+    );
+    expect(res.body.paths['/api/v1/me'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(res.body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(res.body.components.schemas.Problem).toBeDefined();
   });
 

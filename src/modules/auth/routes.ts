@@ -1,0 +1,94 @@
+import { createRoute } from '@hono/zod-openapi';
+import { authenticate, serviceContext } from '../../http/auth.js';
+import { createRouter } from '../../http/openapi.js';
+import { problemResponse } from '../../http/schemas.js';
+import { LoginInput, RefreshInput, RegisterInput, TokenPair, User } from './schemas.js';
+import * as auth from './service.js';
+
+const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
+const body = <T>(schema: T) => ({ body: { required: true, ...json(schema) } });
+const invalid = { 422: problemResponse('Validation failed'), 400: problemResponse('Malformed JSON') };
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/auth/register',
+  tags: ['Accounts and tokens'],
+  summary: 'Create a user account and log in',
+  description: 'Public registration always creates a `user`. Passwords need at least 10 characters.',
+  request: body(RegisterInput),
+  responses: {
+    201: { description: 'Account created; a new session', ...json(TokenPair) },
+    409: problemResponse('`email_taken`'),
+    ...invalid,
+  },
+});
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags: ['Accounts and tokens'],
+  summary: 'Log in with email and password',
+  request: body(LoginInput),
+  responses: {
+    200: { description: 'A new session', ...json(TokenPair) },
+    401: problemResponse('`invalid_credentials`, for an unknown email and a wrong password alike'),
+    403: problemResponse('`account_disabled`'),
+    ...invalid,
+  },
+});
+
+const refreshRoute = createRoute({
+  method: 'post',
+  path: '/auth/refresh',
+  tags: ['Accounts and tokens'],
+  summary: 'Exchange a refresh token for a new token pair',
+  description:
+    'The presented refresh token is dead afterwards. Presenting it again is reuse: 401 `refresh_token_reused`, ' +
+    'and the whole session (token family) is revoked.',
+  request: body(RefreshInput),
+  responses: {
+    200: { description: 'A new access and refresh token', ...json(TokenPair) },
+    401: problemResponse('`invalid_refresh_token` or `refresh_token_reused`'),
+    403: problemResponse('`account_disabled`'),
+    ...invalid,
+  },
+});
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags: ['Accounts and tokens'],
+  summary: "End the refresh token's session",
+  description: 'Idempotent: an unknown or already revoked token also gets 204.',
+  request: body(RefreshInput),
+  responses: { 204: { description: 'The session is revoked' }, ...invalid },
+});
+
+const meRoute = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['Accounts and tokens'],
+  summary: 'The authenticated user',
+  security: [{ bearerAuth: [] }],
+  middleware: [authenticate()] as const,
+  responses: {
+    200: { description: 'The caller', ...json(User) },
+    401: problemResponse('Missing, invalid or expired token, or a revoked session'),
+  },
+});
+
+export function authRoutes() {
+  return createRouter()
+    .openapi(registerRoute, async (c) =>
+      c.json(await auth.register(serviceContext(c), c.req.valid('json')), 201),
+    )
+    .openapi(loginRoute, async (c) => c.json(await auth.login(serviceContext(c), c.req.valid('json')), 200))
+    .openapi(refreshRoute, async (c) =>
+      c.json(await auth.refresh(serviceContext(c), c.req.valid('json')), 200),
+    )
+    .openapi(logoutRoute, async (c) => {
+      await auth.logout(serviceContext(c), c.req.valid('json'));
+      return c.body(null, 204);
+    })
+    .openapi(meRoute, async (c) => c.json(await auth.me(serviceContext(c)), 200));
+}

@@ -1,0 +1,136 @@
+import { eq } from 'drizzle-orm';
+import { users } from '../../../db/schema/index.js';
+import { requireActor, type ServiceContext } from '../../context.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
+import { hashPassword, verifyPassword } from '../users/passwords.js';
+import { findUserByEmail, insertUser } from '../users/repo.js';
+import * as repo from './repo.js';
+import {
+  type LoginInput,
+  type RefreshInput,
+  type RegisterInput,
+  type TokenPair,
+  toUser,
+  type User,
+} from './schemas.js';
+import { randomToken, sha256Hex, signAccessToken } from './tokens.js';
+
+type UserRow = typeof users.$inferSelect;
+
+let dummyHash: Promise<string> | undefined;
+/** Compared against when the email is unknown, so both failures take as long (no account enumeration). */
+const timingDummy = () => (dummyHash ??= hashPassword('not-a-real-password'));
+
+/** Starts a new session (token family) and returns its first token pair. */
+async function openSession(ctx: ServiceContext, user: UserRow): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + ctx.config.refreshTokenTtlSeconds * 1000);
+  const refreshToken = randomToken();
+  const tokenHash = await sha256Hex(refreshToken);
+  const sessionId = await ctx.db.transaction(async (tx) => {
+    const id = await repo.insertSession(tx, {
+      userId: user.id,
+      now,
+      expiresAt,
+      userAgent: ctx.client.userAgent,
+      ip: ctx.client.ip,
+    });
+    await repo.insertRefreshToken(tx, { sessionId: id, tokenHash, now, expiresAt });
+    return id;
+  });
+  return tokenPair(ctx, user, sessionId, refreshToken);
+}
+
+async function tokenPair(
+  ctx: ServiceContext,
+  user: UserRow,
+  sessionId: number,
+  refreshToken: string,
+): Promise<TokenPair> {
+  const accessToken = await signAccessToken(ctx.config, ctx.clock, {
+    userId: user.id,
+    role: user.role,
+    sessionId,
+  });
+  return {
+    user: toUser(user),
+    accessToken,
+    refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: ctx.config.accessTokenTtlSeconds,
+  };
+}
+
+async function loadUser(ctx: ServiceContext, id: number): Promise<UserRow> {
+  const [row] = await ctx.db.select().from(users).where(eq(users.id, id)).limit(1);
+  if (!row) throw new NotFoundError('user', id);
+  return row;
+}
+
+/** Public sign-up: always creates a `user`; 409 `email_taken` for a registered address. */
+export async function register(ctx: ServiceContext, input: RegisterInput): Promise<TokenPair> {
+  const id = await insertUser(ctx.db, ctx.clock, { ...input, role: 'user' });
+  return openSession(ctx, await loadUser(ctx, id));
+}
+
+/** 401 `invalid_credentials` for an unknown email and a wrong password alike; 403 for a disabled account. */
+export async function login(ctx: ServiceContext, input: LoginInput): Promise<TokenPair> {
+  const user = await findUserByEmail(ctx.db, input.email);
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await timingDummy()));
+  if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'The email or password is wrong.');
+  if (!user.active) throw new ForbiddenError('account_disabled', 'This account has been disabled.');
+  return openSession(ctx, user);
+}
+
+/**
+ * Rotates a refresh token: the presented one dies, a new pair is issued in the same session.
+ * Presenting a token that was already rotated is reuse (it was stolen, or the client is broken):
+ * the whole session is revoked and every token of it stops working.
+ */
+export async function refresh(ctx: ServiceContext, input: RefreshInput): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  const found = await repo.findRefreshToken(ctx.db, await sha256Hex(input.refreshToken));
+  const invalid = () => new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid.');
+  if (!found || found.sessionRevokedAt || found.expiresAt <= now || found.sessionExpiresAt <= now)
+    throw invalid();
+  if (!found.user.active) throw new ForbiddenError('account_disabled', 'This account has been disabled.');
+
+  const reused = () =>
+    new UnauthorizedError(
+      'refresh_token_reused',
+      'This refresh token was already used; the session has been revoked.',
+    );
+  if (found.rotatedAt) {
+    await repo.revokeSession(ctx.db, found.sessionId, now);
+    throw reused();
+  }
+  const refreshToken = randomToken();
+  const rotated = await ctx.db.transaction(async (tx) => {
+    if (!(await repo.markRotated(tx, found.tokenId, now))) return false;
+    await repo.insertRefreshToken(tx, {
+      sessionId: found.sessionId,
+      tokenHash: await sha256Hex(refreshToken),
+      now,
+      expiresAt: found.sessionExpiresAt,
+    });
+    await repo.touchSession(tx, found.sessionId, now);
+    return true;
+  });
+  if (!rotated) {
+    // Lost a race with another refresh of the same token: that is reuse too.
+    await repo.revokeSession(ctx.db, found.sessionId, now);
+    throw reused();
+  }
+  return tokenPair(ctx, found.user, found.sessionId, refreshToken);
+}
+
+/** Ends the session the refresh token belongs to. Unknown tokens are accepted silently (idempotent). */
+export async function logout(ctx: ServiceContext, input: RefreshInput): Promise<void> {
+  const found = await repo.findRefreshToken(ctx.db, await sha256Hex(input.refreshToken));
+  if (found) await repo.revokeSession(ctx.db, found.sessionId, ctx.clock.now());
+}
+
+/** The caller's own account. */
+export async function me(ctx: ServiceContext): Promise<User> {
+  return toUser(await loadUser(ctx, requireActor(ctx).id));
+}

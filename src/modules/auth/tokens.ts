@@ -1,0 +1,68 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { Role } from '../../../db/schema/index.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../deps.js';
+import { UnauthorizedError } from '../../errors.js';
+
+export const TOKEN_AUDIENCE = 'helpdesk-api';
+
+const encoder = new TextEncoder();
+const key = (config: Config) => encoder.encode(config.jwtSecret);
+
+export interface AccessClaims {
+  userId: number;
+  role: Role;
+  sessionId: number;
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+/** A random, URL-safe token with 256 bits of entropy (refresh and reset tokens). */
+export function randomToken(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** SHA-256 hex: how opaque tokens are stored, so a database leak does not leak usable tokens. */
+export async function sha256Hex(value: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(value));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Signs an HS256 access token with sub, role, sid, iss, aud, iat, exp and jti. */
+export async function signAccessToken(config: Config, clock: Clock, claims: AccessClaims): Promise<string> {
+  const iat = Math.floor(clock.now().getTime() / 1000);
+  return new SignJWT({ role: claims.role, sid: String(claims.sessionId) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(String(claims.userId))
+    .setIssuer(config.appUrl)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + config.accessTokenTtlSeconds)
+    .setJti(randomToken().slice(0, 22))
+    .sign(key(config));
+}
+
+/** Verifies signature, algorithm, issuer, audience and expiry; 401 `invalid_token` / `token_expired` otherwise. */
+export async function verifyAccessToken(config: Config, clock: Clock, token: string): Promise<AccessClaims> {
+  try {
+    const { payload } = await jwtVerify(token, key(config), {
+      algorithms: ['HS256'],
+      issuer: config.appUrl,
+      audience: TOKEN_AUDIENCE,
+      currentDate: clock.now(),
+    });
+    const userId = Number(payload.sub);
+    const sessionId = Number(payload.sid);
+    if (!Number.isSafeInteger(userId) || !Number.isSafeInteger(sessionId)) throw new Error('bad claims');
+    return { userId, sessionId, role: payload.role as Role };
+  } catch (err) {
+    if (err instanceof errors.JWTExpired)
+      throw new UnauthorizedError('token_expired', 'The access token has expired.');
+    throw new UnauthorizedError('invalid_token', 'The access token is not valid.');
+  }
+}
