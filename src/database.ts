@@ -135,3 +135,25 @@ export function insertId(result: unknown): number {
   const header = Array.isArray(result) ? result[0] : result;
   return Number((header as { insertId?: number | string } | undefined)?.insertId ?? 0);
 }
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+]);
+
+/** True when an error means "the database cannot be reached right now" (→ 503), not a bad query. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    if ((e as { errno?: unknown }).errno === 1040) return true;
+  }
+  return false;
+}

@@ -6,9 +6,12 @@ const SECRET_KEY =
   /pass(word)?|secret|token|authorization|cookie|api[-_]?key|smtp_?url|database_?url|credential/i;
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi;
 
-/** Masks the password of any `scheme://user:pass@host` inside a string. */
+/**
+ * Masks the password of any `scheme://user:pass@host` inside a string, and the bound parameters drizzle
+ * appends to a failed query's message (they can hold password hashes, token hashes, emails).
+ */
 export function scrubUrlCredentials(s: string): string {
-  return s.replace(URL_CREDENTIALS, '$1$2:***@');
+  return s.replace(URL_CREDENTIALS, '$1$2:***@').replace(/\nparams: .*/g, '\nparams: [REDACTED]');
 }
 
 /**
@@ -20,13 +23,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[depth]';
   if (typeof value === 'string') return scrubUrlCredentials(value);
   if (value instanceof Error) {
+    const e = value as Error & { code?: unknown; cause?: unknown };
     return redact(
-      {
-        type: value.name,
-        message: value.message,
-        stack: value.stack,
-        code: (value as { code?: unknown }).code,
-      },
+      { type: e.name, message: e.message, code: e.code, stack: e.stack, cause: e.cause },
       depth + 1,
     );
   }
@@ -52,6 +51,8 @@ function baseOptions(level: string): LoggerOptions {
     level,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
+    // `redact` already flattens errors (with their cause chain); pino's own serializer would undo that.
+    serializers: { err: (e: unknown) => e },
     formatters: {
       level: (label) => ({ level: label }),
       log: (obj) => redact(obj) as Record<string, unknown>,
@@ -79,8 +80,11 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
 export function createConsoleLogger(level: string): Logger {
   return pino({
     level,
+    timestamp: pino.stdTimeFunctions.isoTime,
     browser: {
       asObject: true,
+      // Same shape as the Node logger's lines: `"level":"info"`.
+      formatters: { level: (label) => ({ level: label }) },
       write: (o) => console.log(JSON.stringify(redact(o))),
     },
   });

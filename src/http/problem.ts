@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDatabaseUnavailable } from '../database.js';
 import {
   AppError,
   BadRequestError,
@@ -70,6 +71,14 @@ export function toProblem(err: unknown): Problem {
       return problem(413, 'payload_too_large', 'Payload too large', 'The request body is too large.');
     return problem(err.status, 'http_error', 'Error', err.message || 'Request failed.');
   }
+  if (isDatabaseUnavailable(err)) {
+    return problem(
+      503,
+      'not_ready',
+      'Service unavailable',
+      'The database is unreachable; try again shortly.',
+    );
+  }
   return problem(
     500,
     'internal_error',
@@ -94,9 +103,13 @@ export function problemResponse(
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   const p = toProblem(err);
   const log = c.get('log');
-  if (p.status >= 500) log?.error({ err }, 'request failed');
-  else log?.debug({ code: p.code }, 'request rejected');
+  // Domain errors are expected outcomes; only unexpected ones are worth a warning or an error.
+  if (err instanceof AppError || err instanceof HTTPException)
+    log?.debug({ code: p.code }, 'request rejected');
+  else if (p.status === 503) log?.warn({ err }, 'database unavailable');
+  else log?.error({ err }, 'request failed');
   const headers: Record<string, string> = {};
+  if (p.status === 503) headers['Retry-After'] = '5';
   if (err instanceof RateLimitedError) headers['Retry-After'] = String(err.retryAfterSeconds);
   if (err instanceof UnauthorizedError) headers['WWW-Authenticate'] = 'Bearer';
   return problemResponse(c, p, headers);

@@ -36,6 +36,11 @@ describe('/ready follows the database', () => {
     expect(JSON.stringify(down.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     // /health is about the process, not the database.
     expect((await t.http.get('/health')).status).toBe(200);
+    // Any route that needs the database says so with a 503 too, not an opaque 500.
+    const login = await t.http.post('/api/v1/auth/login').send({ email: 'a@b.co', password: 'whatever-pw' });
+    expect(login.status).toBe(503);
+    expect(login.body).toMatchObject({ code: 'not_ready' });
+    expect(login.headers['retry-after']).toBe('5');
 
     server = await startPrivateServer({ dataDir: server.dataDir, port: server.port, ephemeral: true });
     const deadline = Date.now() + 10_000;

@@ -44,3 +44,18 @@ describe('log redaction', () => {
     expect(first).toMatchObject({ level: 'info', reqId: 'r1', msg: 'login', password: '[REDACTED]' });
   });
 });
+
+describe('errors in logs', () => {
+  it('keep their type and cause but lose the bound parameters of a failed query', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+    const err = new Error(
+      'Failed query: select * from users where email = ?\nparams: ada@example.com,$2b$10$hash',
+      {
+        cause,
+      },
+    );
+    const out = redact(err) as { message: string; cause: { code: string } };
+    expect(out.message).toBe('Failed query: select * from users where email = ?\nparams: [REDACTED]');
+    expect(out.cause.code).toBe('ECONNREFUSED');
+  });
+});

@@ -21,14 +21,12 @@ export async function insertRefreshToken(
   db: Queryable,
   row: { sessionId: number; tokenHash: string; now: Date; expiresAt: Date },
 ): Promise<void> {
-  await db
-    .insert(refreshTokens)
-    .values({
-      sessionId: row.sessionId,
-      tokenHash: row.tokenHash,
-      createdAt: row.now,
-      expiresAt: row.expiresAt,
-    });
+  await db.insert(refreshTokens).values({
+    sessionId: row.sessionId,
+    tokenHash: row.tokenHash,
+    createdAt: row.now,
+    expiresAt: row.expiresAt,
+  });
 }
 
 /** A refresh token with its session and user, by hash. */
