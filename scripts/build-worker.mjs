@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Bundles the Workers entry (wrangler.toml → src/entry/worker.ts) into dist/worker/worker.js, exactly as
+// `wrangler deploy` would upload it, without contacting Cloudflare. The Workers smoke test runs the same
+// script (with --outdir pointing at a temp dir) and loads the result into Miniflare.
+//
+//   node scripts/build-worker.mjs [--outdir <dir>]
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const i = process.argv.indexOf('--outdir');
+const outdir = resolve(root, i > 0 && process.argv[i + 1] ? process.argv[i + 1] : 'dist/worker');
+
+// The email templates are compiled into a module the bundle imports; make sure it is current.
+await import('./gen-templates.mjs');
+
+const require = createRequire(import.meta.url);
+const pkgPath = require.resolve('wrangler/package.json');
+const { bin } = JSON.parse(readFileSync(pkgPath, 'utf8'));
+const wrangler = join(dirname(pkgPath), typeof bin === 'string' ? bin : bin.wrangler);
+
+rmSync(outdir, { recursive: true, force: true });
+const result = spawnSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir], {
+  cwd: root,
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    // Offline and quiet: a dry run needs nothing from Cloudflare.
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    WRANGLER_SEND_METRICS: 'false',
+  },
+});
+if (result.error) throw result.error;
+if (result.status !== 0) {
+  console.error(`wrangler deploy --dry-run failed (exit ${result.status ?? result.signal})`);
+  process.exit(result.status ?? 1);
+}
+console.log(`worker bundle written to ${join(outdir, 'worker.js')}`);

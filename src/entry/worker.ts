@@ -1,0 +1,152 @@
+import { createApp } from '../app.js';
+import { type Config, parseConfig } from '../config.js';
+import { createPerCallDatabase } from '../database.js';
+import { type AppDeps, systemClock } from '../deps.js';
+import { createConsoleLogger, type Logger } from '../logger.js';
+import { drainOutbox } from '../modules/notifications/dispatcher.js';
+import { createSmtpMailer } from '../modules/notifications/mailer.js';
+
+// Workers entry: `fetch` serves the same Hono app as Node, `scheduled` (a cron trigger) drains the outbox.
+// The database comes from the Hyperdrive binding, one connection per request: Workers forbid reusing a
+// socket across requests, so nothing here holds one beyond the call that opened it.
+
+/** The parts of a Hyperdrive binding we use (the full type lives in @cloudflare/workers-types). */
+export interface HyperdriveBinding {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/** The Worker's bindings: `HYPERDRIVE`, plus the config vars and secrets (see wrangler.toml). */
+export interface Env {
+  HYPERDRIVE?: HyperdriveBinding;
+  [name: string]: unknown;
+}
+
+/** Structural stand-ins for the Workers runtime types, so the entry needs no @cloudflare/workers-types. */
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException(): void;
+  readonly props: unknown;
+}
+interface ScheduledController {
+  readonly scheduledTime: number;
+  readonly cron: string;
+}
+
+type Built =
+  | { ok: true; config: Config; logger: Logger; deps: AppDeps; app: ReturnType<typeof createApp> }
+  | { ok: false; message: string };
+
+/**
+ * Built once per `env` object (per isolate in practice). Safe to keep: the app, config and logger hold no
+ * socket, and the per-call database only holds connection options. A bad config is kept too, so it is
+ * logged once rather than on every request.
+ */
+const built = new WeakMap<Env, Built>();
+
+/** The string (and scalar JSON) vars and secrets; bindings such as HYPERDRIVE are objects and skipped. */
+function configRecord(env: Env, hyperdrive: HyperdriveBinding): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      record[name] = String(value);
+    }
+  }
+  // Only for validation (config.databaseUrl is unused on Workers): connections are opened from the
+  // binding's fields, and the password stays out of the URL so it cannot end up in a log line.
+  const user = encodeURIComponent(hyperdrive.user);
+  const database = encodeURIComponent(hyperdrive.database);
+  record.DATABASE_URL = `mysql://${user}@${hyperdrive.host}:${hyperdrive.port}/${database}`;
+  return record;
+}
+
+function build(env: Env): Built {
+  const hyperdrive = env.HYPERDRIVE;
+  if (!hyperdrive || typeof hyperdrive !== 'object') {
+    return {
+      ok: false,
+      message:
+        'Invalid configuration:\n  - HYPERDRIVE binding is missing (add [[hyperdrive]] to wrangler.toml)',
+    };
+  }
+  const parsed = parseConfig(configRecord(env, hyperdrive));
+  if (!parsed.ok) return { ok: false, message: parsed.message };
+  const { config } = parsed;
+  const logger = createConsoleLogger(config.logLevel);
+  for (const warning of parsed.warnings) logger.warn(warning);
+  const database = createPerCallDatabase({
+    host: hyperdrive.host,
+    port: hyperdrive.port,
+    user: hyperdrive.user,
+    password: hyperdrive.password,
+    database: hyperdrive.database,
+  });
+  const deps: AppDeps = { config, logger, database, clock: systemClock };
+  return { ok: true, config, logger, deps, app: createApp(deps) };
+}
+
+function get(env: Env): Built {
+  let b = built.get(env);
+  if (!b) {
+    b = build(env);
+    // Logged once per env object, as plain text: no stack trace, no secret values (only variable names).
+    if (!b.ok) console.error(b.message);
+    built.set(env, b);
+  }
+  return b;
+}
+
+/** Every error is problem+json, this one too; the details (which keys) are only in the Worker logs. */
+const misconfigured = () =>
+  new Response(
+    JSON.stringify({
+      type: 'https://helpdesk.dev/problems/misconfigured',
+      title: 'Internal server error',
+      status: 500,
+      detail: 'The server configuration is invalid; see the Worker logs.',
+      code: 'misconfigured',
+    }),
+    { status: 500, headers: { 'content-type': 'application/problem+json' } },
+  );
+
+async function drain(b: Extract<Built, { ok: true }>, cron: string): Promise<void> {
+  const { config, logger, deps } = b;
+  const log = logger.child({ component: 'outbox', cron });
+  // A fresh transport per run: nodemailer opens (and closes) its SMTP socket inside sendMail.
+  const mailer = createSmtpMailer(config.smtpUrl);
+  try {
+    const result = await drainOutbox({
+      database: deps.database,
+      mailer,
+      clock: deps.clock,
+      logger: log,
+      mailFrom: config.mailFrom,
+      appUrl: config.appUrl,
+      maxAttempts: config.outbox.maxAttempts,
+      retryBaseSeconds: config.outbox.retryBaseSeconds,
+    });
+    if (result.claimed > 0) log.info(result, 'outbox drained');
+  } catch (err) {
+    // Rows stay claimed until their lease ends, then the next cron run retries them.
+    log.error({ err }, 'outbox dispatch failed');
+  } finally {
+    mailer.close();
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const b = get(env);
+    if (!b.ok) return misconfigured();
+    return b.app.fetch(request, env, ctx);
+  },
+
+  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    const b = get(env);
+    if (!b.ok) return;
+    ctx.waitUntil(drain(b, controller.cron));
+  },
+};

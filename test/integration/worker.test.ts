@@ -1,0 +1,263 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { eq } from 'drizzle-orm';
+import { Miniflare } from 'miniflare';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { notifications, users } from '../../db/schema/index.js';
+import { systemClock } from '../../src/deps.js';
+import { enqueue } from '../../src/modules/notifications/outbox.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/database.js';
+import { SINK_PASS, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+
+// Workers smoke test: the bundle `npm run build` produces (scripts/build-worker.mjs), run in workerd by
+// Miniflare with the bindings wrangler.toml declares, against the private test MariaDB via a Hyperdrive
+// binding and against the SMTP sink for the cron-driven outbox.
+
+const root = join(import.meta.dirname, '..', '..');
+// wrangler's config reader runs in this process: keep it offline, as the build script does.
+Object.assign(process.env, { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' });
+
+const JWT_SECRET = 'worker-test-secret-that-is-at-least-32-bytes';
+
+let outdir: string;
+let tdb: TestDatabase;
+let dbUser: string;
+let sink: SmtpSink;
+let mf: Miniflare;
+let runtimeOutput = '';
+
+/** Miniflare's Hyperdrive insists on a user and a password; the test server's root has no password. */
+async function createDatabaseUser(database: string): Promise<{ user: string; password: string }> {
+  const user = `w_${randomBytes(5).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  const admin = await mysql.createConnection({ uri: serverUrl() });
+  try {
+    await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
+    await admin.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO ?@'%'`, [user]);
+  } finally {
+    await admin.end();
+  }
+  return { user, password };
+}
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), 'helpdesk-worker-'));
+  const build = spawnSync(process.execPath, ['scripts/build-worker.mjs', '--outdir', outdir], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`worker build failed:\n${build.stdout}\n${build.stderr}`);
+
+  tdb = await createTestDatabase();
+  sink = await startSmtpSink();
+  const { user, password } = await createDatabaseUser(tdb.name);
+  dbUser = user;
+  const hyperdriveUrl = new URL(tdb.url);
+  hyperdriveUrl.username = user;
+  hyperdriveUrl.password = password;
+
+  // Compatibility date, flags, vars and the Hyperdrive binding exactly as wrangler.toml declares them.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
+  const script = { modules: true, modulesRoot: outdir, scriptPath: join(outdir, 'worker.js') } as const;
+  const base = {
+    compatibilityDate: workerOptions.compatibilityDate,
+    compatibilityFlags: workerOptions.compatibilityFlags,
+    hyperdrives: { HYPERDRIVE: hyperdriveUrl.toString() },
+  };
+  const vars = workerOptions.bindings ?? {};
+  mf = new Miniflare({
+    // workerd's output (the Worker's console) is collected to assert on what it logs.
+    handleRuntimeStdio(out: Readable, err: Readable) {
+      for (const stream of [out, err]) {
+        stream.on('data', (chunk: Buffer) => {
+          runtimeOutput += chunk.toString();
+        });
+      }
+    },
+    workers: [
+      {
+        name: 'helpdesk',
+        ...script,
+        ...base,
+        // The secrets `wrangler secret put` would provide.
+        bindings: { ...vars, LOG_LEVEL: 'info', JWT_SECRET, SMTP_URL: sink.url },
+      },
+      {
+        // Same bundle, but NODE_ENV=production without JWT_SECRET: must fail cleanly, not crash.
+        name: 'misconfigured',
+        ...script,
+        ...base,
+        bindings: { ...vars, SMTP_URL: sink.url },
+      },
+    ],
+  });
+  await mf.ready.catch((err: unknown) => {
+    throw new Error(`workerd did not start: ${String(err)}\n${runtimeOutput}`);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  try {
+    await mf?.dispose();
+    await sink?.stop();
+    if (dbUser) {
+      const admin = await mysql.createConnection({ uri: serverUrl() });
+      await admin.query(`DROP USER IF EXISTS ?@'%'`, [dbUser]).finally(() => admin.end());
+    }
+    await tdb?.drop();
+  } finally {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * What `mf.getWorker()` returns, as far as these tests use it. Miniflare's published typings for it need
+ * @cloudflare/workers-types and zod 3, which this project does not install.
+ */
+interface WorkerStub {
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+  scheduled(options: { cron: string }): Promise<{ outcome: string; noRetry: boolean }>;
+}
+const worker = async (name = 'helpdesk') => (await mf.getWorker(name)) as unknown as WorkerStub;
+/** The Worker's structured log entries (one JSON object per console line). */
+const logEntries = (): Record<string, unknown>[] =>
+  runtimeOutput
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+const call = async (path: string, name = 'helpdesk', init?: RequestInit) =>
+  (await worker(name)).fetch(`http://worker.test${path}`, init);
+const postJson = (path: string, body: unknown) =>
+  call(path, 'helpdesk', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('Workers bundle in workerd', () => {
+  it('GET /health answers ok', async () => {
+    const res = await call('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const reqId = res.headers.get('x-request-id');
+    expect(reqId).toMatch(/^[\w-]{8,}$/);
+    // The console logger works in workerd: one JSON line per request, carrying the request id.
+    await expect
+      .poll(logEntries, { timeout: 5000 })
+      .toContainEqual(expect.objectContaining({ msg: 'request', path: '/health', status: 200, reqId }));
+  });
+
+  it('GET /ready reaches the database through the Hyperdrive binding', async () => {
+    const res = await call('/ready');
+    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(res.status).toBe(200);
+  });
+
+  it('GET /openapi.json serves the OpenAPI 3.1 document', async () => {
+    const res = await call('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready']));
+  });
+
+  it('register, login and GET /me write and read the database (bcrypt and jose in workerd)', async () => {
+    const email = `w-${randomBytes(4).toString('hex')}@example.test`;
+    const registered = await postJson('/api/v1/auth/register', {
+      email,
+      password: 'worker-password-1',
+      name: 'Wanda',
+    });
+    expect(registered.status).toBe(201);
+    const login = await postJson('/api/v1/auth/login', { email, password: 'worker-password-1' });
+    expect(login.status).toBe(200);
+    const { accessToken, user } = (await login.json()) as { accessToken: string; user: { id: string } };
+    const me = await call('/api/v1/me', 'helpdesk', { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ id: user.id, email, name: 'Wanda', role: 'user' });
+    // The row really is in the test database, written through the Hyperdrive connection.
+    const rows = await tdb.database.use((db) => db.select().from(users).where(eq(users.email, email)));
+    expect(rows.map((r) => String(r.id))).toEqual([user.id]);
+    const wrong = await postJson('/api/v1/auth/login', { email, password: 'not-the-password' });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('an unknown route is a 404 problem+json', async () => {
+    for (const path of ['/nothing-here', '/api/v1/nothing-here']) {
+      const res = await call(path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await res.json()).toMatchObject({ status: 404, code: 'not_found' });
+    }
+  });
+
+  it('a bad configuration answers a 500 problem and is logged once, without a stack trace', async () => {
+    const first = await call('/health', 'misconfigured');
+    expect(first.status).toBe(500);
+    expect(first.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const body = await first.text();
+    expect(JSON.parse(body)).toMatchObject({ status: 500, code: 'misconfigured' });
+    expect(body).not.toContain('JWT_SECRET');
+
+    const second = await call('/ready', 'misconfigured');
+    expect(second.status).toBe(500);
+    await second.text();
+    await expect
+      .poll(() => runtimeOutput, { timeout: 5000 })
+      .toContain('JWT_SECRET is required in production');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(runtimeOutput.match(/Invalid configuration/g)).toHaveLength(1);
+    expect(runtimeOutput).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('scheduled (cron) handler', () => {
+  it('drains the outbox through the database binding and delivers over SMTP', async () => {
+    const recipient = `cron-${randomBytes(4).toString('hex')}@example.test`;
+    await tdb.database.use((db) =>
+      enqueue(db, systemClock, 'helpdesk.example.com', [
+        {
+          event: 'auth.password_reset',
+          template: 'password_reset',
+          to: { email: recipient },
+          payload: {
+            recipient: { name: 'Cron Tester' },
+            token: 'tok-123456',
+            expiresInMinutes: 30,
+            confirmUrl: 'https://helpdesk.example.com/api/v1/auth/password-reset/confirm',
+          },
+        },
+      ]),
+    );
+
+    const result = await (await worker()).scheduled({ cron: '* * * * *' });
+    expect(result.outcome).toBe('ok');
+
+    // The invocation ends only when the work handed to ctx.waitUntil has settled, so by now the worker
+    // has claimed the row, sent it and recorded that through its own Hyperdrive connection.
+    const rows = await tdb.database.use((db) =>
+      db.select().from(notifications).where(eq(notifications.recipient, recipient)),
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'sent', attempts: 1, claimToken: null, lastError: null });
+
+    const [mail] = await sink.waitFor((m) => m.envelopeTo.includes(recipient), 1, 5000);
+    expect(mail!.parsed.subject).toBe('Reset your Helpdesk password');
+    expect(mail!.parsed.text).toContain('tok-123456');
+    expect(mail!.parsed.from?.text).toContain('helpdesk@example.com');
+    expect(mail!.parsed.messageId).toBe(rows[0]!.messageId);
+
+    await expect
+      .poll(logEntries, { timeout: 5000 })
+      .toContainEqual(expect.objectContaining({ msg: 'outbox drained', claimed: 1, sent: 1 }));
+    expect(runtimeOutput).not.toContain(SINK_PASS);
+    expect(runtimeOutput).not.toContain(JWT_SECRET);
+  });
+});
