@@ -1,0 +1,80 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createPoolDatabase, type Queryable } from '../src/database.js';
+import { type Clock, systemClock } from '../src/deps.js';
+import { ConflictError } from '../src/errors.js';
+import { scrubUrlCredentials } from '../src/logger.js';
+import { findUserByEmail, insertUser } from '../src/modules/users/repo.js';
+import type { Role } from './schema/index.js';
+
+/**
+ * Demo accounts for local runs only (`npm run dev`, `npm run db:seed`). The passwords are public — they
+ * are printed in the dev banner — so this must never run against a production database.
+ */
+export const DEMO_ACCOUNTS: readonly { email: string; name: string; role: Role; password: string }[] = [
+  { email: 'admin@example.com', name: 'Ada Admin', role: 'admin', password: 'demo-admin-pass' },
+  { email: 'agent@example.com', name: 'Alex Agent', role: 'agent', password: 'demo-agent-pass' },
+  { email: 'user@example.com', name: 'Uma User', role: 'user', password: 'demo-user-pass' },
+];
+
+export type SeedOutcome = { email: string; role: Role; result: 'created' | 'exists' };
+
+/**
+ * Creates each demo account that does not exist yet. Idempotent and safe to run concurrently (the
+ * unique email index decides); an existing account is left exactly as it is, password included.
+ */
+export async function seedDemo(db: Queryable, clock: Clock): Promise<SeedOutcome[]> {
+  const outcomes: SeedOutcome[] = [];
+  for (const account of DEMO_ACCOUNTS) {
+    let result: SeedOutcome['result'] = 'exists';
+    if (!(await findUserByEmail(db, account.email))) {
+      try {
+        await insertUser(db, clock, account);
+        result = 'created';
+      } catch (err) {
+        // Another seed run inserted it between our lookup and insert: that is the outcome we wanted.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    outcomes.push({ email: account.email, role: account.role, result });
+  }
+  return outcomes;
+}
+
+async function main(): Promise<number> {
+  if (process.env.NODE_ENV === 'production') {
+    console.error('db:seed refuses to run with NODE_ENV=production: the demo passwords are public.');
+    return 1;
+  }
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    console.error('DATABASE_URL is required (e.g. mysql://user:pass@127.0.0.1:3306/helpdesk)');
+    return 1;
+  }
+  const database = createPoolDatabase(url, { connectionLimit: 1 });
+  try {
+    const outcomes = await database.use((db) => seedDemo(db, systemClock));
+    console.log(`Demo accounts in ${scrubUrlCredentials(url)}:`);
+    for (const o of outcomes) {
+      const password = DEMO_ACCOUNTS.find((a) => a.email === o.email)?.password;
+      const note = o.result === 'created' ? `password ${password}` : 'already existed, left unchanged';
+      console.log(`  ${o.role.padEnd(5)}  ${o.email.padEnd(18)}  ${note}`);
+    }
+    return 0;
+  } catch (err) {
+    console.error(`seeding failed: ${scrubUrlCredentials(err instanceof Error ? err.message : String(err))}`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
+
+// Runs only as `npm run db:seed` (tsx db/seed.ts); importing this file (dev.ts, tests) does nothing.
+const realpath = (p: string | undefined) => {
+  try {
+    return p ? realpathSync(p) : '';
+  } catch {
+    return '';
+  }
+};
+if (realpath(process.argv[1]) === realpath(fileURLToPath(import.meta.url))) process.exitCode = await main();
