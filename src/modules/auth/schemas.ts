@@ -5,10 +5,11 @@ export const Email = z
   .email('must be a valid email address')
   .max(320)
   .openapi({ example: 'ada@example.com' });
+/** bcrypt reads only the first 72 bytes, so longer passwords would be silently truncated: refused instead. */
 export const Password = z
   .string()
   .min(10, 'must be at least 10 characters')
-  .max(200, 'must be at most 200 characters')
+  .refine((v) => new TextEncoder().encode(v).length <= 72, 'must be at most 72 bytes')
   .openapi({ example: 'correct horse battery' });
 
 export const User = z
