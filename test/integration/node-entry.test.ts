@@ -102,6 +102,7 @@ describe('a running Node server', () => {
     );
     const [mail] = await sink.waitFor((m) => m.envelopeTo.includes('bg@example.test'));
     expect(mail!.parsed.subject).toBe('Reset your Helpdesk password');
+    expect(mail!.parsed.text).toContain('abc');
   });
 
   it('logs JSON lines without secrets', () => {

@@ -247,6 +247,8 @@ describe('scheduled (cron) handler', () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'sent', attempts: 1, claimToken: null, lastError: null });
+    // The reset token was needed only to send the email; the sent row no longer holds it.
+    expect(rows[0]!.payload).toMatchObject({ token: '[REDACTED]', recipient: { name: 'Cron Tester' } });
 
     const [mail] = await sink.waitFor((m) => m.envelopeTo.includes(recipient), 1, 5000);
     expect(mail!.parsed.subject).toBe('Reset your Helpdesk password');

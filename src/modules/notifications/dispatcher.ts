@@ -3,7 +3,7 @@ import { notifications } from '../../../db/schema/index.js';
 import { type Database, type Db, dbErrno, ER } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
-import { scrubUrlCredentials } from '../../logger.js';
+import { redact, scrubUrlCredentials } from '../../logger.js';
 import type { Mailer } from './mailer.js';
 import { mailDomain, ticketThreadId } from './outbox.js';
 import { TemplateError } from './render.js';
@@ -89,6 +89,14 @@ async function claim(db: Db, now: Date, limit: number, token: string) {
   }
 }
 
+/**
+ * A delivered (or abandoned) row keeps its payload for the audit view, minus secrets: a password-reset
+ * token must live in the database only as long as it is needed to send the email.
+ */
+function settled(payload: Record<string, unknown>): Record<string, unknown> {
+  return redact(payload) as Record<string, unknown>;
+}
+
 function errorText(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return scrubUrlCredentials(message).slice(0, 1000);
@@ -121,7 +129,13 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
         });
         await db
           .update(notifications)
-          .set({ status: 'sent', sentAt: deps.clock.now(), claimToken: null, lastError: null })
+          .set({
+            status: 'sent',
+            sentAt: deps.clock.now(),
+            claimToken: null,
+            lastError: null,
+            payload: settled(row.payload),
+          })
           .where(mine);
         result.sent++;
       } catch (err) {
@@ -129,7 +143,10 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
         const permanent = err instanceof TemplateError || row.attempts >= deps.maxAttempts;
         const lastError = errorText(err);
         if (permanent) {
-          await db.update(notifications).set({ status: 'failed', claimToken: null, lastError }).where(mine);
+          await db
+            .update(notifications)
+            .set({ status: 'failed', claimToken: null, lastError, payload: settled(row.payload) })
+            .where(mine);
           result.failed++;
           deps.logger.error(
             { notificationId: row.id, attempts: row.attempts, error: lastError },
