@@ -68,6 +68,8 @@ const EnvSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: intInRange(8, 1, 50),
   OUTBOX_RETRY_BASE_SECONDS: intInRange(30, 1, 86400),
   OUTBOX_POLL_MS: intInRange(2000, 50, 600000),
+  AUTH_RATE_LIMIT_PER_IP: intInRange(30, 1, 1_000_000),
+  AUTH_RATE_LIMIT_PER_EMAIL: intInRange(10, 1, 1_000_000),
   ADMIN_EMAIL: z.email('must be an email address').optional(),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
 });
@@ -86,6 +88,8 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   autoCloseDays: number;
   outbox: { maxAttempts: number; retryBaseSeconds: number; pollMs: number };
+  /** Attempts per 15-minute window on each public auth route, per client address and per email. */
+  authRateLimit: { perIp: number; perEmail: number };
   admin: { email: string; password: string } | null;
 }
 
@@ -157,6 +161,7 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
         retryBaseSeconds: env.OUTBOX_RETRY_BASE_SECONDS,
         pollMs: env.OUTBOX_POLL_MS,
       },
+      authRateLimit: { perIp: env.AUTH_RATE_LIMIT_PER_IP, perEmail: env.AUTH_RATE_LIMIT_PER_EMAIL },
       admin:
         env.ADMIN_EMAIL && env.ADMIN_PASSWORD
           ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }

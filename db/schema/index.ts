@@ -1,4 +1,5 @@
 export * from './notifications.js';
+export * from './rate-limits.js';
 export * from './sessions.js';
 export * from './tickets.js';
 export * from './users.js';

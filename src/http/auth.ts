@@ -26,12 +26,18 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   await next();
 };
 
+/**
+ * The client's address. Workers: CF-Connecting-IP, set by Cloudflare. Behind a proxy (Render): the last
+ * X-Forwarded-For entry, the one our own proxy appended (earlier entries are whatever the client sent).
+ * Otherwise the socket's peer address, which @hono/node-server exposes as `env.incoming`.
+ */
 function clientIp(c: Context<AppEnv>): string | null {
-  // Workers put the client address in CF-Connecting-IP; Render and most proxies in X-Forwarded-For.
   const cf = c.req.header('cf-connecting-ip');
   if (cf) return cf;
   const xff = c.req.header('x-forwarded-for');
-  return xff ? xff.split(',')[0]!.trim() : null;
+  if (xff) return xff.split(',').at(-1)!.trim() || null;
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
 }
 
 /** Builds the service context for a request: the only way routes hand dependencies to services. */

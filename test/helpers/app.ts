@@ -25,6 +25,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SMTP_URL: 'smtp://127.0.0.1:1',
     JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long!',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Every test client shares 127.0.0.1; test/integration/rate-limit.test.ts sets real limits.
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+    AUTH_RATE_LIMIT_PER_EMAIL: '100000',
     ...overrides,
   });
   if (!result.ok) throw new Error(result.message);

@@ -4,6 +4,7 @@ import { requireActor, type ServiceContext } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
 import { hashPassword, verifyPassword } from '../users/passwords.js';
 import { findUserByEmail, insertUser } from '../users/repo.js';
+import { enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
 import {
   type LoginInput,
@@ -69,12 +70,14 @@ async function loadUser(ctx: ServiceContext, id: number): Promise<UserRow> {
 
 /** Public sign-up: always creates a `user`; 409 `email_taken` for a registered address. */
 export async function register(ctx: ServiceContext, input: RegisterInput): Promise<TokenPair> {
+  await enforceRateLimit(ctx, 'register', input.email);
   const id = await insertUser(ctx.db, ctx.clock, { ...input, role: 'user' });
   return openSession(ctx, await loadUser(ctx, id));
 }
 
 /** 401 `invalid_credentials` for an unknown email and a wrong password alike; 403 for a disabled account. */
 export async function login(ctx: ServiceContext, input: LoginInput): Promise<TokenPair> {
+  await enforceRateLimit(ctx, 'login', input.email);
   const user = await findUserByEmail(ctx.db, input.email);
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await timingDummy()));
   if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'The email or password is wrong.');
@@ -88,6 +91,7 @@ export async function login(ctx: ServiceContext, input: LoginInput): Promise<Tok
  * the whole session is revoked and every token of it stops working.
  */
 export async function refresh(ctx: ServiceContext, input: RefreshInput): Promise<TokenPair> {
+  await enforceRateLimit(ctx, 'refresh');
   const now = ctx.clock.now();
   const found = await repo.findRefreshToken(ctx.db, await sha256Hex(input.refreshToken));
   const invalid = () => new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid.');
