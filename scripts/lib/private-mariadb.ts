@@ -29,8 +29,18 @@ const SEARCH_DIRS = [
   '/opt/homebrew/sbin',
 ];
 
+/**
+ * Where server binaries are looked for: PATH plus the usual sbin folders (mariadbd is rarely on a user's
+ * PATH). `HELPDESK_DB_BIN_DIRS` (colon-separated) replaces the lot, to use a particular installation.
+ */
+function searchDirs(): string[] {
+  const override = process.env.HELPDESK_DB_BIN_DIRS;
+  if (override !== undefined) return override.split(':').filter(Boolean);
+  return [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH_DIRS];
+}
+
 function which(names: string[]): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH_DIRS];
+  const dirs = searchDirs();
   for (const name of names) {
     for (const dir of dirs) {
       const p = join(dir, name);

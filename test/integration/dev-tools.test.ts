@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions, users } from '../../db/schema/index.js';
 import { DEMO_ACCOUNTS, seedDemo } from '../../db/seed.js';
 import { type DevInbox, startDevInbox } from '../../scripts/lib/dev-inbox.js';
+import { freePort } from '../../scripts/lib/private-mariadb.js';
 import { systemClock } from '../../src/deps.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
 import { verifyPassword } from '../../src/modules/users/passwords.js';
@@ -201,5 +202,34 @@ describe('dev inbox', () => {
   it('answers only to local host names', async () => {
     expect((await get('/', 'evil.example:8025')).status).toBe(403);
     expect((await get('/messages/999999')).status).toBe(404);
+  });
+});
+
+describe('npm run dev on a machine without a database server', () => {
+  it('prints how to get one (apt, brew, docker compose) and exits non-zero', async () => {
+    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+    const port = await freePort();
+    const { DATABASE_URL: _db, SMTP_URL: _smtp, ...env } = process.env;
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [tsxCli, 'scripts/dev.ts'],
+        // An empty search list: as if neither mariadbd nor mysqld were installed anywhere.
+        {
+          env: { ...env, NODE_ENV: 'development', PORT: String(port), HELPDESK_DB_BIN_DIRS: '' },
+          timeout: 30_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({
+            code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,
+            output: `${stdout}\n${stderr}`,
+          }),
+      );
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('No MariaDB or MySQL server binary');
+    expect(result.output).toMatch(/apt-get install -y mariadb-server-core/);
+    expect(result.output).toMatch(/brew install mariadb/);
+    expect(result.output).toMatch(/docker compose up/);
   });
 });
