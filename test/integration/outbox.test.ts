@@ -186,6 +186,29 @@ describe('outbox delivery over real SMTP', () => {
     expect(sink.messages.filter((m) => to(m, 'crash@example.test'))).toHaveLength(1);
   });
 
+  it('a row whose lease ran out while its batch was busy is left to the dispatcher that took it over', async () => {
+    const first = await statusChange('slow-1@example.test');
+    const second = await statusChange('slow-2@example.test');
+    await db.transaction((tx) => enqueue(tx, clock, 'helpdesk.test', [first, second]));
+    const real = createSmtpMailer(sink.url);
+    let other: Promise<unknown> | undefined;
+    // Dispatcher A's first send takes longer than a lease; meanwhile dispatcher B claims what is due.
+    const slow = {
+      async send(email: Parameters<typeof real.send>[0]) {
+        if (!other) {
+          clock.advance(CLAIM_LEASE_MS + 1000);
+          other = dispatchBatch(dispatcher());
+          await other;
+        }
+        await real.send(email);
+      },
+      close: () => real.close(),
+    };
+    const a = await dispatchBatch(dispatcher({ mailer: slow }));
+    expect(a).toMatchObject({ claimed: 2, skipped: 1 });
+    expect(sink.messages.filter((m) => to(m, 'slow-2@example.test'))).toHaveLength(1);
+  });
+
   it('concurrent dispatchers send every email exactly once', async () => {
     const items: NewNotification[] = [];
     for (let i = 0; i < 30; i++) items.push(await statusChange(`race-${i}@example.test`));

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { notifications } from '../../../db/schema/index.js';
-import { type Database, type Db, dbErrno, ER } from '../../database.js';
+import { affectedRows, type Database, type Db, dbErrno, ER } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { redact, scrubUrlCredentials } from '../../logger.js';
@@ -22,6 +22,8 @@ export interface DispatcherDeps {
 
 export interface DispatchResult {
   claimed: number;
+  /** Claimed, but the lease ran out before its turn and another dispatcher took it over. */
+  skipped: number;
   sent: number;
   retried: number;
   failed: number;
@@ -104,7 +106,7 @@ function errorText(err: unknown): string {
 
 /** Sends every due notification once (one batch), recording the outcome of each. */
 export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<DispatchResult> {
-  const result: DispatchResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
+  const result: DispatchResult = { claimed: 0, skipped: 0, sent: 0, retried: 0, failed: 0 };
   const token = randomToken();
   const domain = mailDomain(deps.mailFrom);
   await deps.database.use(async (db) => {
@@ -112,6 +114,16 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
     result.claimed = rows.length;
     for (const row of rows) {
       const mine = and(eq(notifications.id, row.id), eq(notifications.claimToken, token));
+      // Renew the lease just before sending: a batch on a slow SMTP server can outlast one lease, and a
+      // row whose lease ran out may already be in another dispatcher's hands; then it is theirs to send.
+      const renewed = await db
+        .update(notifications)
+        .set({ nextAttemptAt: new Date(deps.clock.now().getTime() + CLAIM_LEASE_MS) })
+        .where(and(mine, eq(notifications.status, 'queued')));
+      if (affectedRows(renewed) === 0) {
+        result.skipped++;
+        continue;
+      }
       try {
         if (!isTemplateName(row.template)) throw new TemplateError(`unknown template ${row.template}`);
         const rendered = renderEmail(row.template, {
@@ -174,12 +186,13 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
 
 /** Drains the outbox: batches until nothing is due or `budgetMs` is spent (a Workers cron has limits). */
 export async function drainOutbox(deps: DispatcherDeps, budgetMs = 25_000): Promise<DispatchResult> {
-  const total: DispatchResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
+  const total: DispatchResult = { claimed: 0, skipped: 0, sent: 0, retried: 0, failed: 0 };
   const started = Date.now();
   const batch = 25;
   for (;;) {
     const r = await dispatchBatch(deps, batch);
     total.claimed += r.claimed;
+    total.skipped += r.skipped;
     total.sent += r.sent;
     total.retried += r.retried;
     total.failed += r.failed;
