@@ -21,6 +21,8 @@ describe('parseConfig', () => {
       appUrl: 'http://localhost:8787',
       mailFrom: 'Helpdesk <helpdesk@localhost>',
       admin: null,
+      authRateLimit: { perIp: 30, perEmail: 10 },
+      outbox: { maxAttempts: 8, retryBaseSeconds: 30, pollMs: 2000 },
     });
     expect(r.warnings).toEqual([]);
   });
