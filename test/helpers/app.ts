@@ -1,11 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import supertest from 'supertest';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { type Config, parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/database.js';
 import type { AppDeps, Clock } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** A clock tests can move forward. */
 export class TestClock implements Clock {
@@ -66,4 +68,18 @@ export function createTestApp(database: Database, configOverrides: Record<string
         });
       }),
   };
+}
+
+/**
+ * For a test file that talks HTTP: registers hooks giving it a fresh migrated database and an app over
+ * it (dropped afterwards). Read `.db` and `.app` inside tests, after the hooks have run.
+ */
+export function useTestApp(configOverrides: Record<string, string> = {}): { db: TestDatabase; app: TestApp } {
+  const env = {} as { db: TestDatabase; app: TestApp };
+  beforeAll(async () => {
+    env.db = await createTestDatabase();
+    env.app = createTestApp(env.db.database, configOverrides);
+  });
+  afterAll(() => env.db?.drop());
+  return env;
 }

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../helpers/app.js';
 
-let tdb: TestDatabase;
-let t: TestApp;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  t = createTestApp(tdb.database);
-});
-afterAll(() => tdb.drop());
+const env = useTestApp();
 
 const expectProblem = (
   res: { headers: Record<string, string>; body: Record<string, unknown> },
@@ -28,19 +20,19 @@ const expectProblem = (
 
 describe('operations routes', () => {
   it('GET /health answers ok', async () => {
-    const res = await t.http.get('/health');
+    const res = await env.app.http.get('/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
   });
 
   it('GET /ready answers ok while the database is reachable', async () => {
-    const res = await t.http.get('/ready');
+    const res = await env.app.http.get('/ready');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
   });
 
   it('GET /openapi.json is an OpenAPI 3.1 document of every route', async () => {
-    const res = await t.http.get('/openapi.json');
+    const res = await env.app.http.get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths)).toEqual(
@@ -58,7 +50,7 @@ describe('operations routes', () => {
   });
 
   it('GET /docs serves an interactive reference pointing at the document', async () => {
-    const res = await t.http.get('/docs');
+    const res = await env.app.http.get('/docs');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('/openapi.json');
@@ -67,19 +59,19 @@ describe('operations routes', () => {
 
 describe('errors are problem+json', () => {
   it('404 for an unknown route', async () => {
-    const res = await t.http.get('/api/v1/nothing-here');
+    const res = await env.app.http.get('/api/v1/nothing-here');
     expect(res.status).toBe(404);
     expectProblem(res, 404, 'not_found');
   });
 
   it('413 for a body over 1 MiB, even without a Content-Length', async () => {
     const big = JSON.stringify({ body: 'x'.repeat(1024 * 1024 + 10) });
-    const res = await t.http.post('/api/v1/anything').set('Content-Type', 'application/json').send(big);
+    const res = await env.app.http.post('/api/v1/anything').set('Content-Type', 'application/json').send(big);
     expect(res.status).toBe(413);
     expectProblem(res, 413, 'payload_too_large');
 
     // A streamed (chunked) body has no Content-Length; the limit still counts the bytes read.
-    const server = await t.listen();
+    const server = await env.app.listen();
     try {
       const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
       let sent = 0;
@@ -103,7 +95,7 @@ describe('errors are problem+json', () => {
   });
 
   it('415 for a body that is not JSON', async () => {
-    const res = await t.http.post('/api/v1/anything').set('Content-Type', 'text/plain').send('hello');
+    const res = await env.app.http.post('/api/v1/anything').set('Content-Type', 'text/plain').send('hello');
     expect(res.status).toBe(415);
     expectProblem(res, 415, 'unsupported_media_type');
   });
@@ -111,20 +103,20 @@ describe('errors are problem+json', () => {
 
 describe('request ids', () => {
   it('generates an X-Request-Id when none is sent', async () => {
-    const res = await t.http.get('/health');
+    const res = await env.app.http.get('/health');
     expect(res.headers['x-request-id']).toMatch(/^[\w-]{8,}$/);
   });
 
   it('echoes a valid incoming X-Request-Id and replaces an invalid one', async () => {
-    const ok = await t.http.get('/health').set('X-Request-Id', 'abc-123_XYZ');
+    const ok = await env.app.http.get('/health').set('X-Request-Id', 'abc-123_XYZ');
     expect(ok.headers['x-request-id']).toBe('abc-123_XYZ');
-    const bad = await t.http.get('/health').set('X-Request-Id', 'bad id with spaces <script>');
+    const bad = await env.app.http.get('/health').set('X-Request-Id', 'bad id with spaces <script>');
     expect(bad.headers['x-request-id']).not.toContain(' ');
     expect(bad.headers['x-request-id']).toMatch(/^[\w-]+$/);
   });
 
   it('carries the id on error responses too', async () => {
-    const res = await t.http.get('/nope').set('X-Request-Id', 'trace-me');
+    const res = await env.app.http.get('/nope').set('X-Request-Id', 'trace-me');
     expect(res.status).toBe(404);
     expect(res.headers['x-request-id']).toBe('trace-me');
   });

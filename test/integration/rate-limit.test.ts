@@ -1,22 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RATE_WINDOW_MS } from '../../src/modules/auth/rate-limit.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useTestApp } from '../helpers/app.js';
 
-let tdb: TestDatabase;
-let t: TestApp;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  t = createTestApp(tdb.database, { AUTH_RATE_LIMIT_PER_IP: '5', AUTH_RATE_LIMIT_PER_EMAIL: '3' });
-});
-afterAll(() => tdb.drop());
+const env = useTestApp({ AUTH_RATE_LIMIT_PER_IP: '5', AUTH_RATE_LIMIT_PER_EMAIL: '3' });
 
 const ip = () =>
   `203.0.113.${Math.floor(Math.random() * 250) + 1}, 10.0.0.${Math.floor(Math.random() * 250)}`;
 const login = (email: string, from: string) =>
-  t.http.post('/api/v1/auth/login').set('X-Forwarded-For', from).send({ email, password: 'wrong-password' });
+  env.app.http
+    .post('/api/v1/auth/login')
+    .set('X-Forwarded-For', from)
+    .send({ email, password: 'wrong-password' });
 
 describe('rate limits on the public auth routes', () => {
   it('per email: the 4th attempt in a window gets 429 with Retry-After, from any address', async () => {
@@ -46,7 +41,7 @@ describe('rate limits on the public auth routes', () => {
     const email = `rl-${randomBytes(4).toString('hex')}@example.test`;
     for (let i = 0; i < 3; i++) await login(email, ip());
     expect((await login(email, ip())).status).toBe(429);
-    t.clock.advance(RATE_WINDOW_MS);
+    env.app.clock.advance(RATE_WINDOW_MS);
     expect((await login(email, ip())).status).toBe(401);
   });
 
@@ -54,7 +49,7 @@ describe('rate limits on the public auth routes', () => {
     const from = '192.0.2.55';
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await t.http
+      const res = await env.app.http
         .post('/api/v1/auth/refresh')
         .set('X-Forwarded-For', from)
         .send({ refreshToken: `nope-${i}` });
@@ -64,7 +59,7 @@ describe('rate limits on the public auth routes', () => {
 
     const email = `rl-${randomBytes(4).toString('hex')}@example.test`;
     const reg = () =>
-      t.http
+      env.app.http
         .post('/api/v1/auth/register')
         .set('X-Forwarded-For', ip())
         .send({ email, password: 'long-enough-pw', name: 'R' });
