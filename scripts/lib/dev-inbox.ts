@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { Server } from 'node:net';
 import { type AddressObject, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { escapeHtml } from '../../src/modules/notifications/render.js';
 
 /**
  * The local mail inbox of `npm run dev`: an SMTP server the API's outbox delivers to, and a small web page
@@ -40,14 +41,6 @@ export interface DevInboxOptions {
 
 const HOST = '127.0.0.1';
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string {
   return (Array.isArray(a) ? a : a ? [a] : []).map((x) => x.text).join(', ');
