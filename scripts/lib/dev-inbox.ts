@@ -75,6 +75,8 @@ export async function startDevInbox(opts: DevInboxOptions = {}): Promise<DevInbo
   const smtp = new SMTPServer({
     logger: false,
     banner: 'helpdesk dev inbox',
+    // No reverse DNS of the (always local) client: it costs a lookup per connection.
+    disableReverseLookup: true,
     size: MAX_MESSAGE_BYTES,
     // Plain SMTP without TLS; any credentials are accepted, so an SMTP_URL with a user works too.
     disabledCommands: ['STARTTLS'],

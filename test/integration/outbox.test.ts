@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notifications } from '../../db/schema/index.js';
 import type { Db } from '../../src/database.js';
 import { createLogger } from '../../src/logger.js';
@@ -10,7 +10,7 @@ import {
   retryDelayMs,
   startOutboxLoop,
 } from '../../src/modules/notifications/dispatcher.js';
-import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
+import { createSmtpMailer, type Mailer } from '../../src/modules/notifications/mailer.js';
 import { enqueue, type NewNotification } from '../../src/modules/notifications/outbox.js';
 import { TestClock } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -37,10 +37,21 @@ beforeEach(async () => {
   await db.delete(notifications);
 });
 
+const mailers: Mailer[] = [];
+afterEach(() => {
+  for (const m of mailers.splice(0)) m.close();
+});
+/** A mailer for the sink, closed after the test (it keeps a pooled connection open). */
+function mailerFor(url: string): Mailer {
+  const m = createSmtpMailer(url);
+  mailers.push(m);
+  return m;
+}
+
 function dispatcher(overrides: Partial<DispatcherDeps> = {}): DispatcherDeps {
   return {
     database: tdb.database,
-    mailer: createSmtpMailer(sink.url),
+    mailer: mailerFor(sink.url),
     clock,
     logger: createLogger({ level: 'silent' }),
     mailFrom: 'Helpdesk <help@helpdesk.test>',
@@ -114,11 +125,17 @@ describe('outbox delivery over real SMTP', () => {
   });
 
   it('retries with backoff while the SMTP server is down and delivers once it is back', async () => {
+    // One long-lived mailer across the outage, as the Node process has; its pool holds an open connection.
+    const deps = dispatcher();
+    const warmUp = await statusChange('warm-up@example.test');
+    await db.transaction((tx) => enqueue(tx, clock, 'helpdesk.test', [warmUp]));
+    expect(await dispatchBatch(deps)).toMatchObject({ sent: 1 });
+
     const n = await statusChange('outage@example.test');
     await db.transaction((tx) => enqueue(tx, clock, 'helpdesk.test', [n]));
     await sink.stop();
     try {
-      const first = await dispatchBatch(dispatcher());
+      const first = await dispatchBatch(deps);
       expect(first).toMatchObject({ claimed: 1, sent: 0, retried: 1 });
       const [row] = await db
         .select()
@@ -132,12 +149,12 @@ describe('outbox delivery over real SMTP', () => {
       );
 
       // Not due yet: nothing is claimed before the backoff has passed.
-      expect(await dispatchBatch(dispatcher())).toMatchObject({ claimed: 0 });
+      expect(await dispatchBatch(deps)).toMatchObject({ claimed: 0 });
     } finally {
       await sink.start();
     }
     clock.advance(retryDelayMs(1, 30) + 1000);
-    expect(await dispatchBatch(dispatcher())).toMatchObject({ claimed: 1, sent: 1 });
+    expect(await dispatchBatch(deps)).toMatchObject({ claimed: 1, sent: 1 });
     const mails = sink.messages.filter((m) => to(m, 'outage@example.test'));
     expect(mails).toHaveLength(1);
     const [row] = await db
@@ -151,7 +168,7 @@ describe('outbox delivery over real SMTP', () => {
     const n = await statusChange('doomed@example.test');
     await db.transaction((tx) => enqueue(tx, clock, 'helpdesk.test', [n]));
     const deps = dispatcher({
-      mailer: createSmtpMailer(sink.url.replace(SINK_PASS, 'wrong-password')),
+      mailer: mailerFor(sink.url.replace(SINK_PASS, 'wrong-password')),
       maxAttempts: 2,
     });
     expect(await dispatchBatch(deps)).toMatchObject({ retried: 1 });
@@ -190,7 +207,7 @@ describe('outbox delivery over real SMTP', () => {
     const first = await statusChange('slow-1@example.test');
     const second = await statusChange('slow-2@example.test');
     await db.transaction((tx) => enqueue(tx, clock, 'helpdesk.test', [first, second]));
-    const real = createSmtpMailer(sink.url);
+    const real = mailerFor(sink.url);
     let other: Promise<unknown> | undefined;
     // Dispatcher A's first send takes longer than a lease; meanwhile dispatcher B claims what is due.
     const slow = {
