@@ -117,11 +117,21 @@ export const ER = {
 
 /** The server's error number of a thrown database error (drizzle wraps driver errors in `cause`). */
 export function dbErrno(err: unknown): number | undefined {
-  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
-    const errno = (e as { errno?: unknown }).errno;
-    if (typeof errno === 'number') return errno;
+  for (const e of causeChain(err)) {
+    if (typeof e.errno === 'number') return e.errno;
   }
   return undefined;
+}
+
+/** An error and its `cause`s, outermost first (drizzle wraps the driver's error; a few levels suffice). */
+function* causeChain(err: unknown): Generator<{ errno?: unknown; code?: unknown }> {
+  for (
+    let e: unknown = err, i = 0;
+    e && typeof e === 'object' && i < 4;
+    e = (e as { cause?: unknown }).cause, i++
+  ) {
+    yield e as { errno?: unknown; code?: unknown };
+  }
 }
 
 /** Reads `affectedRows` from the result of a drizzle mysql2 update/delete. */
@@ -150,10 +160,9 @@ const UNREACHABLE_CODES = new Set([
 
 /** True when an error means "the database cannot be reached right now" (→ 503), not a bad query. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-    if ((e as { errno?: unknown }).errno === 1040) return true;
+  for (const e of causeChain(err)) {
+    if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+    if (e.errno === 1040) return true;
   }
   return false;
 }

@@ -2,6 +2,7 @@ import { createApp } from '../app.js';
 import { type Config, parseConfig } from '../config.js';
 import { createPerCallDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
+import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { drainOutbox } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
@@ -102,13 +103,14 @@ function get(env: Env): Built {
 /** Every error is problem+json, this one too; the details (which keys) are only in the Worker logs. */
 const misconfigured = () =>
   new Response(
-    JSON.stringify({
-      type: 'https://helpdesk.dev/problems/misconfigured',
-      title: 'Internal server error',
-      status: 500,
-      detail: 'The server configuration is invalid; see the Worker logs.',
-      code: 'misconfigured',
-    }),
+    JSON.stringify(
+      problem(
+        500,
+        'misconfigured',
+        'Internal server error',
+        'The server configuration is invalid; see the Worker logs.',
+      ),
+    ),
     { status: 500, headers: { 'content-type': 'application/problem+json' } },
   );
 

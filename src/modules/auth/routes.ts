@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authenticate, serviceContext } from '../../http/auth.js';
+import { authenticate } from '../../http/auth.js';
+import { serviceContext } from '../../http/context.js';
 import { createRouter } from '../../http/openapi.js';
 import { problemResponse } from '../../http/schemas.js';
 import { LoginInput, RefreshInput, RegisterInput, TokenPair, User } from './schemas.js';

@@ -5,7 +5,7 @@ import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { redact, scrubUrlCredentials } from '../../logger.js';
 import type { Mailer } from './mailer.js';
-import { mailDomain, ticketThreadId } from './outbox.js';
+import { mailDomain, randomHex, ticketThreadId } from './outbox.js';
 import { TemplateError } from './render.js';
 import { isTemplateName, renderEmail } from './templates.js';
 
@@ -37,10 +37,6 @@ export const MAX_RETRY_DELAY_MS = 6 * 3600_000;
 /** Delay before attempt `attempts + 1`: base · 2^(attempts−1), capped. */
 export function retryDelayMs(attempts: number, retryBaseSeconds: number): number {
   return Math.min(retryBaseSeconds * 1000 * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
-}
-
-function randomToken(): string {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -107,7 +103,7 @@ function errorText(err: unknown): string {
 /** Sends every due notification once (one batch), recording the outcome of each. */
 export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<DispatchResult> {
   const result: DispatchResult = { claimed: 0, skipped: 0, sent: 0, retried: 0, failed: 0 };
-  const token = randomToken();
+  const token = randomHex(16);
   const domain = mailDomain(deps.mailFrom);
   await deps.database.use(async (db) => {
     const rows = await claim(db, deps.clock.now(), limit, token);

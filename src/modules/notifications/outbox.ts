@@ -23,7 +23,8 @@ export function ticketThreadId(ticketId: number, domain: string): string {
   return `<ticket-${ticketId}@${domain}>`;
 }
 
-function randomHex(bytes: number): string {
+/** `bytes` random bytes as lower-case hex (Message-IDs, claim tokens). */
+export function randomHex(bytes: number): string {
   return [...crypto.getRandomValues(new Uint8Array(bytes))]
     .map((b) => b.toString(16).padStart(2, '0'))
     .join('');
