@@ -134,6 +134,26 @@ function* causeChain(err: unknown): Generator<{ errno?: unknown; code?: unknown 
   }
 }
 
+/**
+ * Runs a transaction, again (up to `attempts` times in all) when the server picked it as a deadlock
+ * victim: InnoDB rolled it back whole, so trying again is safe. `fn` must not have side effects outside
+ * the database.
+ */
+export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (dbErrno(err) !== ER.LOCK_DEADLOCK || attempt >= attempts) throw err;
+    }
+  }
+}
+
+/** `db.transaction(fn)`, retried when it was a deadlock victim (see `retryOnDeadlock`). */
+export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return retryOnDeadlock(() => db.transaction(fn));
+}
+
 /** Reads `affectedRows` from the result of a drizzle mysql2 update/delete. */
 export function affectedRows(result: unknown): number {
   const header = Array.isArray(result) ? result[0] : result;

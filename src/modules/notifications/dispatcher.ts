@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { notifications } from '../../../db/schema/index.js';
-import { affectedRows, type Database, type Db, dbErrno, ER } from '../../database.js';
+import { type BackgroundLoop, startLoop } from '../../background.js';
+import { affectedRows, type Database, type Db, retryOnDeadlock } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { redact, scrubUrlCredentials } from '../../logger.js';
@@ -76,16 +77,8 @@ async function claimOnce(db: Db, now: Date, limit: number, token: string) {
   );
 }
 
-async function claim(db: Db, now: Date, limit: number, token: string) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await claimOnce(db, now, limit, token);
-    } catch (err) {
-      // A deadlock victim's transaction was rolled back whole, so trying again is safe.
-      if (dbErrno(err) !== ER.LOCK_DEADLOCK || attempt >= 3) throw err;
-    }
-  }
-}
+const claim = (db: Db, now: Date, limit: number, token: string) =>
+  retryOnDeadlock(() => claimOnce(db, now, limit, token));
 
 /**
  * A delivered (or abandoned) row keeps its payload for the audit view, minus secrets: a password-reset
@@ -200,28 +193,14 @@ export async function drainOutbox(deps: DispatcherDeps, budgetMs = 25_000): Prom
  * The Node background loop: drains the outbox every `pollMs`. `stop()` resolves once the current batch
  * has finished, so a graceful shutdown never abandons a half-sent batch.
  */
-export function startOutboxLoop(deps: DispatcherDeps, pollMs: number): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = drainOutbox(deps)
-      .then(
-        (r) => {
-          if (r.claimed > 0) deps.logger.info(r, 'outbox drained');
-        },
-        (err: unknown) => deps.logger.error({ err }, 'outbox dispatch failed'),
-      )
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, pollMs);
-      });
-  };
-  tick();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+export function startOutboxLoop(deps: DispatcherDeps, pollMs: number): BackgroundLoop {
+  return startLoop(
+    deps.logger,
+    'outbox dispatch',
+    async () => {
+      const r = await drainOutbox(deps);
+      if (r.claimed > 0) deps.logger.info(r, 'outbox drained');
     },
-  };
+    pollMs,
+  );
 }
