@@ -1,9 +1,11 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseBcryptCost } from '../src/config.js';
 import { createPoolDatabase, type Queryable } from '../src/database.js';
 import { type Clock, systemClock } from '../src/deps.js';
 import { ConflictError } from '../src/errors.js';
 import { scrubUrlCredentials } from '../src/logger.js';
+import { hashPassword } from '../src/modules/users/passwords.js';
 import { findUserByEmail, insertUser } from '../src/modules/users/repo.js';
 import type { Role } from './schema/index.js';
 
@@ -23,13 +25,14 @@ export type SeedOutcome = { email: string; role: Role; result: 'created' | 'exis
  * Creates each demo account that does not exist yet. Idempotent and safe to run concurrently (the
  * unique email index decides); an existing account is left exactly as it is, password included.
  */
-export async function seedDemo(db: Queryable, clock: Clock): Promise<SeedOutcome[]> {
+export async function seedDemo(db: Queryable, clock: Clock, bcryptCost: number): Promise<SeedOutcome[]> {
   const outcomes: SeedOutcome[] = [];
   for (const account of DEMO_ACCOUNTS) {
     let result: SeedOutcome['result'] = 'exists';
     if (!(await findUserByEmail(db, account.email))) {
       try {
-        await insertUser(db, clock, account);
+        const { password, ...rest } = account;
+        await insertUser(db, clock, { ...rest, passwordHash: await hashPassword(password, bcryptCost) });
         result = 'created';
       } catch (err) {
         // Another seed run inserted it between our lookup and insert: that is the outcome we wanted.
@@ -51,9 +54,14 @@ async function main(): Promise<number> {
     console.error('DATABASE_URL is required (e.g. mysql://user:pass@127.0.0.1:3306/helpdesk)');
     return 1;
   }
+  const cost = parseBcryptCost(process.env);
+  if (!cost.ok) {
+    console.error(cost.message);
+    return 1;
+  }
   const database = createPoolDatabase(url, { connectionLimit: 1 });
   try {
-    const outcomes = await database.use((db) => seedDemo(db, systemClock));
+    const outcomes = await database.use((db) => seedDemo(db, systemClock, cost.cost));
     console.log(`Demo accounts in ${scrubUrlCredentials(url)}:`);
     for (const o of outcomes) {
       const password = DEMO_ACCOUNTS.find((a) => a.email === o.email)?.password;

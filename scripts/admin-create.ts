@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseBcryptCost } from '../src/config.js';
 import { createPoolDatabase } from '../src/database.js';
 import { systemClock } from '../src/deps.js';
 import { scrubUrlCredentials } from '../src/logger.js';
+import { hashPassword } from '../src/modules/users/passwords.js';
 import {
   findUserByEmail,
   insertUser,
@@ -90,7 +92,9 @@ async function parse(argv: string[]): Promise<Args | 'help'> {
   return parsed.data;
 }
 
-async function createOrPromote(url: string, args: Args): Promise<string> {
+async function createOrPromote(url: string, args: Args, bcryptCost: number): Promise<string> {
+  // Hashed before the transaction opens, so no row lock waits on bcrypt.
+  const passwordHash = await hashPassword(args.password, bcryptCost);
   const database = createPoolDatabase(url, { connectionLimit: 1 });
   try {
     return await database.use((db) =>
@@ -101,12 +105,12 @@ async function createOrPromote(url: string, args: Args): Promise<string> {
             email: args.email,
             name: args.name ?? 'Administrator',
             role: 'admin',
-            password: args.password,
+            passwordHash,
           });
           return `Created admin ${normaliseEmail(args.email)} (id ${id}).`;
         }
         await promoteToAdmin(tx, systemClock, existing.id);
-        await setPassword(tx, systemClock, existing.id, args.password);
+        await setPassword(tx, systemClock, existing.id, passwordHash);
         const was = existing.role === 'admin' ? 'was already an admin' : `was ${existing.role}`;
         const nameNote = args.name
           ? ` --name was ignored: the account keeps its name "${existing.name}".`
@@ -137,8 +141,13 @@ async function main(): Promise<number> {
     console.error('admin:create: DATABASE_URL is required (e.g. mysql://user:pass@127.0.0.1:3306/helpdesk)');
     return 2;
   }
+  const cost = parseBcryptCost(process.env);
+  if (!cost.ok) {
+    console.error(`admin:create: ${cost.message}`);
+    return 2;
+  }
   try {
-    console.log(await createOrPromote(url, args));
+    console.log(await createOrPromote(url, args, cost.cost));
     return 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

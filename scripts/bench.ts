@@ -97,6 +97,8 @@ try {
     LOG_LEVEL: 'silent',
     AUTH_RATE_LIMIT_PER_IP: '1000000',
     AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
+    // `BCRYPT_COST=10 npm run bench` compares login throughput at another cost.
+    BCRYPT_COST: process.env.BCRYPT_COST,
   });
   if (!parsed.ok) throw new Error(parsed.message);
   const { config } = parsed;
@@ -124,7 +126,7 @@ try {
   );
   results.push(
     await load(
-      'POST /api/v1/auth/login (bcrypt cost 10)',
+      `POST /api/v1/auth/login (bcrypt cost ${config.bcryptCost})`,
       () => fetch(`${base}/api/v1/auth/login`, json(account)),
       200,
     ),

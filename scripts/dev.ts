@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
 import { DEMO_ACCOUNTS, type SeedOutcome, seedDemo } from '../db/seed.js';
+import { parseBcryptCost } from '../src/config.js';
 import { createPoolDatabase } from '../src/database.js';
 import { systemClock } from '../src/deps.js';
 import { scrubUrlCredentials } from '../src/logger.js';
@@ -171,6 +172,11 @@ async function main(): Promise<void> {
     console.error(`PORT must be a port number (got "${env.PORT}").`);
     process.exit(1);
   }
+  const bcrypt = parseBcryptCost(env);
+  if (!bcrypt.ok) {
+    console.error(bcrypt.message);
+    process.exit(1);
+  }
   if (!(await portIsFree(apiPort))) {
     console.error(`Port ${apiPort} is already in use (another npm run dev?). Stop it, or set PORT.`);
     process.exit(1);
@@ -232,7 +238,7 @@ async function main(): Promise<void> {
     await checkpoint();
     await runMigrations(database.url);
     const pool = createPoolDatabase(database.url, { connectionLimit: 1 });
-    const seeded = await pool.use((db) => seedDemo(db, systemClock)).finally(() => pool.close());
+    const seeded = await pool.use((db) => seedDemo(db, systemClock, bcrypt.cost)).finally(() => pool.close());
     await checkpoint();
 
     let inbox: DevInbox | undefined;

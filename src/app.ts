@@ -6,6 +6,7 @@ import { createRouter } from './http/openapi.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { userRoutes } from './modules/users/routes.js';
 
 export const API_BASE = '/api/v1';
 
@@ -21,6 +22,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', opsRoutes());
   app.route(API_BASE, authRoutes());
+  app.route(API_BASE, userRoutes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

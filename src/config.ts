@@ -47,6 +47,9 @@ const intInRange = (fallback: number, min: number, max: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
+/** bcrypt cost when BCRYPT_COST is unset: about 250 ms per hash with bcryptjs on one core (see README). */
+export const DEFAULT_BCRYPT_COST = 12;
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: urlWithScheme(['mysql:', 'mariadb:'], 'mysql://user:pass@127.0.0.1:3306/helpdesk'),
@@ -70,6 +73,7 @@ const EnvSchema = z.object({
   OUTBOX_POLL_MS: intInRange(2000, 50, 600000),
   AUTH_RATE_LIMIT_PER_IP: intInRange(30, 1, 1_000_000),
   AUTH_RATE_LIMIT_PER_EMAIL: intInRange(10, 1, 1_000_000),
+  BCRYPT_COST: intInRange(DEFAULT_BCRYPT_COST, 4, 15),
   ADMIN_EMAIL: z.email('must be an email address').optional(),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
 });
@@ -90,6 +94,8 @@ export interface Config {
   outbox: { maxAttempts: number; retryBaseSeconds: number; pollMs: number };
   /** Attempts per 15-minute window on each public auth route, per client address and per email. */
   authRateLimit: { perIp: number; perEmail: number };
+  /** bcrypt cost (log2 rounds) for every password hash: register, admin create, password change and reset. */
+  bcryptCost: number;
   admin: { email: string; password: string } | null;
 }
 
@@ -162,10 +168,24 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
         pollMs: env.OUTBOX_POLL_MS,
       },
       authRateLimit: { perIp: env.AUTH_RATE_LIMIT_PER_IP, perEmail: env.AUTH_RATE_LIMIT_PER_EMAIL },
+      bcryptCost: env.BCRYPT_COST,
       admin:
         env.ADMIN_EMAIL && env.ADMIN_PASSWORD
           ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
           : null,
     },
   };
+}
+
+/**
+ * BCRYPT_COST alone, for the command-line scripts (admin:create, db:seed, npm run dev) that hash passwords
+ * without the rest of the server's configuration. Same rules and default as `parseConfig`.
+ */
+export function parseBcryptCost(
+  record: Record<string, string | undefined>,
+): { ok: true; cost: number } | { ok: false; message: string } {
+  const value = record.BCRYPT_COST === '' ? undefined : record.BCRYPT_COST;
+  const parsed = EnvSchema.shape.BCRYPT_COST.safeParse(value);
+  if (parsed.success) return { ok: true, cost: parsed.data };
+  return { ok: false, message: `BCRYPT_COST ${parsed.error.issues[0]?.message ?? 'is not valid'}` };
 }

@@ -27,7 +27,9 @@ const database = createPoolDatabase(config.databaseUrl);
 const deps: AppDeps = { config, logger, database, clock: systemClock };
 
 try {
-  const admin = await database.use((db) => ensureFirstAdmin(db, systemClock, config.admin));
+  const admin = await database.use((db) =>
+    ensureFirstAdmin(db, systemClock, config.admin, config.bcryptCost),
+  );
   if (admin === 'created')
     logger.info({ email: config.admin?.email }, 'first admin created from ADMIN_EMAIL');
 } catch (err) {

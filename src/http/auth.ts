@@ -24,3 +24,9 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   c.set('actor', { id: claims.userId, role: session.role, sessionId: claims.sessionId });
   await next();
 };
+
+/** Spread into a route definition: bearer authentication, enforced and documented. */
+export const authenticated = () => ({
+  security: [{ bearerAuth: [] }],
+  middleware: authenticate(),
+});

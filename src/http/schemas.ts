@@ -20,3 +20,21 @@ export const problemResponse = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
+
+/** A JSON response or request body entry, for route definitions. */
+export const jsonContent = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
+
+/** A required JSON request body, for route definitions (`request: jsonBody(Input)`). */
+export const jsonBody = <T>(schema: T) => ({ body: { required: true, ...jsonContent(schema) } });
+
+/** The error responses of every route that reads a JSON body. */
+export const invalidBodyResponses = {
+  400: problemResponse('`malformed_request`: the body is not valid JSON'),
+  422: problemResponse('`validation_failed`, with `errors[]`'),
+};
+
+/** The 401 of every authenticated route. */
+export const unauthenticatedResponse = problemResponse(
+  '`unauthorized`, `invalid_token`, `token_expired`, `session_revoked` or `account_disabled`: ' +
+    'a missing or bad access token, or one whose session has ended or whose user is disabled',
+);

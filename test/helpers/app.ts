@@ -30,6 +30,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Every test client shares 127.0.0.1; test/integration/rate-limit.test.ts sets real limits.
     AUTH_RATE_LIMIT_PER_IP: '100000',
     AUTH_RATE_LIMIT_PER_EMAIL: '100000',
+    // The lowest bcrypt cost: hashing at the default 12 would make every register/login ~250 ms.
+    BCRYPT_COST: '4',
     ...overrides,
   });
   if (!result.ok) throw new Error(result.message);

@@ -9,7 +9,7 @@ import { type DevInbox, startDevInbox } from '../../scripts/lib/dev-inbox.js';
 import { freePort } from '../../scripts/lib/private-mariadb.js';
 import { systemClock } from '../../src/deps.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
-import { verifyPassword } from '../../src/modules/users/passwords.js';
+import { hashPassword, verifyPassword } from '../../src/modules/users/passwords.js';
 import { findUserByEmail, insertUser } from '../../src/modules/users/repo.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -21,8 +21,8 @@ describe('seedDemo', () => {
   afterAll(() => tdb.drop());
 
   it('creates the three demo accounts once, however often it runs', async () => {
-    const first = await tdb.database.use((db) => seedDemo(db, systemClock));
-    const second = await tdb.database.use((db) => seedDemo(db, systemClock));
+    const first = await tdb.database.use((db) => seedDemo(db, systemClock, 4));
+    const second = await tdb.database.use((db) => seedDemo(db, systemClock, 4));
     expect(first.map((o) => o.result)).toEqual(['created', 'created', 'created']);
     expect(second.map((o) => o.result)).toEqual(['exists', 'exists', 'exists']);
 
@@ -36,6 +36,8 @@ describe('seedDemo', () => {
       expect(account.password.length).toBeGreaterThanOrEqual(10);
       const row = rows.find((r) => r.email === account.email)!;
       expect(await verifyPassword(account.password, row.passwordHash)).toBe(true);
+      // Hashed at the cost it was given (bcrypt records it in the hash: $2b$04$…).
+      expect(row.passwordHash.startsWith('$2b$04$')).toBe(true);
     }
   });
 });
@@ -54,7 +56,7 @@ describe('npm run admin:create', () => {
       const child = execFile(
         process.execPath,
         [tsxCli, 'scripts/admin-create.ts', ...args],
-        { env: { ...process.env, DATABASE_URL: tdb.url }, timeout: 20_000 },
+        { env: { ...process.env, DATABASE_URL: tdb.url, BCRYPT_COST: '5' }, timeout: 20_000 },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
           resolve({ code, output: `${stdout}\n${stderr}` });
@@ -80,6 +82,7 @@ describe('npm run admin:create', () => {
     const row = await user('ann@example.com');
     expect(row).toMatchObject({ role: 'admin', name: 'Ann Admin', active: true });
     expect(await verifyPassword(password, row!.passwordHash)).toBe(true);
+    expect(row!.passwordHash.startsWith('$2b$05$'), 'hashed at BCRYPT_COST').toBe(true);
   });
 
   it('reads the password from stdin with --password-stdin, keeping it off the command line', async () => {
@@ -96,7 +99,7 @@ describe('npm run admin:create', () => {
         email: 'bob@example.com',
         name: 'Bob',
         role: 'user',
-        password: 'old-password-1',
+        passwordHash: await hashPassword('old-password-1', 4),
       });
       await db.update(users).set({ active: false }).where(eq(users.id, userId));
       const later = new Date(Date.now() + 86_400_000);

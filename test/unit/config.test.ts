@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseDuration } from '../../src/config.js';
+import { parseBcryptCost, parseConfig, parseDuration } from '../../src/config.js';
 
 const valid = {
   NODE_ENV: 'production',
@@ -23,8 +23,27 @@ describe('parseConfig', () => {
       admin: null,
       authRateLimit: { perIp: 30, perEmail: 10 },
       outbox: { maxAttempts: 8, retryBaseSeconds: 30, pollMs: 2000 },
+      bcryptCost: 12,
     });
     expect(r.warnings).toEqual([]);
+  });
+
+  it('takes BCRYPT_COST from 4 to 15, and the scripts read it by the same rules', () => {
+    const r = parseConfig({ ...valid, BCRYPT_COST: '4' });
+    expect(r.ok && r.config.bcryptCost).toBe(4);
+    for (const bad of ['3', '16', '12.5', 'high']) {
+      const bad1 = parseConfig({ ...valid, BCRYPT_COST: bad });
+      expect(bad1.ok, bad).toBe(false);
+      if (!bad1.ok) expect(bad1.errors.join()).toMatch(/^BCRYPT_COST /);
+      expect(parseBcryptCost({ BCRYPT_COST: bad }).ok, bad).toBe(false);
+    }
+    expect(parseBcryptCost({})).toEqual({ ok: true, cost: 12 });
+    expect(parseBcryptCost({ BCRYPT_COST: '' })).toEqual({ ok: true, cost: 12 });
+    expect(parseBcryptCost({ BCRYPT_COST: '15' })).toEqual({ ok: true, cost: 15 });
+    expect(parseBcryptCost({ BCRYPT_COST: '16' })).toEqual({
+      ok: false,
+      message: 'BCRYPT_COST must be at most 15',
+    });
   });
 
   it('names every bad key in one message', () => {

@@ -7,7 +7,13 @@ import { sha256Hex } from './tokens.js';
 
 export const RATE_WINDOW_MS = 15 * 60_000;
 
-export type LimitedAction = 'register' | 'login' | 'refresh' | 'password_reset';
+export type LimitedAction =
+  | 'register'
+  | 'login'
+  | 'refresh'
+  | 'password_reset'
+  | 'password_reset_confirm'
+  | 'password_change';
 
 /**
  * Counts one attempt in a fixed 15-minute window and says how many the window holds now. The upsert is
@@ -27,14 +33,17 @@ async function hit(ctx: ServiceContext, bucket: string, windowStart: Date): Prom
 }
 
 /**
- * 429 `rate_limited` (with Retry-After) once a client address, or an email, has made more attempts at
+ * 429 `rate_limited` (with Retry-After) once a client address, or an account, has made more attempts at
  * `action` in the current window than the configured limit. Every attempt counts, successful or not,
  * so guessing passwords slowly across many addresses is still capped per account.
+ *
+ * `account` is counted against the per-email limit: the email on public routes, or a key such as
+ * `user:42` on authenticated ones (password change).
  */
 export async function enforceRateLimit(
   ctx: ServiceContext,
   action: LimitedAction,
-  email?: string,
+  account?: string,
 ): Promise<void> {
   const now = ctx.clock.now().getTime();
   const windowStart = new Date(now - (now % RATE_WINDOW_MS));
@@ -42,7 +51,7 @@ export async function enforceRateLimit(
   const { perIp, perEmail } = ctx.config.authRateLimit;
 
   const checks: [string, number][] = [[`${action}:ip:${ctx.client.ip ?? 'unknown'}`, perIp]];
-  if (email) checks.push([`${action}:email:${normaliseEmail(email)}`, perEmail]);
+  if (account) checks.push([`${action}:email:${normaliseEmail(account)}`, perEmail]);
   for (const [bucket, limit] of checks) {
     if ((await hit(ctx, bucket, windowStart)) > limit) throw new RateLimitedError(retryAfter);
   }

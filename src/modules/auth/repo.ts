@@ -1,5 +1,5 @@
-import { and, eq, isNull } from 'drizzle-orm';
-import { refreshTokens, sessions, users } from '../../../db/schema/index.js';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { passwordResetTokens, refreshTokens, sessions, users } from '../../../db/schema/index.js';
 import { affectedRows, insertId, type Queryable } from '../../database.js';
 
 export async function insertSession(
@@ -86,4 +86,71 @@ export async function findSessionUser(db: Queryable, sessionId: number, userId: 
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
     .limit(1);
   return row ?? null;
+}
+
+/** A user's live sessions (not revoked, not expired), newest first. */
+export async function listLiveSessions(db: Queryable, userId: number, now: Date, limit: number) {
+  return db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .limit(limit);
+}
+
+/** A session's owner, for the permission check before revoking it. */
+export async function findSessionOwner(db: Queryable, sessionId: number) {
+  const [row] = await db
+    .select({ id: sessions.id, userId: sessions.userId })
+    .from(sessions)
+    .where(eq(sessions.id, sessionId))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function insertResetToken(
+  db: Queryable,
+  row: { userId: number; tokenHash: string; now: Date; expiresAt: Date },
+): Promise<void> {
+  await db.insert(passwordResetTokens).values({
+    userId: row.userId,
+    tokenHash: row.tokenHash,
+    createdAt: row.now,
+    expiresAt: row.expiresAt,
+  });
+}
+
+/** A password-reset token with its user, by hash. */
+export async function findResetToken(db: Queryable, tokenHash: string) {
+  const [row] = await db
+    .select({
+      id: passwordResetTokens.id,
+      expiresAt: passwordResetTokens.expiresAt,
+      usedAt: passwordResetTokens.usedAt,
+      userId: users.id,
+      active: users.active,
+    })
+    .from(passwordResetTokens)
+    .innerJoin(users, eq(users.id, passwordResetTokens.userId))
+    .where(eq(passwordResetTokens.tokenHash, tokenHash))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * Spends a reset token. Race-safe: of two concurrent confirmations with the same token exactly one
+ * sees `true` (`UPDATE … WHERE used_at IS NULL` affects one row once).
+ */
+export async function markResetTokenUsed(db: Queryable, tokenId: number, now: Date): Promise<boolean> {
+  const result = await db
+    .update(passwordResetTokens)
+    .set({ usedAt: now })
+    .where(and(eq(passwordResetTokens.id, tokenId), isNull(passwordResetTokens.usedAt)));
+  return affectedRows(result) === 1;
 }

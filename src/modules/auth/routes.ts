@@ -1,14 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authenticate } from '../../http/auth.js';
+import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { createRouter } from '../../http/openapi.js';
-import { problemResponse } from '../../http/schemas.js';
-import { LoginInput, RefreshInput, RegisterInput, TokenPair, User } from './schemas.js';
+import {
+  jsonBody as body,
+  invalidBodyResponses as invalid,
+  jsonContent as json,
+  problemResponse,
+  unauthenticatedResponse,
+} from '../../http/schemas.js';
+import { passwordRoutes } from './password-routes.js';
+import { LoginInput, RefreshInput, RegisterInput, TokenPair, UpdateMeInput, User } from './schemas.js';
 import * as auth from './service.js';
-
-const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
-const body = <T>(schema: T) => ({ body: { required: true, ...json(schema) } });
-const invalid = { 422: problemResponse('Validation failed'), 400: problemResponse('Malformed JSON') };
+import { sessionRoutes } from './session-routes.js';
 
 const registerRoute = createRoute({
   method: 'post',
@@ -70,11 +74,29 @@ const meRoute = createRoute({
   path: '/me',
   tags: ['Accounts and tokens'],
   summary: 'The authenticated user',
-  security: [{ bearerAuth: [] }],
-  middleware: [authenticate()] as const,
+  ...authenticated(),
   responses: {
     200: { description: 'The caller', ...json(User) },
-    401: problemResponse('Missing, invalid or expired token, or a revoked session'),
+    401: unauthenticatedResponse,
+  },
+});
+
+const updateMeRoute = createRoute({
+  method: 'patch',
+  path: '/me',
+  tags: ['Accounts and tokens'],
+  summary: "Change the caller's name or email preference",
+  description:
+    '`notifications.email: false` opts out of every ticket email (created, status changed, assigned, ' +
+    'replies, notes); password-reset emails are still sent, since the account owner asks for them. ' +
+    'Omitted fields stay as they are; unknown fields (such as `role` or `email`) are refused with 422.',
+  ...authenticated(),
+  request: body(UpdateMeInput),
+  responses: {
+    200: { description: 'The updated caller', ...json(User) },
+    401: unauthenticatedResponse,
+    403: problemResponse('`forbidden`'),
+    ...invalid,
   },
 });
 
@@ -91,5 +113,10 @@ export function authRoutes() {
       await auth.logout(serviceContext(c), c.req.valid('json'));
       return c.body(null, 204);
     })
-    .openapi(meRoute, async (c) => c.json(await auth.me(serviceContext(c)), 200));
+    .openapi(meRoute, async (c) => c.json(await auth.me(serviceContext(c)), 200))
+    .openapi(updateMeRoute, async (c) =>
+      c.json(await auth.updateMe(serviceContext(c), c.req.valid('json')), 200),
+    )
+    .route('/', sessionRoutes())
+    .route('/', passwordRoutes());
 }

@@ -12,6 +12,18 @@ export const Password = z
   .refine((v) => new TextEncoder().encode(v).length <= 72, 'must be at most 72 bytes')
   .openapi({ example: 'correct horse battery' });
 
+export const NotificationSettings = z
+  .object({
+    email: z.boolean().openapi({
+      description:
+        'Whether this user gets ticket emails (created, status changed, assigned, replies and notes). ' +
+        '`false` opts out of all of them. Password-reset emails are always sent: they are requested by ' +
+        'the account owner and are the only way back into the account.',
+      example: true,
+    }),
+  })
+  .openapi('NotificationSettings');
+
 export const User = z
   .object({
     id: z.string().openapi({ example: '42' }),
@@ -19,6 +31,7 @@ export const User = z
     name: z.string(),
     role: z.enum(ROLES),
     active: z.boolean(),
+    notifications: NotificationSettings,
     createdAt: z.string().openapi({ example: '2026-11-21T20:40:52.123Z' }),
   })
   .openapi('User');
@@ -32,15 +45,18 @@ export function toUser(row: typeof users.$inferSelect): User {
     name: row.name,
     role: row.role,
     active: row.active,
+    notifications: { email: row.notifyByEmail },
     createdAt: row.createdAt.toISOString(),
   };
 }
+
+export const UserName = z.string().trim().min(1, 'is required').max(200).openapi({ example: 'Ada Lovelace' });
 
 export const RegisterInput = z
   .object({
     email: Email,
     password: Password,
-    name: z.string().trim().min(1, 'is required').max(200),
+    name: UserName,
   })
   .openapi('RegisterInput');
 export type RegisterInput = z.infer<typeof RegisterInput>;
@@ -63,3 +79,12 @@ export const TokenPair = z
   })
   .openapi('TokenPair');
 export type TokenPair = z.infer<typeof TokenPair>;
+
+/** Unknown members are refused (422) rather than ignored, so `{"role": "admin"}` cannot look like it worked. */
+export const UpdateMeInput = z
+  .strictObject({
+    name: UserName.optional(),
+    notifications: z.strictObject({ email: z.boolean() }).optional(),
+  })
+  .openapi('UpdateMeInput');
+export type UpdateMeInput = z.infer<typeof UpdateMeInput>;

@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
-import { users } from '../../../db/schema/index.js';
+import { abilityOf, authorize } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
 import { hashPassword, verifyPassword } from '../users/passwords.js';
-import { findUserByEmail, insertUser } from '../users/repo.js';
+import { findUserByEmail, findUserById, insertUser, type UserRow, updateUser } from '../users/repo.js';
+import { userSubject } from '../users/service.js';
 import { enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
 import {
@@ -12,15 +12,24 @@ import {
   type RegisterInput,
   type TokenPair,
   toUser,
+  type UpdateMeInput,
   type User,
 } from './schemas.js';
 import { randomToken, sha256Hex, signAccessToken } from './tokens.js';
 
-type UserRow = typeof users.$inferSelect;
-
-let dummyHash: Promise<string> | undefined;
-/** Compared against when the email is unknown, so both failures take as long (no account enumeration). */
-const timingDummy = () => (dummyHash ??= hashPassword('not-a-real-password'));
+const dummyHashes = new Map<number, Promise<string>>();
+/**
+ * Compared against when the email is unknown, so both failures take as long (no account enumeration).
+ * Made at the configured cost: a cheaper dummy would answer unknown emails measurably faster.
+ */
+export function timingDummy(cost: number): Promise<string> {
+  let hash = dummyHashes.get(cost);
+  if (!hash) {
+    hash = hashPassword('not-a-real-password', cost);
+    dummyHashes.set(cost, hash);
+  }
+  return hash;
+}
 
 /** Starts a new session (token family) and returns its first token pair. */
 async function openSession(ctx: ServiceContext, user: UserRow): Promise<TokenPair> {
@@ -63,7 +72,7 @@ async function tokenPair(
 }
 
 async function loadUser(ctx: ServiceContext, id: number): Promise<UserRow> {
-  const [row] = await ctx.db.select().from(users).where(eq(users.id, id)).limit(1);
+  const row = await findUserById(ctx.db, id);
   if (!row) throw new NotFoundError('user', id);
   return row;
 }
@@ -71,7 +80,13 @@ async function loadUser(ctx: ServiceContext, id: number): Promise<UserRow> {
 /** Public sign-up: always creates a `user`; 409 `email_taken` for a registered address. */
 export async function register(ctx: ServiceContext, input: RegisterInput): Promise<TokenPair> {
   await enforceRateLimit(ctx, 'register', input.email);
-  const id = await insertUser(ctx.db, ctx.clock, { ...input, role: 'user' });
+  const passwordHash = await hashPassword(input.password, ctx.config.bcryptCost);
+  const id = await insertUser(ctx.db, ctx.clock, {
+    email: input.email,
+    name: input.name,
+    role: 'user',
+    passwordHash,
+  });
   return openSession(ctx, await loadUser(ctx, id));
 }
 
@@ -79,7 +94,10 @@ export async function register(ctx: ServiceContext, input: RegisterInput): Promi
 export async function login(ctx: ServiceContext, input: LoginInput): Promise<TokenPair> {
   await enforceRateLimit(ctx, 'login', input.email);
   const user = await findUserByEmail(ctx.db, input.email);
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await timingDummy()));
+  const ok = await verifyPassword(
+    input.password,
+    user?.passwordHash ?? (await timingDummy(ctx.config.bcryptCost)),
+  );
   if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'The email or password is wrong.');
   if (!user.active) throw new ForbiddenError('account_disabled', 'This account has been disabled.');
   return openSession(ctx, user);
@@ -137,4 +155,23 @@ export async function logout(ctx: ServiceContext, input: RefreshInput): Promise<
 /** The caller's own account. */
 export async function me(ctx: ServiceContext): Promise<User> {
   return toUser(await loadUser(ctx, requireActor(ctx).id));
+}
+
+/**
+ * Changes the caller's own name and email preference; each field is authorized on its own (`update` on
+ * the User, per field). An empty body changes nothing and returns the account as it is.
+ */
+export async function updateMe(ctx: ServiceContext, input: UpdateMeInput): Promise<User> {
+  const actor = requireActor(ctx);
+  const row = await loadUser(ctx, actor.id);
+  const ability = abilityOf(ctx);
+  for (const field of ['name', 'notifications'] as const) {
+    if (input[field] !== undefined) authorize(ability, 'update', userSubject(row), field);
+  }
+  if (input.name === undefined && input.notifications === undefined) return toUser(row);
+  await updateUser(ctx.db, ctx.clock, actor.id, {
+    name: input.name,
+    notifyByEmail: input.notifications?.email,
+  });
+  return toUser(await loadUser(ctx, actor.id));
 }

@@ -55,6 +55,8 @@ export async function verifyAccessToken(config: Config, clock: Clock, token: str
       issuer: config.appUrl,
       audience: TOKEN_AUDIENCE,
       currentDate: clock.now(),
+      // A token without an expiry would live for ever: refuse it even though only a key holder could mint one.
+      requiredClaims: ['sub', 'sid', 'iat', 'exp', 'jti'],
     });
     const userId = Number(payload.sub);
     const sessionId = Number(payload.sid);

@@ -1,5 +1,6 @@
-import type { Db } from '../../database.js';
+import type { Db, Queryable } from '../../database.js';
 import type { Clock } from '../../deps.js';
+import { hashPassword } from './passwords.js';
 import { countActiveAdmins, findUserByEmail, insertUser } from './repo.js';
 
 /**
@@ -10,16 +11,17 @@ export async function ensureFirstAdmin(
   db: Db,
   clock: Clock,
   admin: { email: string; password: string } | null,
+  bcryptCost: number,
 ): Promise<'created' | 'exists' | 'skipped'> {
   if (!admin) return 'skipped';
+  const present = async (q: Queryable) =>
+    (await countActiveAdmins(q)) > 0 || (await findUserByEmail(q, admin.email)) !== null;
+  // Most starts find an admin: check before paying for a hash, and hash outside the transaction.
+  if (await present(db)) return 'exists';
+  const passwordHash = await hashPassword(admin.password, bcryptCost);
   return db.transaction(async (tx) => {
-    if ((await countActiveAdmins(tx)) > 0 || (await findUserByEmail(tx, admin.email))) return 'exists';
-    await insertUser(tx, clock, {
-      email: admin.email,
-      password: admin.password,
-      name: 'Administrator',
-      role: 'admin',
-    });
+    if (await present(tx)) return 'exists';
+    await insertUser(tx, clock, { email: admin.email, passwordHash, name: 'Administrator', role: 'admin' });
     return 'created';
   });
 }

@@ -1,15 +1,17 @@
-import { and, count, eq, isNull } from 'drizzle-orm';
-import { type Role, sessions, users } from '../../../db/schema/index.js';
+import { and, asc, count, eq, gt, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { passwordResetTokens, type Role, sessions, users } from '../../../db/schema/index.js';
 import { dbErrno, ER, insertId, type Queryable } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import { ConflictError } from '../../errors.js';
-import { hashPassword } from './passwords.js';
+
+export type UserRow = typeof users.$inferSelect;
 
 export interface NewUser {
   email: string;
   name: string;
   role: Role;
-  password: string;
+  /** From `hashPassword(password, config.bcryptCost)`, computed before any transaction is opened. */
+  passwordHash: string;
 }
 
 /** Emails are compared case-insensitively: stored trimmed and lower-cased. */
@@ -20,13 +22,12 @@ export function normaliseEmail(email: string): string {
 /** Inserts a user; 409 `email_taken` when the address is already registered (unique index, race-safe). */
 export async function insertUser(db: Queryable, clock: Clock, input: NewUser): Promise<number> {
   const now = clock.now();
-  const passwordHash = await hashPassword(input.password);
   try {
     const result = await db.insert(users).values({
       email: normaliseEmail(input.email),
       name: input.name.trim(),
       role: input.role,
-      passwordHash,
+      passwordHash: input.passwordHash,
       createdAt: now,
       updatedAt: now,
     });
@@ -38,12 +39,19 @@ export async function insertUser(db: Queryable, clock: Clock, input: NewUser): P
   }
 }
 
-export async function findUserByEmail(db: Queryable, email: string) {
+export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | null> {
   const [row] = await db
     .select()
     .from(users)
     .where(eq(users.email, normaliseEmail(email)))
     .limit(1);
+  return row ?? null;
+}
+
+/** A user by id; `forUpdate` locks the row until the transaction ends. */
+export async function findUserById(db: Queryable, id: number, forUpdate = false): Promise<UserRow | null> {
+  const query = db.select().from(users).where(eq(users.id, id)).limit(1);
+  const [row] = forUpdate ? await query.for('update') : await query;
   return row ?? null;
 }
 
@@ -55,6 +63,21 @@ export async function countActiveAdmins(db: Queryable): Promise<number> {
   return row?.n ?? 0;
 }
 
+/**
+ * Locks every active admin row until the transaction ends and returns their ids. Whoever wants to demote
+ * or disable an admin takes these locks first, so two such changes run one after the other and the second
+ * sees the first's result: two admins demoting each other at once cannot both succeed.
+ */
+export async function lockActiveAdmins(tx: Queryable): Promise<number[]> {
+  const rows = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.active, true)))
+    .orderBy(asc(users.id))
+    .for('update');
+  return rows.map((r) => r.id);
+}
+
 /** Makes an account an active admin (reactivating it: an admin created from the CLI must be able to sign in). */
 export async function promoteToAdmin(db: Queryable, clock: Clock, userId: number): Promise<void> {
   await db
@@ -63,21 +86,98 @@ export async function promoteToAdmin(db: Queryable, clock: Clock, userId: number
     .where(eq(users.id, userId));
 }
 
+/** The columns PATCH /me and PATCH /users/:id may change. */
+export interface UserChanges {
+  name?: string;
+  role?: Role;
+  active?: boolean;
+  notifyByEmail?: boolean;
+}
+
+export async function updateUser(db: Queryable, clock: Clock, id: number, changes: UserChanges) {
+  await db
+    .update(users)
+    .set({ ...changes, updatedAt: clock.now() })
+    .where(eq(users.id, id));
+}
+
+/** Revokes every live session of a user, or every one but `keepSessionId`. */
+export async function revokeUserSessions(
+  db: Queryable,
+  userId: number,
+  now: Date,
+  keepSessionId?: number,
+): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        keepSessionId === undefined ? undefined : ne(sessions.id, keepSessionId),
+      ),
+    );
+}
+
 /**
- * Replaces a user's password and revokes their open sessions, so whoever knew the old password is
- * signed out everywhere. Run it inside the caller's transaction with any related change.
+ * Replaces a user's password hash, revokes their sessions (all, or all but `keepSessionId`) and voids
+ * their outstanding reset tokens, so whoever knew the old password, or holds an old reset email, is out.
+ * Run it inside the caller's transaction with any related change.
  */
 export async function setPassword(
   db: Queryable,
   clock: Clock,
   userId: number,
-  password: string,
+  passwordHash: string,
+  opts: { keepSessionId?: number } = {},
 ): Promise<void> {
   const now = clock.now();
-  const passwordHash = await hashPassword(password);
   await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+  await revokeUserSessions(db, userId, now, opts.keepSessionId);
   await db
-    .update(sessions)
-    .set({ revokedAt: now })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    .update(passwordResetTokens)
+    .set({ usedAt: now })
+    .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)));
+}
+
+/** `value` as a LIKE pattern matching it anywhere, with `!` as the escape character (see `contains`). */
+export function containsPattern(value: string): string {
+  return `%${value.replace(/[!%_]/g, (ch) => `!${ch}`)}%`;
+}
+
+/**
+ * A portable substring match: `ESCAPE '!'` rather than the default backslash, which changes meaning
+ * under the NO_BACKSLASH_ESCAPES SQL mode. Case-insensitive through the column's collation.
+ */
+const contains = (column: typeof users.name | typeof users.email, value: string) =>
+  sql`${column} LIKE ${containsPattern(value)} ESCAPE '!'`;
+
+export interface UserListQuery {
+  /** The caller's visibility (from `userListScope`); `undefined` means everyone. */
+  scope: SQL | undefined;
+  role?: Role;
+  active?: boolean;
+  q?: string;
+  afterId?: number;
+  /** Rows to fetch (the page size plus one, to learn whether there is a next page). */
+  take: number;
+}
+
+/** A page of users in id order (keyset: `id > afterId`), filtered and scoped. */
+export async function listUsers(db: Queryable, query: UserListQuery): Promise<UserRow[]> {
+  return db
+    .select()
+    .from(users)
+    .where(
+      and(
+        query.scope,
+        query.role === undefined ? undefined : eq(users.role, query.role),
+        query.active === undefined ? undefined : eq(users.active, query.active),
+        query.q === undefined ? undefined : or(contains(users.name, query.q), contains(users.email, query.q)),
+        query.afterId === undefined ? undefined : gt(users.id, query.afterId),
+      ),
+    )
+    .orderBy(asc(users.id))
+    .limit(query.take);
 }
