@@ -4,8 +4,12 @@ import type { AppEnv } from './http/env.js';
 import { bodySizeLimit, databaseHandle, jsonOnly, requestIds, requestLogging } from './http/middleware.js';
 import { createRouter } from './http/openapi.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
+import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { messageRoutes } from './modules/messages/routes.js';
+import { notificationRoutes } from './modules/notifications/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { ticketRoutes } from './modules/tickets/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
 export const API_BASE = '/api/v1';
@@ -23,6 +27,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', opsRoutes());
   app.route(API_BASE, authRoutes());
   app.route(API_BASE, userRoutes());
+  app.route(API_BASE, ticketRoutes());
+  app.route(API_BASE, messageRoutes());
+  app.route(API_BASE, auditRoutes());
+  app.route(API_BASE, notificationRoutes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

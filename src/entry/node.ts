@@ -6,10 +6,12 @@ import { type AppDeps, systemClock } from '../deps.js';
 import { createLogger } from '../logger.js';
 import { startOutboxLoop } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
+import { startHousekeepingLoop } from '../modules/tickets/housekeeping.js';
 import { ensureFirstAdmin } from '../modules/users/bootstrap.js';
 
-// Node entry (Render, Docker, `npm start`): serve the app on PORT, drain the outbox in the background,
-// and on SIGTERM stop accepting, finish in-flight requests and the current email batch, close the pool.
+// Node entry (Render, Docker, `npm start`): serve the app on PORT, drain the outbox and auto-close solved
+// tickets in the background, and on SIGTERM stop accepting, finish in-flight requests and the current email
+// batch and sweep, close the pool.
 
 const parsed = parseConfig(process.env);
 if (!parsed.ok) {
@@ -52,6 +54,13 @@ const outbox = startOutboxLoop(
   config.outbox.pollMs,
 );
 
+const housekeeping = startHousekeepingLoop({
+  database,
+  clock: systemClock,
+  config,
+  logger: logger.child({ component: 'housekeeping' }),
+});
+
 const app = createApp(deps);
 const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
   logger.info({ port: info.port, url: config.appUrl }, 'helpdesk API listening'),
@@ -68,7 +77,7 @@ async function shutdown(signal: string): Promise<void> {
   }, 25_000);
   force.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await outbox.stop();
+  await Promise.all([outbox.stop(), housekeeping.stop()]);
   mailer.close();
   await database.close();
   logger.info('shutdown complete');

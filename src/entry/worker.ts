@@ -6,8 +6,10 @@ import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { drainOutbox } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
+import { autoCloseSolved } from '../modules/tickets/housekeeping.js';
 
-// Workers entry: `fetch` serves the same Hono app as Node, `scheduled` (a cron trigger) drains the outbox.
+// Workers entry: `fetch` serves the same Hono app as Node, `scheduled` (a cron trigger) auto-closes solved
+// tickets and drains the outbox.
 // The database comes from the Hyperdrive binding, one connection per request: Workers forbid reusing a
 // socket across requests, so nothing here holds one beyond the call that opened it.
 
@@ -139,6 +141,16 @@ async function drain(b: Extract<Built, { ok: true }>, cron: string): Promise<voi
   }
 }
 
+async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Promise<void> {
+  const log = b.logger.child({ component: 'housekeeping', cron });
+  try {
+    const closed = await autoCloseSolved({ ...b.deps, logger: log });
+    if (closed > 0) log.info({ closed }, 'auto-closed solved tickets');
+  } catch (err) {
+    log.error({ err }, 'auto-close failed');
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const b = get(env);
@@ -149,6 +161,7 @@ export default {
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const b = get(env);
     if (!b.ok) return;
-    ctx.waitUntil(drain(b, controller.cron));
+    // Close first, so the closing emails go out in the same run.
+    ctx.waitUntil(housekeeping(b, controller.cron).then(() => drain(b, controller.cron)));
   },
 };

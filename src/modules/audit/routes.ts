@@ -1,0 +1,34 @@
+import { createRoute } from '@hono/zod-openapi';
+import { authenticated } from '../../http/auth.js';
+import { serviceContext } from '../../http/context.js';
+import { createRouter } from '../../http/openapi.js';
+import { PageQuery } from '../../http/pagination.js';
+import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import { TicketIdParam } from '../tickets/schemas.js';
+import { TicketEventPage } from './schemas.js';
+import * as audit from './service.js';
+
+const listEventsRoute = createRoute({
+  method: 'get',
+  path: '/tickets/{id}/events',
+  tags: ['Tickets'],
+  summary: "A ticket's audit trail, oldest first",
+  description:
+    'One event per change, written in the same transaction as the change. Requesters do not see events ' +
+    'about internal notes.',
+  ...authenticated(),
+  request: { params: TicketIdParam, query: PageQuery },
+  responses: {
+    200: { description: 'A page of audit events', ...jsonContent(TicketEventPage) },
+    400: problemResponse('`invalid_cursor`'),
+    401: unauthenticatedResponse,
+    404: problemResponse('No such ticket, or not visible to the caller'),
+    422: problemResponse('Validation failed'),
+  },
+});
+
+export function auditRoutes() {
+  return createRouter().openapi(listEventsRoute, async (c) =>
+    c.json(await audit.list(serviceContext(c), c.req.valid('param').id, c.req.valid('query')), 200),
+  );
+}

@@ -1,0 +1,69 @@
+import { createRoute } from '@hono/zod-openapi';
+import { authenticated } from '../../http/auth.js';
+import { serviceContext } from '../../http/context.js';
+import { IfMatchHeader, ifMatchVersion } from '../../http/etag.js';
+import { createRouter } from '../../http/openapi.js';
+import { PageQuery } from '../../http/pagination.js';
+import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import { TicketIdParam } from '../tickets/schemas.js';
+import { CreateMessageInput, Message, MessagePage } from './schemas.js';
+import * as messages from './service.js';
+
+const tags = ['Conversations'];
+const authed = authenticated();
+const errors = {
+  401: unauthenticatedResponse,
+  404: problemResponse('No such ticket, or not visible to the caller'),
+  422: problemResponse('Validation failed'),
+};
+
+const listMessagesRoute = createRoute({
+  method: 'get',
+  path: '/tickets/{id}/messages',
+  tags,
+  summary: "A ticket's conversation, oldest first",
+  description: 'Internal notes are omitted for the requester.',
+  ...authed,
+  request: { params: TicketIdParam, query: PageQuery },
+  responses: {
+    200: { description: 'A page of messages', ...jsonContent(MessagePage) },
+    400: problemResponse('`invalid_cursor`'),
+    ...errors,
+  },
+});
+
+const createMessageRoute = createRoute({
+  method: 'post',
+  path: '/tickets/{id}/messages',
+  tags,
+  summary: 'Reply, or add an internal note',
+  description:
+    'The requester may reply publicly (422 if they set `internal`); staff may also add internal notes. ' +
+    "The first public staff reply on a `new` ticket opens it and sets `firstResponseAt`; the requester's reply on " +
+    'a `pending` or `solved` ticket reopens it. A public reply emails the requester and the assignee; an ' +
+    'internal note only the assignee. Bumps the ticket version; `If-Match` is honoured.',
+  ...authed,
+  request: {
+    params: TicketIdParam,
+    headers: IfMatchHeader,
+    ...jsonBody(CreateMessageInput),
+  },
+  responses: {
+    201: { description: 'The message', ...jsonContent(Message) },
+    409: problemResponse('`ticket_closed`: replies on a closed ticket are refused'),
+    412: problemResponse('`precondition_failed`: `If-Match` no longer matches'),
+    ...errors,
+  },
+});
+
+export function messageRoutes() {
+  return createRouter()
+    .openapi(listMessagesRoute, async (c) =>
+      c.json(await messages.list(serviceContext(c), c.req.valid('param').id, c.req.valid('query')), 200),
+    )
+    .openapi(createMessageRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      const message = await messages.create(serviceContext(c), id, c.req.valid('json'), ifMatchVersion(c));
+      return c.json(message, 201);
+    });
+}

@@ -1,0 +1,100 @@
+import { abilityOf, type MessageSubject, messageScope } from '../../access/index.js';
+import { requireActor, type ServiceContext } from '../../context.js';
+import { inTransaction } from '../../database.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import { afterIdCursor, toPage } from '../../http/pagination.js';
+import { transitionOnReply } from '../tickets/lifecycle.js';
+import * as notify from '../tickets/notify.js';
+import * as tickets from '../tickets/repo.js';
+import { versionConflict } from '../tickets/service.js';
+import { statusChange } from '../tickets/status.js';
+import { lockForWrite, partyOf, readableView } from '../tickets/visibility.js';
+import { findMessage, insertMessage, listMessages } from './repo.js';
+import { type CreateMessageInput, type Message, toMessage } from './schemas.js';
+
+/** A page of a ticket's conversation, oldest first; a requester's page has no internal notes. */
+export async function list(
+  ctx: ServiceContext,
+  ticketId: string,
+  page: { limit: number; cursor?: string | undefined },
+) {
+  const view = await readableView(ctx, ticketId);
+  const after = afterIdCursor(page.cursor);
+  const rows = await listMessages(
+    ctx.db,
+    view.ticket.id,
+    messageScope(requireActor(ctx)),
+    after,
+    page.limit + 1,
+  );
+  return toPage(rows, page.limit, (r) => [r.id], toMessage);
+}
+
+/**
+ * Adds a public reply or an internal note, and makes the move a reply implies (the first public staff
+ * reply opens a new ticket and sets firstResponseAt; the requester's reply reopens a pending or solved
+ * one). Message, status change, their audit events and the emails commit together.
+ */
+export async function create(
+  ctx: ServiceContext,
+  ticketId: string,
+  input: CreateMessageInput,
+  ifMatch: number | null,
+): Promise<Message> {
+  const ability = abilityOf(ctx);
+  const actor = requireActor(ctx);
+  const now = ctx.clock.now();
+  const messageId = await inTransaction(ctx.db, async (tx) => {
+    const row = await lockForWrite(tx, ctx, ticketId, ifMatch);
+    const subject: MessageSubject = {
+      kind: 'Message',
+      ticketRequesterId: row.requesterId,
+      internal: input.internal,
+    };
+    if (!ability.can('create', subject)) {
+      // Only an internal note can be refused to someone who can see the ticket.
+      throw new ValidationError([{ path: 'internal', message: 'only staff can write internal notes' }]);
+    }
+    if (row.status === 'closed') {
+      throw new ConflictError('ticket_closed', 'This ticket is closed; raise a new ticket instead.');
+    }
+    const party = partyOf(ability, row);
+    if (!party) throw new ForbiddenError();
+    const id = await insertMessage(tx, {
+      ticketId: row.id,
+      authorId: actor.id,
+      body: input.body,
+      internal: input.internal,
+      now,
+    });
+    const events: tickets.NewEvent[] = [
+      {
+        ticketId: row.id,
+        actorId: actor.id,
+        type: 'message.created',
+        data: { messageId: String(id), internal: input.internal },
+        internal: input.internal,
+      },
+    ];
+    let changes: tickets.TicketChanges = {};
+    const to = transitionOnReply(row.status, party, input.internal);
+    const move = to ? statusChange(row, to, now) : null;
+    if (move) {
+      changes = move.changes;
+      events.push({ ...move.event, actorId: actor.id });
+    }
+    if (party === 'staff' && !input.internal && row.firstResponseAt === null) changes.firstResponseAt = now;
+    // Every message bumps the version too: the ticket's updatedAt (part of its representation) moved.
+    if (!(await tickets.updateIfVersion(tx, row.id, row.version, changes, now))) throw versionConflict();
+    await tickets.insertEvents(tx, now, events);
+
+    const view = (await tickets.findView(tx, row.id))!;
+    const author = (await tickets.findPerson(tx, actor.id))!;
+    await notify.messageCreated(tx, ctx, view, input, author);
+    if (move) await notify.statusChanged(tx, ctx, view, move.event.data, author);
+    return id;
+  });
+  const message = await findMessage(ctx.db, messageId);
+  if (!message) throw new NotFoundError('message', messageId);
+  return toMessage(message);
+}

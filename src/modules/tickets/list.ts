@@ -1,0 +1,98 @@
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { MySqlColumn } from 'drizzle-orm/mysql-core';
+import { messages, tickets, ticketTags } from '../../../db/schema/index.js';
+import { messageScope, ticketScope } from '../../access/index.js';
+import type { Actor } from '../../context.js';
+import { decodeCursor } from '../../http/pagination.js';
+import type { TicketView } from './repo.js';
+import type { TicketListQuery, TicketSort } from './schemas.js';
+
+/**
+ * How each `sort` orders tickets: a column list ending in `id`, all in one direction, matching a
+ * (filter…, column…, id) index so every page is an index range scan, however deep (keyset, not OFFSET).
+ */
+const SORTS: Record<TicketSort, { columns: MySqlColumn[]; descending: boolean }> = {
+  '-updatedAt': { columns: [tickets.updatedAt, tickets.id], descending: true },
+  updatedAt: { columns: [tickets.updatedAt, tickets.id], descending: false },
+  '-createdAt': { columns: [tickets.createdAt, tickets.id], descending: true },
+  createdAt: { columns: [tickets.createdAt, tickets.id], descending: false },
+  '-priority': { columns: [tickets.priorityRank, tickets.updatedAt, tickets.id], descending: true },
+};
+
+/** The cursor position of a row under `sort`: the values of the sort columns. */
+export function cursorPosition(sort: TicketSort, view: TicketView): (string | number)[] {
+  const t = view.ticket;
+  const byColumn = new Map<MySqlColumn, string | number>([
+    [tickets.updatedAt, t.updatedAt.toISOString()],
+    [tickets.createdAt, t.createdAt.toISOString()],
+    [tickets.priorityRank, t.priorityRank],
+    [tickets.id, t.id],
+  ]);
+  return SORTS[sort].columns.map((c) => byColumn.get(c)!);
+}
+
+const isDateColumn = (c: MySqlColumn) => c === tickets.updatedAt || c === tickets.createdAt;
+
+/** Rows strictly after the cursor: (a, b, c) > (x, y, z) spelt out, which both engines index well. */
+function afterCursor(sort: TicketSort, cursor: string): SQL {
+  const { columns, descending } = SORTS[sort];
+  const values = decodeCursor(
+    cursor,
+    columns.map((c) => (isDateColumn(c) ? 'string' : 'number')),
+  ).map((v, i) => (isDateColumn(columns[i]!) ? parseCursorDate(v as string) : v));
+  const beyond = descending ? lt : gt;
+  const branches = columns.map((col, i) =>
+    and(...columns.slice(0, i).map((prev, j) => eq(prev, values[j])), beyond(col, values[i])),
+  );
+  return or(...branches)!;
+}
+
+function parseCursorDate(value: string): Date {
+  const d = new Date(value);
+  // decodeCursor already vouched for the shape; a bad date makes an empty page rather than a 500.
+  return Number.isNaN(d.getTime()) ? new Date(0) : d;
+}
+
+/** Turns free text into a boolean-mode query: every word required, each as a prefix (`+word*`). */
+export function fullTextQuery(q: string): string | null {
+  const words = q.match(/[\p{L}\p{N}]+/gu)?.slice(0, 10) ?? [];
+  return words.length > 0 ? words.map((w) => `+${w}*`).join(' ') : null;
+}
+
+/** The WHERE and ORDER BY of GET /tickets for this caller: visibility scope first, then the filters. */
+export function listQuery(
+  actor: Pick<Actor, 'id' | 'role'>,
+  query: TicketListQuery,
+): { where: SQL | undefined; orderBy: SQL[] } | null {
+  const filters: (SQL | undefined)[] = [ticketScope(actor)];
+  if (query.status) filters.push(inArray(tickets.status, query.status));
+  if (query.priority) filters.push(inArray(tickets.priority, query.priority));
+  if (query.assignee === 'none') filters.push(isNull(tickets.assigneeId));
+  else if (query.assignee === 'me') filters.push(eq(tickets.assigneeId, actor.id));
+  else if (query.assignee) filters.push(eq(tickets.assigneeId, Number(query.assignee)));
+  if (query.requester) filters.push(eq(tickets.requesterId, Number(query.requester)));
+  if (query.tag) {
+    filters.push(
+      sql`EXISTS (SELECT 1 FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${tickets.id} AND ${ticketTags.tag} = ${query.tag})`,
+    );
+  }
+  if (query.q) {
+    const match = fullTextQuery(query.q);
+    if (!match) return null; // nothing searchable in q: no ticket can match
+    // Messages count only where the caller could read them: a requester's search never sees notes.
+    const inMessages = and(
+      eq(messages.ticketId, tickets.id),
+      sql`MATCH(${messages.body}) AGAINST (${match} IN BOOLEAN MODE)`,
+      messageScope(actor),
+    );
+    filters.push(
+      or(
+        sql`MATCH(${tickets.subject}) AGAINST (${match} IN BOOLEAN MODE)`,
+        sql`EXISTS (SELECT 1 FROM ${messages} WHERE ${inMessages})`,
+      ),
+    );
+  }
+  if (query.cursor) filters.push(afterCursor(query.sort, query.cursor));
+  const { columns, descending } = SORTS[query.sort];
+  return { where: and(...filters), orderBy: columns.map((c) => (descending ? desc(c) : asc(c))) };
+}

@@ -1,0 +1,190 @@
+import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/mysql-core';
+import {
+  type TicketPriority,
+  type TicketStatus,
+  ticketEvents,
+  tickets,
+  ticketTags,
+  users,
+} from '../../../db/schema/index.js';
+import { affectedRows, insertId, type Queryable } from '../../database.js';
+
+export type TicketRow = typeof tickets.$inferSelect;
+
+export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, normal: 2, high: 3, urgent: 4 };
+
+const requester = alias(users, 'requester');
+const assignee = alias(users, 'assignee');
+
+/** A ticket's tags as one comma-separated string (tags cannot contain commas), so a page is one query. */
+const tagList = sql<
+  string | null
+>`(SELECT GROUP_CONCAT(${ticketTags.tag} ORDER BY ${ticketTags.tag} SEPARATOR ',') FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${tickets.id})`;
+
+const viewColumns = {
+  ticket: tickets,
+  requester: { id: requester.id, name: requester.name, email: requester.email },
+  assignee: { id: assignee.id, name: assignee.name, email: assignee.email },
+  tags: tagList,
+};
+
+/** A ticket with its requester, assignee and tags, as the API shows it. */
+export interface TicketView {
+  ticket: TicketRow;
+  requester: { id: number; name: string; email: string };
+  assignee: { id: number; name: string; email: string } | null;
+  tags: string[];
+}
+
+function toView(row: {
+  ticket: TicketRow;
+  requester: TicketView['requester'];
+  assignee: TicketView['assignee'];
+  tags: string | null;
+}): TicketView {
+  return { ...row, tags: row.tags ? row.tags.split(',') : [] };
+}
+
+/** Selects ticket views: `where` filters, `orderBy`/`limit` shape the page. One query, whatever the size. */
+export async function selectViews(
+  db: Queryable,
+  where: SQL | undefined,
+  orderBy: SQL[] = [],
+  limit?: number,
+): Promise<TicketView[]> {
+  const base = db
+    .select(viewColumns)
+    .from(tickets)
+    .innerJoin(requester, eq(requester.id, tickets.requesterId))
+    .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
+    .where(where)
+    .orderBy(...orderBy);
+  const rows = limit === undefined ? await base : await base.limit(limit);
+  return rows.map(toView);
+}
+
+export async function findView(db: Queryable, id: number): Promise<TicketView | null> {
+  const [view] = await selectViews(db, eq(tickets.id, id));
+  return view ?? null;
+}
+
+/** The bare row, optionally locked for the rest of the transaction (every write starts with this). */
+export async function findRow(db: Queryable, id: number, lock = false): Promise<TicketRow | null> {
+  const q = db.select().from(tickets).where(eq(tickets.id, id));
+  const [row] = lock ? await q.for('update') : await q;
+  return row ?? null;
+}
+
+export async function insertTicket(
+  db: Queryable,
+  row: { subject: string; priority: TicketPriority; requesterId: number; now: Date },
+): Promise<number> {
+  const result = await db.insert(tickets).values({
+    subject: row.subject,
+    priority: row.priority,
+    priorityRank: PRIORITY_RANK[row.priority],
+    requesterId: row.requesterId,
+    status: 'new',
+    version: 1,
+    createdAt: row.now,
+    updatedAt: row.now,
+  });
+  return insertId(result);
+}
+
+export async function replaceTags(db: Queryable, ticketId: number, tags: string[]): Promise<void> {
+  await db.delete(ticketTags).where(eq(ticketTags.ticketId, ticketId));
+  if (tags.length > 0) await db.insert(ticketTags).values(tags.map((tag) => ({ ticketId, tag })));
+}
+
+export interface TicketChanges {
+  subject?: string;
+  priority?: TicketPriority;
+  assigneeId?: number | null;
+  status?: TicketStatus;
+  firstResponseAt?: Date;
+  solvedAt?: Date | null;
+  closedAt?: Date | null;
+}
+
+/**
+ * Applies `changes` if the ticket is still at `version`, bumping it. Zero rows means somebody else
+ * wrote first: the caller must not report success (race-safe in SQL, never read-modify-write in JS).
+ */
+export async function updateIfVersion(
+  db: Queryable,
+  id: number,
+  version: number,
+  changes: TicketChanges,
+  now: Date,
+): Promise<boolean> {
+  const set: Partial<typeof tickets.$inferInsert> = { ...changes, updatedAt: now, version: version + 1 };
+  if (changes.priority) set.priorityRank = PRIORITY_RANK[changes.priority];
+  const result = await db
+    .update(tickets)
+    .set(set)
+    .where(and(eq(tickets.id, id), eq(tickets.version, version)));
+  return affectedRows(result) === 1;
+}
+
+export type EventType =
+  | 'ticket.created'
+  | 'ticket.status_changed'
+  | 'ticket.assigned'
+  | 'ticket.priority_changed'
+  | 'ticket.tags_changed'
+  | 'ticket.subject_changed'
+  | 'message.created';
+
+export interface NewEvent {
+  ticketId: number;
+  actorId: number | null;
+  type: EventType;
+  data: Record<string, unknown>;
+  /** Hidden from the requester (events about internal notes). */
+  internal?: boolean;
+}
+
+/** Writes audit events; always called inside the transaction that makes the change. */
+export async function insertEvents(db: Queryable, now: Date, events: NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.insert(ticketEvents).values(
+    events.map((e) => ({
+      ticketId: e.ticketId,
+      actorId: e.actorId,
+      type: e.type,
+      data: e.data,
+      internal: e.internal ?? false,
+      createdAt: now,
+    })),
+  );
+}
+
+/** An active agent or admin by id (who may be assigned tickets), or null. */
+export async function findAssignableStaff(db: Queryable, id: number) {
+  const [row] = await db
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(and(eq(users.id, id), inArray(users.role, ['agent', 'admin']), eq(users.active, true)));
+  return row ?? null;
+}
+
+/** Solved tickets whose `solvedAt` is before `cutoff`: the auto-close sweep's work list. */
+export async function findSolvedBefore(db: Queryable, cutoff: Date, limit: number) {
+  return db
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(eq(tickets.status, 'solved'), lt(tickets.solvedAt, cutoff)))
+    .orderBy(asc(tickets.solvedAt))
+    .limit(limit);
+}
+
+/** Name and email of a user, for the "by whom" of emails. */
+export async function findPerson(db: Queryable, id: number) {
+  const [row] = await db
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(eq(users.id, id));
+  return row ?? null;
+}

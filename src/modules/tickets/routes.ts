@@ -1,0 +1,179 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { authenticated } from '../../http/auth.js';
+import { serviceContext } from '../../http/context.js';
+import { etag, IfMatchHeader, ifMatchVersion } from '../../http/etag.js';
+import { createRouter } from '../../http/openapi.js';
+import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import {
+  AllowedTransitions,
+  CreateTicketInput,
+  Ticket,
+  TicketIdParam,
+  TicketListQuery,
+  TicketPage,
+  TransitionInput,
+  UpdateTicketInput,
+} from './schemas.js';
+import * as tickets from './service.js';
+
+const tags = ['Tickets'];
+const authed = authenticated();
+const errors = {
+  401: unauthenticatedResponse,
+  422: problemResponse('Validation failed (`errors[]` lists each field)'),
+};
+const notFound = { 404: problemResponse('No such ticket, or not visible to the caller') };
+const withEtag = (description: string) => ({
+  description,
+  headers: { ETag: { schema: { type: 'string' as const }, description: 'The ticket version, quoted' } },
+  ...jsonContent(Ticket),
+});
+const precondition = {
+  412: problemResponse('`precondition_failed`: `If-Match` no longer matches; nothing changed'),
+};
+
+const createTicketRoute = createRoute({
+  method: 'post',
+  path: '/tickets',
+  tags,
+  summary: 'Raise a ticket',
+  description:
+    'Creates a `new` ticket requested by the caller; `body` becomes its first message. Emails the requester ' +
+    '(acknowledgement) and every active agent and admin.',
+  ...authed,
+  request: jsonBody(CreateTicketInput),
+  responses: {
+    201: {
+      ...withEtag('The ticket'),
+      headers: {
+        Location: { schema: { type: 'string' as const } },
+        ETag: { schema: { type: 'string' as const } },
+      },
+    },
+    ...errors,
+  },
+});
+
+const listTicketsRoute = createRoute({
+  method: 'get',
+  path: '/tickets',
+  tags,
+  summary: 'List tickets',
+  description:
+    'A user sees only the tickets they requested; staff see all. Keyset-paginated: pass `nextCursor` back as ' +
+    '`cursor` with the same filters and sort. `q` searches subjects and the messages the caller may read ' +
+    '(every word must match, as a prefix).',
+  ...authed,
+  request: { query: TicketListQuery },
+  responses: {
+    200: { description: 'A page of tickets', ...jsonContent(TicketPage) },
+    400: problemResponse('`invalid_cursor`'),
+    ...errors,
+  },
+});
+
+const getTicketRoute = createRoute({
+  method: 'get',
+  path: '/tickets/{id}',
+  tags,
+  summary: 'Get a ticket',
+  ...authed,
+  request: { params: TicketIdParam },
+  responses: { 200: withEtag('The ticket'), ...errors, ...notFound },
+});
+
+const updateTicketRoute = createRoute({
+  method: 'patch',
+  path: '/tickets/{id}',
+  tags,
+  summary: 'Change subject, priority, tags or assignee',
+  description:
+    'Staff may change every field; the requester only the subject (403 otherwise). The assignee must be an ' +
+    'active agent or admin (422). Assigning emails the new assignee and the requester. Each changed field ' +
+    'writes one audit event.',
+  ...authed,
+  request: { params: TicketIdParam, headers: IfMatchHeader, ...jsonBody(UpdateTicketInput) },
+  responses: {
+    200: withEtag('The updated ticket'),
+    403: problemResponse('`forbidden`: a requester changing anything but the subject'),
+    ...errors,
+    ...notFound,
+    ...precondition,
+  },
+});
+
+const listTransitionsRoute = createRoute({
+  method: 'get',
+  path: '/tickets/{id}/transitions',
+  tags,
+  summary: 'What the caller may move the ticket to now',
+  ...authed,
+  request: { params: TicketIdParam },
+  responses: {
+    200: { description: 'Current status and allowed targets', ...jsonContent(AllowedTransitions) },
+    ...errors,
+    ...notFound,
+  },
+});
+
+const transitionRoute = createRoute({
+  method: 'post',
+  path: '/tickets/{id}/transitions',
+  tags,
+  summary: 'Move the ticket through its lifecycle',
+  description:
+    'Lifecycle (who may): new → open/pending/on_hold (staff), → solved (staff, requester); open → pending/on_hold ' +
+    '(staff), → solved (staff, requester); pending → open (staff, requester), → on_hold (staff), → solved ' +
+    '(staff, requester); on_hold → open/pending (staff), → solved (staff, requester); solved → open (staff, ' +
+    'requester), → closed (staff; also automatically after AUTO_CLOSE_DAYS); closed is terminal. Emails the ' +
+    'requester and the assignee.',
+  ...authed,
+  request: { params: TicketIdParam, headers: IfMatchHeader, ...jsonBody(TransitionInput) },
+  responses: {
+    200: withEtag('The moved ticket'),
+    403: problemResponse(
+      "`forbidden_transition`: the state machine allows it, the caller's role does not (`allowed` lists what the caller may do)",
+    ),
+    409: problemResponse(
+      '`invalid_transition`: no such move from the current status (`allowed` lists what the caller may do)',
+    ),
+    ...errors,
+    ...notFound,
+    ...precondition,
+  },
+});
+
+/** Sets the ticket's `ETag` and hands it back, for `c.json(tagged(c, ticket), 200)`. */
+function tagged(c: Context, ticket: Ticket): Ticket {
+  c.header('ETag', etag(ticket.version));
+  return ticket;
+}
+
+export function ticketRoutes() {
+  return createRouter()
+    .openapi(createTicketRoute, async (c) => {
+      const ticket = await tickets.create(serviceContext(c), c.req.valid('json'));
+      c.header('Location', `${new URL(c.req.url).pathname}/${ticket.id}`);
+      return c.json(tagged(c, ticket), 201);
+    })
+    .openapi(listTicketsRoute, async (c) =>
+      c.json(await tickets.list(serviceContext(c), c.req.valid('query')), 200),
+    )
+    .openapi(getTicketRoute, async (c) =>
+      c.json(tagged(c, await tickets.get(serviceContext(c), c.req.valid('param').id)), 200),
+    )
+    .openapi(updateTicketRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const ticket = await tickets.update(serviceContext(c), id, c.req.valid('json'), ifMatchVersion(c));
+      return c.json(tagged(c, ticket), 200);
+    })
+    .openapi(listTransitionsRoute, async (c) =>
+      c.json(await tickets.allowedTransitions(serviceContext(c), c.req.valid('param').id), 200),
+    )
+    .openapi(transitionRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const ticket = await tickets.transition(serviceContext(c), id, c.req.valid('json'), ifMatchVersion(c));
+      return c.json(tagged(c, ticket), 200);
+    });
+}

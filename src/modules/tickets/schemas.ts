@@ -1,0 +1,137 @@
+import { z } from '@hono/zod-openapi';
+import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
+import { PageQuery, pageOf } from '../../http/pagination.js';
+
+const Timestamp = z.string().openapi({ example: '2026-11-21T20:40:52.123Z' });
+const NullableTimestamp = Timestamp.nullable();
+
+export const TicketStatus = z.enum(TICKET_STATUSES).openapi('TicketStatus');
+export const TicketPriority = z.enum(TICKET_PRIORITIES).openapi('TicketPriority');
+
+const Person = z.object({ id: z.string(), name: z.string(), email: z.string() });
+
+export const Ticket = z
+  .object({
+    id: z.string().openapi({ description: 'The human ticket number', example: '1042' }),
+    subject: z.string(),
+    status: TicketStatus,
+    priority: TicketPriority,
+    tags: z.array(z.string()),
+    requester: Person,
+    assignee: Person.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    firstResponseAt: NullableTimestamp,
+    solvedAt: NullableTimestamp,
+    closedAt: NullableTimestamp,
+    version: z.number().int().openapi({ description: 'Sent back as `ETag`; send it as `If-Match` to write' }),
+  })
+  .openapi('Ticket');
+export type Ticket = z.infer<typeof Ticket>;
+
+/** Tags are short lower-case words (`billing`, `vip`, `os.linux`); input is trimmed and lower-cased. */
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'must not be empty')
+  .max(50, 'must be at most 50 characters')
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, 'may hold letters, digits, "_", "." and "-" only');
+
+const Tags = z
+  .array(Tag)
+  .max(20, 'at most 20 tags')
+  .transform((tags) => [...new Set(tags)].sort());
+
+const Subject = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
+/** Message bodies: up to 64 KiB of text (the request itself is capped at 1 MiB). */
+export const Body = z.string().trim().min(1, 'is required').max(65_535, 'must be at most 65535 characters');
+
+export const CreateTicketInput = z
+  .object({ subject: Subject, body: Body, priority: TicketPriority.optional(), tags: Tags.optional() })
+  .openapi('CreateTicketInput');
+export type CreateTicketInput = z.infer<typeof CreateTicketInput>;
+
+export const UpdateTicketInput = z
+  .object({
+    subject: Subject.optional(),
+    priority: TicketPriority.optional(),
+    tags: Tags.optional(),
+    assigneeId: z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be a user id')
+      .nullable()
+      .optional()
+      .openapi({ description: 'An active agent or admin; `null` unassigns' }),
+  })
+  .strict()
+  .openapi('UpdateTicketInput');
+export type UpdateTicketInput = z.infer<typeof UpdateTicketInput>;
+
+export const TICKET_SORTS = ['-updatedAt', 'updatedAt', '-createdAt', 'createdAt', '-priority'] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
+
+const csv = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item).min(1, 'must name at least one value'),
+  );
+
+const queryParam = (name: string, description: string) => ({
+  param: { name, in: 'query' as const },
+  description,
+});
+
+export const TicketListQuery = PageQuery.extend({
+  status: csv(TicketStatus)
+    .optional()
+    .openapi(queryParam('status', 'One status, or several separated by commas (`open,pending`)')),
+  priority: csv(TicketPriority).optional().openapi(queryParam('priority', 'One priority, or several')),
+  assignee: z
+    .string()
+    .regex(/^(me|none|\d{1,15})$/, 'must be "me", "none" or a user id')
+    .optional()
+    .openapi(queryParam('assignee', '`me`, `none` or a user id')),
+  requester: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a user id')
+    .optional()
+    .openapi(queryParam('requester', 'A user id')),
+  tag: Tag.optional().openapi(queryParam('tag', 'Tickets carrying this tag')),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi(queryParam('q', 'Full-text search over subjects and the messages the caller may read')),
+  sort: z.enum(TICKET_SORTS).default('-updatedAt').openapi(queryParam('sort', 'Default `-updatedAt`')),
+});
+export type TicketListQuery = z.infer<typeof TicketListQuery>;
+
+export const TicketPage = pageOf(Ticket, 'TicketPage');
+
+export const TransitionInput = z
+  .object({
+    to: TicketStatus,
+    reason: z.string().trim().max(1000, 'must be at most 1000 characters').optional(),
+  })
+  .openapi('TransitionInput');
+export type TransitionInput = z.infer<typeof TransitionInput>;
+
+export const AllowedTransitions = z
+  .object({ status: TicketStatus, allowed: z.array(TicketStatus) })
+  .openapi('AllowedTransitions');
+export type AllowedTransitions = z.infer<typeof AllowedTransitions>;
+
+export const TicketIdParam = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '1042', description: 'The ticket number' }),
+});

@@ -1,0 +1,218 @@
+import { eq } from 'drizzle-orm';
+import { ticketTags } from '../../../db/schema/index.js';
+import { abilityOf, authorize } from '../../access/index.js';
+import { requireActor, type ServiceContext } from '../../context.js';
+import { inTransaction, type Queryable } from '../../database.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
+import { toPage } from '../../http/pagination.js';
+import { insertMessage } from '../messages/repo.js';
+import { allowedTargets, checkTransition } from './lifecycle.js';
+import { cursorPosition, listQuery } from './list.js';
+import * as notify from './notify.js';
+import * as repo from './repo.js';
+import type {
+  AllowedTransitions,
+  CreateTicketInput,
+  Ticket,
+  TicketListQuery,
+  TransitionInput,
+  UpdateTicketInput,
+} from './schemas.js';
+import { statusChange } from './status.js';
+import { lockForWrite, partyOf, readableView, ticketSubject } from './visibility.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const person = (p: { id: number; name: string; email: string }) => ({ ...p, id: String(p.id) });
+
+/** The public shape of a ticket. */
+export function toTicket(v: repo.TicketView): Ticket {
+  const t = v.ticket;
+  return {
+    id: String(t.id),
+    subject: t.subject,
+    status: t.status,
+    priority: t.priority,
+    tags: v.tags,
+    requester: person(v.requester),
+    assignee: v.assignee ? person(v.assignee) : null,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+    firstResponseAt: iso(t.firstResponseAt),
+    solvedAt: iso(t.solvedAt),
+    closedAt: iso(t.closedAt),
+    version: t.version,
+  };
+}
+
+async function actorPerson(db: Queryable, ctx: ServiceContext) {
+  const actor = requireActor(ctx);
+  return (await repo.findPerson(db, actor.id)) ?? { id: actor.id, name: '', email: '' };
+}
+
+/** Raises a ticket: status `new`, the body as its first message, the audit event and the emails, atomically. */
+export async function create(ctx: ServiceContext, input: CreateTicketInput): Promise<Ticket> {
+  authorize(abilityOf(ctx), 'create', 'Ticket');
+  const actor = requireActor(ctx);
+  const now = ctx.clock.now();
+  const priority = input.priority ?? 'normal';
+  const view = await inTransaction(ctx.db, async (tx) => {
+    const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId: actor.id, now });
+    const tags = input.tags ?? [];
+    if (tags.length > 0) await repo.replaceTags(tx, id, tags);
+    const messageId = await insertMessage(tx, {
+      ticketId: id,
+      authorId: actor.id,
+      body: input.body,
+      internal: false,
+      now,
+    });
+    await repo.insertEvents(tx, now, [
+      {
+        ticketId: id,
+        actorId: actor.id,
+        type: 'ticket.created',
+        data: { subject: input.subject, priority, tags, messageId: String(messageId) },
+      },
+    ]);
+    const created = (await repo.findView(tx, id))!;
+    await notify.ticketCreated(tx, ctx, created, input.body, actor.id);
+    return created;
+  });
+  return toTicket(view);
+}
+
+export async function get(ctx: ServiceContext, id: string): Promise<Ticket> {
+  return toTicket(await readableView(ctx, id));
+}
+
+/** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
+export async function list(ctx: ServiceContext, query: TicketListQuery) {
+  const q = listQuery(requireActor(ctx), query);
+  if (!q) return { data: [], nextCursor: null };
+  const rows = await repo.selectViews(ctx.db, q.where, q.orderBy, query.limit + 1);
+  return toPage(rows, query.limit, (v) => cursorPosition(query.sort, v), toTicket);
+}
+
+const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+/**
+ * Changes subject, priority, tags and assignee (each field checked against the caller's ability: a
+ * requester may change only the subject). One version bump and one audit event per field that changed.
+ */
+export async function update(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateTicketInput,
+  ifMatch: number | null,
+): Promise<Ticket> {
+  const ability = abilityOf(ctx);
+  const actor = requireActor(ctx);
+  const now = ctx.clock.now();
+  const view = await inTransaction(ctx.db, async (tx) => {
+    const row = await lockForWrite(tx, ctx, id, ifMatch);
+    for (const field of Object.keys(input)) {
+      if (!ability.can('update', ticketSubject(row), field)) {
+        throw new ForbiddenError('forbidden', `You may not change ${field} of this ticket.`);
+      }
+    }
+    const changes: repo.TicketChanges = {};
+    const events: repo.NewEvent[] = [];
+    const event = (type: repo.EventType, data: Record<string, unknown>) =>
+      events.push({ ticketId: row.id, actorId: actor.id, type, data });
+
+    if (input.subject !== undefined && input.subject !== row.subject) {
+      changes.subject = input.subject;
+      event('ticket.subject_changed', { from: row.subject, to: input.subject });
+    }
+    if (input.priority !== undefined && input.priority !== row.priority) {
+      changes.priority = input.priority;
+      event('ticket.priority_changed', { from: row.priority, to: input.priority });
+    }
+    const assigneeId =
+      input.assigneeId === undefined
+        ? undefined
+        : input.assigneeId === null
+          ? null
+          : Number(input.assigneeId);
+    if (assigneeId !== undefined && assigneeId !== row.assigneeId) {
+      if (assigneeId !== null && !(await repo.findAssignableStaff(tx, assigneeId))) {
+        throw new ValidationError([{ path: 'assigneeId', message: 'must be an active agent or admin' }]);
+      }
+      changes.assigneeId = assigneeId;
+      event('ticket.assigned', {
+        from: row.assigneeId === null ? null : String(row.assigneeId),
+        to: assigneeId === null ? null : String(assigneeId),
+      });
+    }
+    if (input.tags !== undefined) {
+      const current = (
+        await tx.select({ tag: ticketTags.tag }).from(ticketTags).where(eq(ticketTags.ticketId, row.id))
+      )
+        .map((r) => r.tag)
+        .sort();
+      if (!sameTags(current, input.tags)) {
+        await repo.replaceTags(tx, row.id, input.tags);
+        event('ticket.tags_changed', {
+          added: input.tags.filter((t) => !current.includes(t)),
+          removed: current.filter((t) => !input.tags!.includes(t)),
+        });
+      }
+    }
+    if (events.length === 0) return (await repo.findView(tx, row.id))!;
+    if (!(await repo.updateIfVersion(tx, row.id, row.version, changes, now))) throw versionConflict();
+    await repo.insertEvents(tx, now, events);
+    const updated = (await repo.findView(tx, row.id))!;
+    if (changes.assigneeId) await notify.assigned(tx, ctx, updated, await actorPerson(tx, ctx));
+    return updated;
+  });
+  return toTicket(view);
+}
+
+/** Unreachable while writes hold the row lock; kept so a lost race can never pass for success. */
+export const versionConflict = () =>
+  new ConflictError('version_conflict', 'The ticket was changed by someone else; read it again.');
+
+/** What this caller may move the ticket to now. */
+export async function allowedTransitions(ctx: ServiceContext, id: string): Promise<AllowedTransitions> {
+  const view = await readableView(ctx, id);
+  const party = partyOf(abilityOf(ctx), view.ticket);
+  return { status: view.ticket.status, allowed: party ? allowedTargets(view.ticket.status, party) : [] };
+}
+
+/** An explicit move through the lifecycle: 409 if the table has no such move, 403 if not for this caller. */
+export async function transition(
+  ctx: ServiceContext,
+  id: string,
+  input: TransitionInput,
+  ifMatch: number | null,
+): Promise<Ticket> {
+  const view = await inTransaction(ctx.db, async (tx) => {
+    const row = await lockForWrite(tx, ctx, id, ifMatch);
+    const party = partyOf(abilityOf(ctx), row);
+    const allowed = party ? allowedTargets(row.status, party) : [];
+    const check = party ? checkTransition(row.status, input.to, party) : 'forbidden';
+    if (check === 'invalid') {
+      throw new ConflictError('invalid_transition', `A ${row.status} ticket cannot move to ${input.to}.`, {
+        allowed,
+      });
+    }
+    if (check === 'forbidden') {
+      throw new ForbiddenError(
+        'forbidden_transition',
+        `You may not move a ${row.status} ticket to ${input.to}.`,
+        {
+          allowed,
+        },
+      );
+    }
+    const actor = await actorPerson(tx, ctx);
+    const now = ctx.clock.now();
+    const change = statusChange(row, input.to, now, input.reason);
+    if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now))) throw versionConflict();
+    await repo.insertEvents(tx, now, [{ ...change.event, actorId: actor.id }]);
+    const updated = (await repo.findView(tx, row.id))!;
+    await notify.statusChanged(tx, ctx, updated, change.event.data, actor);
+    return updated;
+  });
+  return toTicket(view);
+}

@@ -1,0 +1,50 @@
+import { type AppAbility, abilityOf, type TicketSubject } from '../../access/index.js';
+import type { ServiceContext } from '../../context.js';
+import type { Queryable } from '../../database.js';
+import { NotFoundError, PreconditionFailedError } from '../../errors.js';
+import type { Party } from './lifecycle.js';
+import { findRow, findView, type TicketRow, type TicketView } from './repo.js';
+
+/** Ticket numbers in paths; anything else cannot name a ticket, so it is a 404 like an unknown number. */
+export function parseTicketId(raw: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new NotFoundError('ticket', raw);
+  return Number(raw);
+}
+
+export const ticketSubject = (row: Pick<TicketRow, 'requesterId'>): TicketSubject => ({
+  kind: 'Ticket',
+  requesterId: row.requesterId,
+});
+
+/** The caller's side of the lifecycle table for this ticket; staff first (an agent may raise tickets too). */
+export function partyOf(ability: AppAbility, row: Pick<TicketRow, 'requesterId'>): Party | null {
+  const subject = ticketSubject(row);
+  if (ability.can('triage', subject)) return 'staff';
+  return ability.can('transition', subject) ? 'requester' : null;
+}
+
+/** A ticket the caller may read, or 404 — never 403: a user must not learn another user's ticket exists. */
+export async function readableView(ctx: ServiceContext, rawId: string): Promise<TicketView> {
+  const id = parseTicketId(rawId);
+  const view = await findView(ctx.db, id);
+  if (!view || !abilityOf(ctx).can('read', ticketSubject(view.ticket))) throw new NotFoundError('ticket', id);
+  return view;
+}
+
+/**
+ * Starts a write: locks the ticket row for the rest of the transaction (concurrent writers queue here
+ * and each sees the state the previous one left), 404 if the caller cannot see it, 412 if the client's
+ * `If-Match` version is no longer current.
+ */
+export async function lockForWrite(
+  tx: Queryable,
+  ctx: ServiceContext,
+  rawId: string,
+  ifMatch: number | null,
+): Promise<TicketRow> {
+  const id = parseTicketId(rawId);
+  const row = await findRow(tx, id, true);
+  if (!row || !abilityOf(ctx).can('read', ticketSubject(row))) throw new NotFoundError('ticket', id);
+  if (ifMatch !== null && ifMatch !== row.version) throw new PreconditionFailedError();
+  return row;
+}
