@@ -54,12 +54,15 @@ const outbox = startOutboxLoop(
   config.outbox.pollMs,
 );
 
-const housekeeping = startHousekeepingLoop({
-  database,
-  clock: systemClock,
-  config,
-  logger: logger.child({ component: 'housekeeping' }),
-});
+const housekeeping = startHousekeepingLoop(
+  {
+    database,
+    clock: systemClock,
+    config,
+    logger: logger.child({ component: 'housekeeping' }),
+  },
+  config.housekeepingIntervalSeconds * 1000,
+);
 
 const app = createApp(deps);
 const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>

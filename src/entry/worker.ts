@@ -8,8 +8,8 @@ import { drainOutbox } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
 import { autoCloseSolved } from '../modules/tickets/housekeeping.js';
 
-// Workers entry: `fetch` serves the same Hono app as Node, `scheduled` (a cron trigger) auto-closes solved
-// tickets and drains the outbox.
+// Workers entry: `fetch` serves the same Hono app as Node (and, after a successful change, drains the
+// outbox in the background), `scheduled` (a cron trigger) auto-closes solved tickets and drains the outbox.
 // The database comes from the Hyperdrive binding, one connection per request: Workers forbid reusing a
 // socket across requests, so nothing here holds one beyond the call that opened it.
 
@@ -80,6 +80,13 @@ function build(env: Env): Built {
   const { config } = parsed;
   const logger = createConsoleLogger(config.logLevel);
   for (const warning of parsed.warnings) logger.warn(warning);
+  if (config.admin) {
+    // Creating it here would put a bcrypt hash and a race between isolates on some visitor's request;
+    // the first admin is made once, from a machine that reaches the database (README, Deploying).
+    logger.warn(
+      'ADMIN_EMAIL/ADMIN_PASSWORD are ignored on Workers: create the first admin with `npm run admin:create` against the database',
+    );
+  }
   const database = createPerCallDatabase({
     host: hyperdrive.host,
     port: hyperdrive.port,
@@ -116,9 +123,10 @@ const misconfigured = () =>
     { status: 500, headers: { 'content-type': 'application/problem+json' } },
   );
 
-async function drain(b: Extract<Built, { ok: true }>, cron: string): Promise<void> {
+/** Drains the outbox once; `trigger` is the cron expression, or `request` for a post-response kick. */
+async function drain(b: Extract<Built, { ok: true }>, trigger: string): Promise<void> {
   const { config, logger, deps } = b;
-  const log = logger.child({ component: 'outbox', cron });
+  const log = logger.child({ component: 'outbox', trigger });
   // A fresh transport per run: nodemailer opens (and closes) its SMTP socket inside sendMail.
   const mailer = createSmtpMailer(config.smtpUrl);
   try {
@@ -151,11 +159,21 @@ async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Prom
   }
 }
 
+/** Methods that may change state (and so queue email); a GET never kicks a drain. */
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const b = get(env);
     if (!b.ok) return misconfigured();
-    return b.app.fetch(request, env, ctx);
+    const response = await b.app.fetch(request, env, ctx);
+    // A successful change may have queued email: drain now rather than at the next cron minute. The
+    // drain runs after the response is returned (waitUntil), with its own connections, so the client
+    // never waits on SMTP; several at once are safe (rows are claimed with SKIP LOCKED).
+    if (MUTATING.has(request.method) && response.status >= 200 && response.status < 300) {
+      ctx.waitUntil(drain(b, 'request'));
+    }
+    return response;
   },
 
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

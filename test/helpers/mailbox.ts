@@ -53,19 +53,22 @@ export function useMailbox(env: { db: TestDatabase; app: TestApp }): Mailbox {
     });
     const fresh = box.sink.messages.slice(seen);
     seen = box.sink.messages.length;
-    return fresh.map((m) => {
-      const refs = m.parsed.references;
-      return {
-        to: m.envelopeTo.join(','),
-        subject: m.parsed.subject ?? '',
-        text: m.parsed.text ?? '',
-        html: typeof m.parsed.html === 'string' ? m.parsed.html : '',
-        messageId: m.parsed.messageId ?? '',
-        inReplyTo: m.parsed.inReplyTo,
-        references: refs === undefined ? [] : Array.isArray(refs) ? refs : [refs],
-        raw: m,
-      };
-    });
+    return fresh.map(delivered);
   };
   return box;
+}
+
+/** A captured email reduced to what the tests look at. */
+export function delivered(m: CapturedMail): Delivered {
+  const refs = m.parsed.references;
+  return {
+    to: m.envelopeTo.join(','),
+    subject: m.parsed.subject ?? '',
+    text: m.parsed.text ?? '',
+    html: typeof m.parsed.html === 'string' ? m.parsed.html : '',
+    messageId: m.parsed.messageId ?? '',
+    inReplyTo: m.parsed.inReplyTo,
+    references: refs === undefined ? [] : Array.isArray(refs) ? refs : [refs],
+    raw: m,
+  };
 }

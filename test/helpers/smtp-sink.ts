@@ -11,6 +11,8 @@ export interface SmtpSink {
   /** `smtp://user:secret@127.0.0.1:<port>`: the sink requires these credentials, as Mailtrap does. */
   url: string;
   messages: CapturedMail[];
+  /** Milliseconds the sink waits before accepting each message (a slow relay); 0 by default. */
+  delayMs: number;
   /** Resolves with the first `count` messages matching `filter`, or rejects after `timeoutMs`. */
   waitFor(filter: (m: CapturedMail) => boolean, count?: number, timeoutMs?: number): Promise<CapturedMail[]>;
   /** Stops listening (to simulate an outage); `start()` brings it back on the same port. */
@@ -42,7 +44,8 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
       },
       onData(stream, session, cb) {
         simpleParser(stream)
-          .then((parsed) => {
+          .then(async (parsed) => {
+            if (sink.delayMs > 0) await new Promise((r) => setTimeout(r, sink.delayMs));
             messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), parsed });
             for (const w of waiters) w();
             cb();
@@ -55,6 +58,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     port: 0,
     url: '',
     messages,
+    delayMs: 0,
     async start() {
       server = create();
       await new Promise<void>((resolve, reject) => {

@@ -1,45 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/private-mariadb.js';
 import { systemClock } from '../../src/deps.js';
 import { enqueue } from '../../src/modules/notifications/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { makeUser } from '../helpers/factories.js';
+import { type Running, startEntry, waitForHttp } from '../helpers/node-process.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 
 // These tests run the real Node entry (src/entry/node.ts) as a child process, as Render would.
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function startEntry(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, output: () => out, exit };
-}
-
-async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
 
 describe('start-up configuration errors', () => {
   it('exits 1 with one message naming every bad key and no stack trace', async () => {

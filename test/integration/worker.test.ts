@@ -1,136 +1,56 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
-import { Miniflare } from 'miniflare';
-import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { notifications, users } from '../../db/schema/index.js';
 import { systemClock } from '../../src/deps.js';
 import { enqueue } from '../../src/modules/notifications/outbox.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SINK_PASS, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { startWorkerd, type Workerd } from '../helpers/workerd.js';
 
 // Workers smoke test: the bundle `npm run build` produces (scripts/build-worker.mjs), run in workerd by
 // Miniflare with the bindings wrangler.toml declares, against the private test MariaDB via a Hyperdrive
-// binding and against the SMTP sink for the cron-driven outbox.
-
-const root = join(import.meta.dirname, '..', '..');
-// wrangler's config reader runs in this process: keep it offline, as the build script does.
-Object.assign(process.env, { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' });
+// binding and against the SMTP sink for the cron-driven outbox. The full API on Workers is covered by
+// the parity suite (test/parity/), which runs the same scenarios on Node and on this bundle.
 
 const JWT_SECRET = 'worker-test-secret-that-is-at-least-32-bytes';
 
-let outdir: string;
 let tdb: TestDatabase;
-let dbUser: string;
 let sink: SmtpSink;
-let mf: Miniflare;
-let runtimeOutput = '';
-
-/** Miniflare's Hyperdrive insists on a user and a password; the test server's root has no password. */
-async function createDatabaseUser(database: string): Promise<{ user: string; password: string }> {
-  const user = `w_${randomBytes(5).toString('hex')}`;
-  const password = randomBytes(12).toString('hex');
-  const admin = await mysql.createConnection({ uri: serverUrl() });
-  try {
-    await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
-    await admin.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO ?@'%'`, [user]);
-  } finally {
-    await admin.end();
-  }
-  return { user, password };
-}
+let workerd: Workerd;
 
 beforeAll(async () => {
-  outdir = mkdtempSync(join(tmpdir(), 'helpdesk-worker-'));
-  const build = spawnSync(process.execPath, ['scripts/build-worker.mjs', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`worker build failed:\n${build.stdout}\n${build.stderr}`);
-
   tdb = await createTestDatabase();
   sink = await startSmtpSink();
-  const { user, password } = await createDatabaseUser(tdb.name);
-  dbUser = user;
-  const hyperdriveUrl = new URL(tdb.url);
-  hyperdriveUrl.username = user;
-  hyperdriveUrl.password = password;
-
-  // Compatibility date, flags, vars and the Hyperdrive binding exactly as wrangler.toml declares them.
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
-  const script = { modules: true, modulesRoot: outdir, scriptPath: join(outdir, 'worker.js') } as const;
-  const base = {
-    compatibilityDate: workerOptions.compatibilityDate,
-    compatibilityFlags: workerOptions.compatibilityFlags,
-    hyperdrives: { HYPERDRIVE: hyperdriveUrl.toString() },
-  };
-  const vars = workerOptions.bindings ?? {};
-  mf = new Miniflare({
-    // workerd's output (the Worker's console) is collected to assert on what it logs.
-    handleRuntimeStdio(out: Readable, err: Readable) {
-      for (const stream of [out, err]) {
-        stream.on('data', (chunk: Buffer) => {
-          runtimeOutput += chunk.toString();
-        });
-      }
-    },
+  workerd = await startWorkerd({
+    databaseName: tdb.name,
     workers: [
+      // The secrets `wrangler secret put` would provide.
       {
         name: 'helpdesk',
-        ...script,
-        ...base,
-        // The secrets `wrangler secret put` would provide.
-        bindings: { ...vars, LOG_LEVEL: 'info', JWT_SECRET, SMTP_URL: sink.url },
+        bindings: {
+          LOG_LEVEL: 'info',
+          JWT_SECRET,
+          SMTP_URL: sink.url,
+          // Ignored on Workers (with a warning): the first admin is made with `npm run admin:create`.
+          ADMIN_EMAIL: 'first-admin@example.test',
+          ADMIN_PASSWORD: 'first-admin-password',
+        },
       },
-      {
-        // Same bundle, but NODE_ENV=production without JWT_SECRET: must fail cleanly, not crash.
-        name: 'misconfigured',
-        ...script,
-        ...base,
-        bindings: { ...vars, SMTP_URL: sink.url },
-      },
+      // Same bundle, but NODE_ENV=production without JWT_SECRET: must fail cleanly, not crash.
+      { name: 'misconfigured', bindings: { SMTP_URL: sink.url } },
     ],
-  });
-  await mf.ready.catch((err: unknown) => {
-    throw new Error(`workerd did not start: ${String(err)}\n${runtimeOutput}`);
   });
 }, 60_000);
 
 afterAll(async () => {
-  try {
-    await mf?.dispose();
-    await sink?.stop();
-    if (dbUser) {
-      const admin = await mysql.createConnection({ uri: serverUrl() });
-      await admin.query(`DROP USER IF EXISTS ?@'%'`, [dbUser]).finally(() => admin.end());
-    }
-    await tdb?.drop();
-  } finally {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
-  }
+  await workerd?.dispose();
+  await sink?.stop();
+  await tdb?.drop();
 });
 
-/**
- * What `mf.getWorker()` returns, as far as these tests use it. Miniflare's published typings for it need
- * @cloudflare/workers-types and zod 3, which this project does not install.
- */
-interface WorkerStub {
-  fetch(url: string, init?: RequestInit): Promise<Response>;
-  scheduled(options: { cron: string }): Promise<{ outcome: string; noRetry: boolean }>;
-}
-const worker = async (name = 'helpdesk') => (await mf.getWorker(name)) as unknown as WorkerStub;
-/** The Worker's structured log entries (one JSON object per console line). */
-const logEntries = (): Record<string, unknown>[] =>
-  runtimeOutput
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+const worker = (name = 'helpdesk') => workerd.worker(name);
+const logEntries = () => workerd.logEntries();
 
 const call = async (path: string, name = 'helpdesk', init?: RequestInit) =>
   (await worker(name)).fetch(`http://worker.test${path}`, init);
@@ -189,6 +109,20 @@ describe('Workers bundle in workerd', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it('does not create the first admin from ADMIN_EMAIL, and says so in the log', async () => {
+    expect((await call('/health')).status).toBe(200);
+    await expect
+      .poll(logEntries, { timeout: 5000 })
+      .toContainEqual(
+        expect.objectContaining({ level: 'warn', msg: expect.stringContaining('npm run admin:create') }),
+      );
+    const admins = await tdb.database.use((db) =>
+      db.select().from(users).where(eq(users.email, 'first-admin@example.test')),
+    );
+    expect(admins).toEqual([]);
+    expect(workerd.output()).not.toContain('first-admin-password');
+  });
+
   it('an unknown route is a 404 problem+json', async () => {
     for (const path of ['/nothing-here', '/api/v1/nothing-here']) {
       const res = await call(path);
@@ -210,11 +144,11 @@ describe('Workers bundle in workerd', () => {
     expect(second.status).toBe(500);
     await second.text();
     await expect
-      .poll(() => runtimeOutput, { timeout: 5000 })
+      .poll(() => workerd.output(), { timeout: 5000 })
       .toContain('JWT_SECRET is required in production');
     await new Promise((r) => setTimeout(r, 200));
-    expect(runtimeOutput.match(/Invalid configuration/g)).toHaveLength(1);
-    expect(runtimeOutput).not.toMatch(/\n\s+at /);
+    expect(workerd.output().match(/Invalid configuration/g)).toHaveLength(1);
+    expect(workerd.output()).not.toMatch(/\n\s+at /);
   });
 });
 
@@ -259,7 +193,7 @@ describe('scheduled (cron) handler', () => {
     await expect
       .poll(logEntries, { timeout: 5000 })
       .toContainEqual(expect.objectContaining({ msg: 'outbox drained', claimed: 1, sent: 1 }));
-    expect(runtimeOutput).not.toContain(SINK_PASS);
-    expect(runtimeOutput).not.toContain(JWT_SECRET);
+    expect(workerd.output()).not.toContain(SINK_PASS);
+    expect(workerd.output()).not.toContain(JWT_SECRET);
   });
 });

@@ -23,6 +23,7 @@ describe('parseConfig', () => {
       admin: null,
       authRateLimit: { perIp: 30, perEmail: 10 },
       outbox: { maxAttempts: 8, retryBaseSeconds: 30, pollMs: 2000 },
+      housekeepingIntervalSeconds: 60,
       bcryptCost: 12,
     });
     expect(r.warnings).toEqual([]);
@@ -102,6 +103,16 @@ describe('parseConfig', () => {
   it('counts JWT_SECRET length in bytes, not characters', () => {
     expect(parseConfig({ ...valid, JWT_SECRET: 'é'.repeat(16) }).ok).toBe(true); // 32 bytes
     expect(parseConfig({ ...valid, JWT_SECRET: 'é'.repeat(15) }).ok).toBe(false);
+  });
+
+  it('takes HOUSEKEEPING_INTERVAL_SECONDS from 1 second to a day', () => {
+    const r = parseConfig({ ...valid, HOUSEKEEPING_INTERVAL_SECONDS: '1' });
+    expect(r.ok && r.config.housekeepingIntervalSeconds).toBe(1);
+    for (const bad of ['0', '86401', '1.5', 'often']) {
+      const bad1 = parseConfig({ ...valid, HOUSEKEEPING_INTERVAL_SECONDS: bad });
+      expect(bad1.ok, bad).toBe(false);
+      if (!bad1.ok) expect(bad1.errors.join()).toMatch(/^HOUSEKEEPING_INTERVAL_SECONDS /);
+    }
   });
 
   it('treats empty strings as unset', () => {

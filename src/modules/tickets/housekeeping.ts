@@ -63,7 +63,10 @@ export async function autoCloseSolved(deps: HousekeepingDeps, batch = 100): Prom
   });
 }
 
-/** How often the Node entry sweeps; auto-close counts in days, so a minute is plenty. */
+/**
+ * How often the Node entry sweeps unless HOUSEKEEPING_INTERVAL_SECONDS says otherwise; auto-close counts in
+ * days, so a minute is plenty.
+ */
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 
 /** The Node background loop for housekeeping (auto-close); Workers run the same verb from their cron trigger. */

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Miniflare } from 'miniflare';
+import mysql from 'mysql2/promise';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { serverUrl } from './database.js';
+import { root, workerBundle } from './worker-bundle.js';
+
+// Runs the Worker bundle in workerd (Miniflare) with the compatibility date, flags and vars of
+// wrangler.toml, and a Hyperdrive binding to a test database through a database user of its own, so
+// the Worker's connections can be told apart from everyone else's on the shared test server.
+
+// wrangler's config reader runs in this process: keep it offline, as the build script does.
+Object.assign(process.env, { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' });
+
+/**
+ * What `mf.getWorker()` returns, as far as the tests use it. Miniflare's published typings for it need
+ * @cloudflare/workers-types and zod 3, which this project does not install.
+ */
+export interface WorkerStub {
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+  scheduled(options: { cron: string }): Promise<{ outcome: string; noRetry: boolean }>;
+}
+
+export interface Workerd {
+  mf: Miniflare;
+  /** The MySQL user the Hyperdrive binding connects as (only the Worker uses it). */
+  dbUser: string;
+  worker(name?: string): Promise<WorkerStub>;
+  /** Everything workerd printed (the Worker's console). */
+  output(): string;
+  /** The Worker's structured log entries (one JSON object per console line). */
+  logEntries(): Record<string, unknown>[];
+  dispose(): Promise<void>;
+}
+
+/** wrangler.toml's compatibility date and flags. */
+export function wranglerOptions(): { compatibilityDate?: string; compatibilityFlags?: string[] } {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
+  return {
+    compatibilityDate: workerOptions.compatibilityDate,
+    compatibilityFlags: workerOptions.compatibilityFlags,
+  };
+}
+
+/** The `[vars]` of wrangler.toml: what a deployed Worker gets besides its secrets. */
+export function wranglerVars(): Record<string, string> {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(workerOptions.bindings ?? {})) vars[k] = String(v);
+  return vars;
+}
+
+/** Miniflare's Hyperdrive insists on a user and a password; the test server's root has no password. */
+async function createDatabaseUser(database: string): Promise<{ user: string; password: string }> {
+  const user = `w_${randomBytes(5).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  const admin = await mysql.createConnection({ uri: serverUrl() });
+  try {
+    await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
+    await admin.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO ?@'%'`, [user]);
+  } finally {
+    await admin.end();
+  }
+  return { user, password };
+}
+
+/**
+ * Starts workerd with one or more Workers running the bundle, each with wrangler.toml's vars plus the
+ * given bindings (the secrets `wrangler secret put` would provide), all bound to `databaseName`.
+ */
+export async function startWorkerd(opts: {
+  databaseName: string;
+  workers: { name: string; bindings: Record<string, string> }[];
+}): Promise<Workerd> {
+  const outdir = await workerBundle();
+  const { user, password } = await createDatabaseUser(opts.databaseName);
+  const hyperdriveUrl = new URL(serverUrl(opts.databaseName));
+  hyperdriveUrl.username = user;
+  hyperdriveUrl.password = password;
+
+  const { compatibilityDate, compatibilityFlags } = wranglerOptions();
+  const vars = wranglerVars();
+  let output = '';
+  const mf = new Miniflare({
+    handleRuntimeStdio(out: Readable, err: Readable) {
+      for (const stream of [out, err]) {
+        stream.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+      }
+    },
+    workers: opts.workers.map((w) => ({
+      name: w.name,
+      modules: true,
+      modulesRoot: outdir,
+      scriptPath: join(outdir, 'worker.js'),
+      compatibilityDate,
+      compatibilityFlags,
+      hyperdrives: { HYPERDRIVE: hyperdriveUrl.toString() },
+      bindings: { ...vars, ...w.bindings },
+    })),
+  });
+  try {
+    await mf.ready;
+  } catch (err) {
+    await dropDatabaseUser(user);
+    throw new Error(`workerd did not start: ${String(err)}\n${output}`);
+  }
+  return {
+    mf,
+    dbUser: user,
+    worker: async (name = opts.workers[0]!.name) => (await mf.getWorker(name)) as unknown as WorkerStub,
+    output: () => output,
+    logEntries: () =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    async dispose() {
+      try {
+        // Let work handed to ctx.waitUntil (post-request drains) finish first: killing workerd under an
+        // open database connection resets the socket of Miniflare's Hyperdrive proxy in this process.
+        await idle(user);
+        await mf.dispose();
+      } finally {
+        await dropDatabaseUser(user);
+      }
+    },
+  };
+}
+
+async function dropDatabaseUser(user: string): Promise<void> {
+  const admin = await mysql.createConnection({ uri: serverUrl() });
+  await admin.query(`DROP USER IF EXISTS ?@'%'`, [user]).finally(() => admin.end());
+}
+
+/** Waits until `user` holds no server connection (each Worker invocation closes its own). */
+export async function idle(user: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await connectionsOf(user)) > 0) {
+    if (Date.now() > deadline)
+      throw new Error(`${user} still holds database connections after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The number of server connections `user` holds right now. */
+export async function connectionsOf(user: string): Promise<number> {
+  const admin = await mysql.createConnection({ uri: serverUrl() });
+  try {
+    const [rows] = await admin.query(
+      'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?',
+      [user],
+    );
+    return Number((rows as { n: number | string }[])[0]?.n ?? 0);
+  } finally {
+    await admin.end();
+  }
+}
