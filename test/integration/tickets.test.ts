@@ -256,3 +256,21 @@ describe('another user’s ticket does not exist for them', () => {
     expect(after.body).toMatchObject({ subject: 'Printer on fire', status: 'new', version: 1 });
   });
 });
+
+describe('concurrent writes', () => {
+  it('20 tickets created at once with the same tags all succeed (no deadlock between their tag inserts)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api()
+          .post('/api/v1/tickets')
+          .set(...(i % 2 ? user : other).auth)
+          .send({ subject: `Burst ${i}`, body: 'At once.', tags: ['burst', 'vpn'] }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const tagged = await api()
+      .get('/api/v1/tickets?tag=burst&limit=100')
+      .set(...agent.auth);
+    expect(tagged.body.data).toHaveLength(20);
+  });
+});

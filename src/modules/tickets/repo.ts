@@ -93,9 +93,22 @@ export async function insertTicket(
   return insertId(result);
 }
 
-export async function replaceTags(db: Queryable, ticketId: number, tags: string[]): Promise<void> {
-  await db.delete(ticketTags).where(eq(ticketTags.ticketId, ticketId));
-  if (tags.length > 0) await db.insert(ticketTags).values(tags.map((tag) => ({ ticketId, tag })));
+/**
+ * Adds and removes tags by primary key. (A `DELETE … WHERE ticket_id = ?` first would take a gap lock on
+ * the ticket_id index, and two concurrent new tickets inserting into that gap deadlock each other.)
+ */
+export async function changeTags(
+  db: Queryable,
+  ticketId: number,
+  added: readonly string[],
+  removed: readonly string[] = [],
+): Promise<void> {
+  if (removed.length > 0) {
+    await db
+      .delete(ticketTags)
+      .where(and(inArray(ticketTags.tag, [...removed]), eq(ticketTags.ticketId, ticketId)));
+  }
+  if (added.length > 0) await db.insert(ticketTags).values(added.map((tag) => ({ ticketId, tag })));
 }
 
 export interface TicketChanges {

@@ -58,7 +58,7 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
   const view = await inTransaction(ctx.db, async (tx) => {
     const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId: actor.id, now });
     const tags = input.tags ?? [];
-    if (tags.length > 0) await repo.replaceTags(tx, id, tags);
+    await repo.changeTags(tx, id, tags);
     const messageId = await insertMessage(tx, {
       ticketId: id,
       authorId: actor.id,
@@ -92,8 +92,6 @@ export async function list(ctx: ServiceContext, query: TicketListQuery) {
   const rows = await repo.selectViews(ctx.db, q.where, q.orderBy, query.limit + 1);
   return toPage(rows, query.limit, (v) => cursorPosition(query.sort, v), toTicket);
 }
-
-const sameTags = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 /**
  * Changes subject, priority, tags and assignee (each field checked against the caller's ability: a
@@ -150,12 +148,11 @@ export async function update(
       )
         .map((r) => r.tag)
         .sort();
-      if (!sameTags(current, input.tags)) {
-        await repo.replaceTags(tx, row.id, input.tags);
-        event('ticket.tags_changed', {
-          added: input.tags.filter((t) => !current.includes(t)),
-          removed: current.filter((t) => !input.tags!.includes(t)),
-        });
+      const added = input.tags.filter((t) => !current.includes(t));
+      const removed = current.filter((t) => !input.tags!.includes(t));
+      if (added.length > 0 || removed.length > 0) {
+        await repo.changeTags(tx, row.id, added, removed);
+        event('ticket.tags_changed', { added, removed });
       }
     }
     if (events.length === 0) return (await repo.findView(tx, row.id))!;
