@@ -1,7 +1,14 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
-import { bodySizeLimit, databaseHandle, jsonOnly, requestIds, requestLogging } from './http/middleware.js';
+import {
+  afterWrites,
+  bodySizeLimit,
+  databaseHandle,
+  jsonOnly,
+  requestIds,
+  requestLogging,
+} from './http/middleware.js';
 import { createRouter } from './http/openapi.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { auditRoutes } from './modules/audit/routes.js';
@@ -22,7 +29,7 @@ export function createApp(deps: AppDeps) {
   const app = createRouter();
 
   app.use('*', requestIds(), requestLogging(deps), bodySizeLimit(), jsonOnly());
-  app.use(`${API_BASE}/*`, databaseHandle(deps));
+  app.use(`${API_BASE}/*`, afterWrites(deps), databaseHandle(deps));
 
   app.route('/', opsRoutes());
   app.route(API_BASE, authRoutes());

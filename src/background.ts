@@ -2,6 +2,8 @@ import type { Logger } from './logger.js';
 
 /** A repeating background job of the Node process. */
 export interface BackgroundLoop {
+  /** Runs the job again as soon as possible (now if idle, right after the current run otherwise). */
+  wake(): void;
   /** Stops scheduling; resolves once the run in progress (if any) has finished. */
   stop(): Promise<void>;
 }
@@ -18,21 +20,45 @@ export function startLoop(
   intervalMs: number,
 ): BackgroundLoop {
   let stopped = false;
+  let idle = false;
+  let again = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
+    idle = false;
     running = task()
       .catch((err: unknown) => logger.error({ err }, `${what} failed`))
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
+        if (stopped) return;
+        if (again) {
+          again = false;
+          tick();
+        } else {
+          idle = true;
+          timer = setTimeout(tick, intervalMs);
+        }
       });
   };
   tick();
   return {
+    wake() {
+      if (stopped) return;
+      if (idle) {
+        clearTimeout(timer);
+        tick();
+      } else {
+        again = true;
+      }
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      // A wake may have chained one more run onto the one we saw; wait for whichever is last.
+      let last: Promise<void>;
+      do {
+        last = running;
+        await last;
+      } while (last !== running);
     },
   };
 }

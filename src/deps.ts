@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { Database } from './database.js';
 import type { Logger } from './logger.js';
+import type { PasswordHasher } from './modules/users/passwords.js';
 
 /** Where time comes from; tests substitute a controllable clock. */
 export interface Clock {
@@ -18,4 +19,12 @@ export interface AppDeps {
   logger: Logger;
   database: Database;
   clock: Clock;
+  /** Where bcrypt runs; default: on the calling thread. The Node entry passes its worker-thread pool. */
+  passwords?: PasswordHasher;
+  /**
+   * Called after every successful write request (2xx to POST, PUT, PATCH or DELETE), once its response
+   * is ready: such a request may have queued email. The Node entry wakes the outbox loop with it, so an
+   * email leaves within milliseconds of its commit instead of at the next poll.
+   */
+  afterWrite?: () => void;
 }

@@ -8,6 +8,7 @@ import { startOutboxLoop } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
 import { startHousekeepingLoop } from '../modules/tickets/housekeeping.js';
 import { ensureFirstAdmin } from '../modules/users/bootstrap.js';
+import { createBcryptPool } from './bcrypt-pool.js';
 
 // Node entry (Render, Docker, `npm start`): serve the app on PORT, drain the outbox and auto-close solved
 // tickets in the background, and on SIGTERM stop accepting, finish in-flight requests and the current email
@@ -26,7 +27,9 @@ const logger = createLogger({
 for (const warning of parsed.warnings) logger.warn(warning);
 
 const database = createPoolDatabase(config.databaseUrl);
-const deps: AppDeps = { config, logger, database, clock: systemClock };
+// bcrypt on worker threads, one per core: a login storm must not stall other requests.
+const passwords = createBcryptPool();
+const deps: AppDeps = { config, logger, database, clock: systemClock, passwords };
 
 try {
   const admin = await database.use((db) =>
@@ -53,6 +56,8 @@ const outbox = startOutboxLoop(
   },
   config.outbox.pollMs,
 );
+// A successful write may have queued email: send it now rather than at the next poll.
+deps.afterWrite = () => outbox.wake();
 
 const housekeeping = startHousekeepingLoop(
   {
@@ -82,6 +87,7 @@ async function shutdown(signal: string): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.all([outbox.stop(), housekeeping.stop()]);
   mailer.close();
+  await passwords.close();
   await database.close();
   logger.info('shutdown complete');
   clearTimeout(force);

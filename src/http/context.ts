@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ServiceContext } from '../context.js';
+import { inlineHasher } from '../modules/users/passwords.js';
 import type { AppEnv } from './env.js';
 
 /**
@@ -26,5 +27,6 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     log: c.get('log'),
     actor: c.get('actor') ?? null,
     client: { ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null },
+    passwords: deps.passwords ?? inlineHasher,
   };
 }

@@ -59,3 +59,15 @@ export const databaseHandle =
       c.set('db', db);
       await next();
     });
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Calls `deps.afterWrite` once a write request has succeeded (see AppDeps). */
+export const afterWrites =
+  (deps: AppDeps): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    await next();
+    if (deps.afterWrite && WRITES.has(c.req.method) && c.res.status >= 200 && c.res.status < 300) {
+      deps.afterWrite();
+    }
+  };

@@ -84,10 +84,9 @@ async function nodeTarget(): Promise<Target> {
     retryBaseSeconds: config.outbox.retryBaseSeconds,
   };
   const housekeeping = { database: db.database, clock: systemClock, config, logger };
-  const loops = [
-    startOutboxLoop(dispatcher, config.outbox.pollMs),
-    startHousekeepingLoop(housekeeping, config.housekeepingIntervalSeconds * 1000),
-  ];
+  const outbox = startOutboxLoop(dispatcher, config.outbox.pollMs);
+  deps.afterWrite = () => outbox.wake();
+  const loops = [outbox, startHousekeepingLoop(housekeeping, config.housekeepingIntervalSeconds * 1000)];
   return {
     name: 'node',
     fetch: (path, init) => fetch(`${base}${path}`, init),

@@ -1,7 +1,6 @@
 import { requireActor, type ServiceContext } from '../../context.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { enqueue, mailDomain } from '../notifications/outbox.js';
-import { hashPassword, verifyPassword } from '../users/passwords.js';
 import { findUserByEmail, findUserById, setPassword } from '../users/repo.js';
 import type {
   ChangePasswordInput,
@@ -28,11 +27,11 @@ export async function changePassword(ctx: ServiceContext, input: ChangePasswordI
   await enforceRateLimit(ctx, 'password_change', `user:${actor.id}`);
   const user = await findUserById(ctx.db, actor.id);
   if (!user) throw new NotFoundError('user', actor.id);
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+  if (!(await ctx.passwords.verify(input.currentPassword, user.passwordHash))) {
     throw new ForbiddenError('wrong_password', 'The current password is wrong.');
   }
   // Hashed before the transaction opens: no row lock waits on bcrypt.
-  const passwordHash = await hashPassword(input.newPassword, ctx.config.bcryptCost);
+  const passwordHash = await ctx.passwords.hash(input.newPassword, ctx.config.bcryptCost);
   await ctx.db.transaction((tx) =>
     setPassword(tx, ctx.clock, user.id, passwordHash, { keepSessionId: actor.sessionId }),
   );
@@ -89,7 +88,7 @@ export async function confirmPasswordReset(
   const now = ctx.clock.now();
   const found = await repo.findResetToken(ctx.db, await sha256Hex(input.token));
   if (!found || found.usedAt || found.expiresAt <= now || !found.active) throw invalidToken();
-  const passwordHash = await hashPassword(input.newPassword, ctx.config.bcryptCost);
+  const passwordHash = await ctx.passwords.hash(input.newPassword, ctx.config.bcryptCost);
   const done = await ctx.db.transaction(async (tx) => {
     if (!(await repo.markResetTokenUsed(tx, found.id, now))) return false;
     await setPassword(tx, ctx.clock, found.userId, passwordHash);

@@ -1,6 +1,6 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { passwordResetTokens, refreshTokens, sessions, users } from '../../../db/schema/index.js';
-import { affectedRows, insertId, type Queryable } from '../../database.js';
+import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
 
 export async function insertSession(
   db: Queryable,
@@ -72,9 +72,8 @@ export async function revokeSession(db: Queryable, sessionId: number, now: Date)
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-/** The session and user behind an access token, for the per-request check. */
-export async function findSessionUser(db: Queryable, sessionId: number, userId: number) {
-  const [row] = await db
+const sessionUserQuery = (db: Queryable) =>
+  db
     .select({
       revokedAt: sessions.revokedAt,
       expiresAt: sessions.expiresAt,
@@ -83,8 +82,13 @@ export async function findSessionUser(db: Queryable, sessionId: number, userId: 
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
-    .limit(1);
+    .where(and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.userId, sql.placeholder('userId'))))
+    .limit(1)
+    .prepare();
+
+/** The session and user behind an access token, for the per-request check (a prepared query). */
+export async function findSessionUser(db: Queryable, sessionId: number, userId: number) {
+  const [row] = await prepared(db, sessionUserQuery).execute({ sessionId, userId });
   return row ?? null;
 }
 

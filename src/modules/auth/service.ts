@@ -1,7 +1,7 @@
 import { abilityOf, authorize } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
-import { hashPassword, verifyPassword } from '../users/passwords.js';
+import { hashPassword } from '../users/passwords.js';
 import { findUserByEmail, findUserById, insertUser, type UserRow, updateUser } from '../users/repo.js';
 import { userSubject } from '../users/service.js';
 import { enforceRateLimit } from './rate-limit.js';
@@ -80,7 +80,7 @@ async function loadUser(ctx: ServiceContext, id: number): Promise<UserRow> {
 /** Public sign-up: always creates a `user`; 409 `email_taken` for a registered address. */
 export async function register(ctx: ServiceContext, input: RegisterInput): Promise<TokenPair> {
   await enforceRateLimit(ctx, 'register', input.email);
-  const passwordHash = await hashPassword(input.password, ctx.config.bcryptCost);
+  const passwordHash = await ctx.passwords.hash(input.password, ctx.config.bcryptCost);
   const id = await insertUser(ctx.db, ctx.clock, {
     email: input.email,
     name: input.name,
@@ -94,7 +94,7 @@ export async function register(ctx: ServiceContext, input: RegisterInput): Promi
 export async function login(ctx: ServiceContext, input: LoginInput): Promise<TokenPair> {
   await enforceRateLimit(ctx, 'login', input.email);
   const user = await findUserByEmail(ctx.db, input.email);
-  const ok = await verifyPassword(
+  const ok = await ctx.passwords.verify(
     input.password,
     user?.passwordHash ?? (await timingDummy(ctx.config.bcryptCost)),
   );

@@ -89,9 +89,11 @@ export async function create(
     await tickets.insertEvents(tx, now, events);
 
     const view = (await tickets.findView(tx, row.id))!;
-    const author = (await tickets.findPerson(tx, actor.id))!;
-    await notify.messageCreated(tx, ctx, view, input, author);
-    if (move) await notify.statusChanged(tx, ctx, view, move.event.data, author);
+    const people = await notify.ticketPeople(tx, view, actor.id);
+    await notify.queue(tx, ctx, [
+      ...notify.messageCreated(ctx, view, people, input, actor.id),
+      ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actor.id) : []),
+    ]);
     return id;
   });
   const message = await findMessage(ctx.db, messageId);

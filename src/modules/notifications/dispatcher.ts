@@ -101,7 +101,9 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
   await deps.database.use(async (db) => {
     const rows = await claim(db, deps.clock.now(), limit, token);
     result.claimed = rows.length;
-    for (const row of rows) {
+    // Several emails at once, one per pooled SMTP connection: one at a time, each send waits out two
+    // database round trips and the SMTP dialogue's four.
+    await eachConcurrently(rows, SEND_CONCURRENCY, async (row) => {
       const mine = and(eq(notifications.id, row.id), eq(notifications.claimToken, token));
       // Renew the lease just before sending: a batch on a slow SMTP server can outlast one lease, and a
       // row whose lease ran out may already be in another dispatcher's hands; then it is theirs to send.
@@ -111,7 +113,7 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
         .where(and(mine, eq(notifications.status, 'queued')));
       if (affectedRows(renewed) === 0) {
         result.skipped++;
-        continue;
+        return;
       }
       try {
         if (!isTemplateName(row.template)) throw new TemplateError(`unknown template ${row.template}`);
@@ -168,16 +170,28 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
           );
         }
       }
-    }
+    });
   });
   return result;
+}
+
+/** Emails in flight at once per dispatcher; matches the SMTP pool's connections (mailer.ts). */
+export const SEND_CONCURRENCY = 4;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+async function eachConcurrently<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** Drains the outbox: batches until nothing is due or `budgetMs` is spent (a Workers cron has limits). */
 export async function drainOutbox(deps: DispatcherDeps, budgetMs = 25_000): Promise<DispatchResult> {
   const total: DispatchResult = { claimed: 0, skipped: 0, sent: 0, retried: 0, failed: 0 };
   const started = Date.now();
-  const batch = 25;
+  const batch = 50;
   for (;;) {
     const r = await dispatchBatch(deps, batch);
     total.claimed += r.claimed;

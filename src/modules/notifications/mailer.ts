@@ -35,8 +35,9 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
     // Reuse connections across a batch: a fresh one costs a TCP (and TLS) handshake and the server's
     // greeting delay per email, about 10x the cost of the send itself (see `npm run bench`).
     pool: true,
-    maxConnections: 2,
-    maxMessages: 100,
+    // One per email the dispatcher sends at once (SEND_CONCURRENCY).
+    maxConnections: 4,
+    maxMessages: 1000,
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 30_000,

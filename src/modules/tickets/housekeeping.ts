@@ -6,6 +6,7 @@ import type { ServiceContext } from '../../context.js';
 import type { Database } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
+import { inlineHasher } from '../users/passwords.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
 import { statusChange } from './status.js';
@@ -34,6 +35,7 @@ export async function autoCloseSolved(deps: HousekeepingDeps, batch = 100): Prom
       log: deps.logger,
       actor: null,
       client: { ip: null, userAgent: null },
+      passwords: inlineHasher,
     };
     let closed = 0;
     for (;;) {
@@ -50,7 +52,9 @@ export async function autoCloseSolved(deps: HousekeepingDeps, batch = 100): Prom
           const change = statusChange(row, 'closed', now, `solved for ${deps.config.autoCloseDays} days`);
           if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now))) return false;
           await repo.insertEvents(tx, now, [{ ...change.event, actorId: null }]);
-          await notify.statusChanged(tx, ctx, (await repo.findView(tx, row.id))!, change.event.data, null);
+          const view = (await repo.findView(tx, row.id))!;
+          const people = await notify.ticketPeople(tx, view, null);
+          await notify.queue(tx, ctx, notify.statusChanged(ctx, view, people, change.event.data, null));
           return true;
         });
         if (done) {

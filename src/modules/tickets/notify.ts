@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, or } from 'drizzle-orm';
 import { users } from '../../../db/schema/index.js';
 import type { ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
@@ -30,14 +30,6 @@ const personColumns = {
   notifyByEmail: users.notifyByEmail,
 };
 
-/** The people among `ids` who take ticket email, minus the actor, once each. */
-async function reachable(db: Queryable, ids: (number | null | undefined)[], actorId: number | null) {
-  const wanted = [...new Set(ids.filter((id): id is number => id != null && id !== actorId))];
-  if (wanted.length === 0) return [];
-  const rows = await db.select(personColumns).from(users).where(inArray(users.id, wanted));
-  return rows.filter((r) => r.active && r.notifyByEmail);
-}
-
 function ticketVars(ctx: ServiceContext, view: TicketView) {
   const t = view.ticket;
   return {
@@ -49,24 +41,46 @@ function ticketVars(ctx: ServiceContext, view: TicketView) {
   };
 }
 
-async function send(
-  db: Queryable,
+function items(
   ctx: ServiceContext,
   view: TicketView,
   event: string,
   template: TemplateName,
   to: Person[],
   vars: Record<string, unknown>,
-): Promise<void> {
+): NewNotification[] {
   const ticket = ticketVars(ctx, view);
-  const items: NewNotification[] = to.map((p) => ({
+  return to.map((p) => ({
     event,
     template,
     to: { email: p.email, userId: p.id },
     ticketId: view.ticket.id,
     payload: { ...vars, ticket, recipient: { name: p.name } },
   }));
-  await enqueue(db, ctx.clock, mailDomain(ctx.config.mailFrom), items);
+}
+
+export const queue = (db: Queryable, ctx: ServiceContext, list: NewNotification[]) =>
+  enqueue(db, ctx.clock, mailDomain(ctx.config.mailFrom), list);
+
+type PersonRow = Awaited<ReturnType<typeof newTicketAudience>>['staff'][number];
+
+/**
+ * Everyone a new ticket's emails may go to, in one query: its requester (who may have opted out; the
+ * caller also needs their name and email for the ticket itself) and the staff who take email.
+ */
+export async function newTicketAudience(db: Queryable, requesterId: number) {
+  const rows = await db
+    .select(personColumns)
+    .from(users)
+    .where(
+      or(
+        eq(users.id, requesterId),
+        and(inArray(users.role, ['agent', 'admin']), eq(users.active, true), eq(users.notifyByEmail, true)),
+      ),
+    );
+  const requester = rows.find((r) => r.id === requesterId);
+  if (!requester) throw new Error(`requester ${requesterId} not found`);
+  return { requester, staff: rows.filter((r) => r.id !== requesterId) };
 }
 
 /** ticket created: the requester (acknowledgement) and every active agent/admin, except the actor. */
@@ -76,69 +90,88 @@ export async function ticketCreated(
   view: TicketView,
   body: string,
   actorId: number,
+  audience: { requester: PersonRow; staff: PersonRow[] },
 ): Promise<void> {
-  const message = { body };
-  const requesterVars = { message, requester: { name: view.requester.name, email: view.requester.email } };
-  const [ack] = await reachable(db, [view.requester.id], null);
-  if (ack) await send(db, ctx, view, 'ticket.created', 'ticket_created_requester', [ack], requesterVars);
-  const staff = await db
-    .select(personColumns)
-    .from(users)
-    .where(
-      and(inArray(users.role, ['agent', 'admin']), eq(users.active, true), eq(users.notifyByEmail, true)),
-    );
-  const others = staff.filter((s) => s.id !== actorId && s.id !== view.requester.id);
-  await send(db, ctx, view, 'ticket.created', 'ticket_created_staff', others, requesterVars);
+  const vars = { message: { body }, requester: { name: view.requester.name, email: view.requester.email } };
+  const { requester } = audience;
+  const ack = requester.active && requester.notifyByEmail ? [requester] : [];
+  const staff = audience.staff.filter((s) => s.id !== actorId);
+  await queue(db, ctx, [
+    ...items(ctx, view, 'ticket.created', 'ticket_created_requester', ack, vars),
+    ...items(ctx, view, 'ticket.created', 'ticket_created_staff', staff, vars),
+  ]);
 }
 
+/** The people a change on this ticket may concern (requester, assignee, actor), in one query. */
+export async function ticketPeople(db: Queryable, view: TicketView, actorId: number | null): Promise<People> {
+  const ids = [
+    ...new Set([view.requester.id, view.assignee?.id, actorId].filter((id): id is number => id != null)),
+  ];
+  const rows = await db.select(personColumns).from(users).where(inArray(users.id, ids));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+export type People = Map<number, PersonRow>;
+
+/** Those of `ids` who take ticket email, minus the actor, once each. */
+function pick(people: People, ids: (number | null | undefined)[], actorId: number | null): PersonRow[] {
+  const wanted = [...new Set(ids.filter((id): id is number => id != null && id !== actorId))];
+  return wanted.map((id) => people.get(id)).filter((p): p is PersonRow => !!p && p.active && p.notifyByEmail);
+}
+
+/** The actor's name for "by whom" lines (null for the system). */
+export const actorOf = (people: People, actorId: number | null) => {
+  const p = actorId === null ? undefined : people.get(actorId);
+  return p ? { id: p.id, name: p.name } : null;
+};
+
 /** status changed (explicit, implicit or automatic): the requester and the assignee. */
-export async function statusChanged(
-  db: Queryable,
+export function statusChanged(
   ctx: ServiceContext,
   view: TicketView,
+  people: People,
   change: { from: string; to: string; reason?: string | undefined },
-  actor: { id: number; name: string } | null,
-): Promise<void> {
-  const to = await reachable(db, [view.requester.id, view.assignee?.id], actor?.id ?? null);
-  await send(db, ctx, view, 'ticket.status_changed', 'ticket_status_changed', to, {
+  actorId: number | null,
+): NewNotification[] {
+  const to = pick(people, [view.requester.id, view.assignee?.id], actorId);
+  const actor = actorOf(people, actorId);
+  return items(ctx, view, 'ticket.status_changed', 'ticket_status_changed', to, {
     change,
     actor: actor ? { name: actor.name } : null,
   });
 }
 
 /** assigned / reassigned: the new assignee and the requester. */
-export async function assigned(
-  db: Queryable,
+export function assigned(
   ctx: ServiceContext,
   view: TicketView,
-  actor: { id: number; name: string },
-): Promise<void> {
-  if (!view.assignee) return;
-  const to = await reachable(db, [view.assignee.id, view.requester.id], actor.id);
-  await send(db, ctx, view, 'ticket.assigned', 'ticket_assigned', to, {
+  people: People,
+  actorId: number,
+): NewNotification[] {
+  if (!view.assignee) return [];
+  const to = pick(people, [view.assignee.id, view.requester.id], actorId);
+  return items(ctx, view, 'ticket.assigned', 'ticket_assigned', to, {
     assignee: { name: view.assignee.name },
-    actor: { name: actor.name },
+    actor: { name: actorOf(people, actorId)?.name ?? '' },
   });
 }
 
 /** public message: the requester and the assignee; internal note: the assignee only (staff). */
-export async function messageCreated(
-  db: Queryable,
+export function messageCreated(
   ctx: ServiceContext,
   view: TicketView,
+  people: People,
   message: { body: string; internal: boolean },
-  author: { id: number; name: string },
-): Promise<void> {
+  authorId: number,
+): NewNotification[] {
   const ids = message.internal ? [view.assignee?.id] : [view.requester.id, view.assignee?.id];
   // An internal note goes to staff only, even if the assignee has since lost their staff role.
-  const to = (await reachable(db, ids, author.id)).filter((p) => !message.internal || p.role !== 'user');
-  await send(
-    db,
+  const to = pick(people, ids, authorId).filter((p) => !message.internal || p.role !== 'user');
+  return items(
     ctx,
     view,
     message.internal ? 'note.created' : 'message.created',
     message.internal ? 'note_created' : 'message_created',
     to,
-    { author: { name: author.name }, message: { body: message.body } },
+    { author: { name: actorOf(people, authorId)?.name ?? '' }, message: { body: message.body } },
   );
 }

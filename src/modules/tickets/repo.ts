@@ -8,7 +8,7 @@ import {
   ticketTags,
   users,
 } from '../../../db/schema/index.js';
-import { affectedRows, insertId, type Queryable } from '../../database.js';
+import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
 
@@ -64,9 +64,19 @@ export async function selectViews(
   return rows.map(toView);
 }
 
+const viewByIdQuery = (db: Queryable) =>
+  db
+    .select(viewColumns)
+    .from(tickets)
+    .innerJoin(requester, eq(requester.id, tickets.requesterId))
+    .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
+    .where(eq(tickets.id, sql.placeholder('id')))
+    .prepare();
+
+/** One ticket view by number (a prepared query: GET /tickets/:id is the hottest read). */
 export async function findView(db: Queryable, id: number): Promise<TicketView | null> {
-  const [view] = await selectViews(db, eq(tickets.id, id));
-  return view ?? null;
+  const [row] = await prepared(db, viewByIdQuery).execute({ id });
+  return row ? toView(row) : null;
 }
 
 /** The bare row, optionally locked for the rest of the transaction (every write starts with this). */
@@ -191,13 +201,4 @@ export async function findSolvedBefore(db: Queryable, cutoff: Date, limit: numbe
     .where(and(eq(tickets.status, 'solved'), lt(tickets.solvedAt, cutoff)))
     .orderBy(asc(tickets.solvedAt))
     .limit(limit);
-}
-
-/** Name and email of a user, for the "by whom" of emails. */
-export async function findPerson(db: Queryable, id: number) {
-  const [row] = await db
-    .select({ id: users.id, name: users.name, email: users.email })
-    .from(users)
-    .where(eq(users.id, id));
-  return row ?? null;
 }

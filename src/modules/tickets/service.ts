@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { ticketTags } from '../../../db/schema/index.js';
 import { abilityOf, authorize } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
-import { inTransaction, type Queryable } from '../../database.js';
+import { inTransaction } from '../../database.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import { toPage } from '../../http/pagination.js';
 import { insertMessage } from '../messages/repo.js';
@@ -44,11 +44,6 @@ export function toTicket(v: repo.TicketView): Ticket {
   };
 }
 
-async function actorPerson(db: Queryable, ctx: ServiceContext) {
-  const actor = requireActor(ctx);
-  return (await repo.findPerson(db, actor.id)) ?? { id: actor.id, name: '', email: '' };
-}
-
 /** Raises a ticket: status `new`, the body as its first message, the audit event and the emails, atomically. */
 export async function create(ctx: ServiceContext, input: CreateTicketInput): Promise<Ticket> {
   authorize(abilityOf(ctx), 'create', 'Ticket');
@@ -74,8 +69,31 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
         data: { subject: input.subject, priority, tags, messageId: String(messageId) },
       },
     ]);
-    const created = (await repo.findView(tx, id))!;
-    await notify.ticketCreated(tx, ctx, created, input.body, actor.id);
+    // The new ticket is known in full without reading it back; the one query left finds the requester's
+    // name (for the ticket) and everyone to email.
+    const audience = await notify.newTicketAudience(tx, actor.id);
+    const { id: requesterId, name, email } = audience.requester;
+    const created: repo.TicketView = {
+      ticket: {
+        id,
+        subject: input.subject,
+        status: 'new',
+        priority,
+        priorityRank: repo.PRIORITY_RANK[priority],
+        requesterId,
+        assigneeId: null,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        firstResponseAt: null,
+        solvedAt: null,
+        closedAt: null,
+      },
+      requester: { id: requesterId, name, email },
+      assignee: null,
+      tags,
+    };
+    await notify.ticketCreated(tx, ctx, created, input.body, actor.id, audience);
     return created;
   });
   return toTicket(view);
@@ -159,7 +177,10 @@ export async function update(
     if (!(await repo.updateIfVersion(tx, row.id, row.version, changes, now))) throw versionConflict();
     await repo.insertEvents(tx, now, events);
     const updated = (await repo.findView(tx, row.id))!;
-    if (changes.assigneeId) await notify.assigned(tx, ctx, updated, await actorPerson(tx, ctx));
+    if (changes.assigneeId) {
+      const people = await notify.ticketPeople(tx, updated, actor.id);
+      await notify.queue(tx, ctx, notify.assigned(ctx, updated, people, actor.id));
+    }
     return updated;
   });
   return toTicket(view);
@@ -202,13 +223,14 @@ export async function transition(
         },
       );
     }
-    const actor = await actorPerson(tx, ctx);
+    const actor = requireActor(ctx);
     const now = ctx.clock.now();
     const change = statusChange(row, input.to, now, input.reason);
     if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now))) throw versionConflict();
     await repo.insertEvents(tx, now, [{ ...change.event, actorId: actor.id }]);
     const updated = (await repo.findView(tx, row.id))!;
-    await notify.statusChanged(tx, ctx, updated, change.event.data, actor);
+    const people = await notify.ticketPeople(tx, updated, actor.id);
+    await notify.queue(tx, ctx, notify.statusChanged(ctx, updated, people, change.event.data, actor.id));
     return updated;
   });
   return toTicket(view);

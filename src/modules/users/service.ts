@@ -5,7 +5,6 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
 import { decodeCursor, toPage } from '../../http/pagination.js';
 import { toUser, type User } from '../auth/schemas.js';
-import { hashPassword } from './passwords.js';
 import * as repo from './repo.js';
 import type { CreateUserInput, UpdateUserInput, UserListQuery, UserPage } from './schemas.js';
 
@@ -55,7 +54,7 @@ export async function get(ctx: ServiceContext, input: { id: string }): Promise<U
 /** POST /users: an admin creates an account of any role; 409 `email_taken`. */
 export async function create(ctx: ServiceContext, input: CreateUserInput): Promise<User> {
   authorize(abilityOf(ctx), 'create', 'User');
-  const passwordHash = await hashPassword(input.password, ctx.config.bcryptCost);
+  const passwordHash = await ctx.passwords.hash(input.password, ctx.config.bcryptCost);
   const { email, name, role } = input;
   const id = await repo.insertUser(ctx.db, ctx.clock, { email, name, role, passwordHash });
   const row = await repo.findUserById(ctx.db, id);
