@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { messages, tickets, ticketTags } from '../../../db/schema/index.js';
 import { messageScope, ticketScope } from '../../access/index.js';
 import type { Actor } from '../../context.js';
 import { decodeCursor } from '../../http/pagination.js';
-import type { TicketView } from './repo.js';
+import type { PageOrder, TicketRow, TicketView } from './repo.js';
 import type { TicketListQuery, TicketSort } from './schemas.js';
 
 /**
@@ -31,9 +31,16 @@ export function cursorPosition(sort: TicketSort, view: TicketView): (string | nu
   return SORTS[sort].columns.map((c) => byColumn.get(c)!);
 }
 
+const keyOf = (c: MySqlColumn) =>
+  (Object.entries(getTableColumns(tickets)).find(([, col]) => col === c)?.[0] ?? 'id') as keyof TicketRow;
+
 const isDateColumn = (c: MySqlColumn) => c === tickets.updatedAt || c === tickets.createdAt;
 
-/** Rows strictly after the cursor: (a, b, c) > (x, y, z) spelt out, which both engines index well. */
+/**
+ * Rows strictly after the cursor: (a, b, c) > (x, y, z) spelt out. The redundant leading `a >= x` is
+ * what lets MySQL and MariaDB turn it into an index range; with the OR alone they scan from the start
+ * of the index (page 50 of a 20k-ticket list went from 29 to thousands of requests per second).
+ */
 function afterCursor(sort: TicketSort, cursor: string): SQL {
   const { columns, descending } = SORTS[sort];
   const values = decodeCursor(
@@ -41,10 +48,11 @@ function afterCursor(sort: TicketSort, cursor: string): SQL {
     columns.map((c) => (isDateColumn(c) ? 'string' : 'number')),
   ).map((v, i) => (isDateColumn(columns[i]!) ? parseCursorDate(v as string) : v));
   const beyond = descending ? lt : gt;
+  const reach = descending ? lte : gte;
   const branches = columns.map((col, i) =>
     and(...columns.slice(0, i).map((prev, j) => eq(prev, values[j])), beyond(col, values[i])),
   );
-  return or(...branches)!;
+  return and(reach(columns[0]!, values[0]), or(...branches))!;
 }
 
 function parseCursorDate(value: string): Date {
@@ -63,7 +71,7 @@ export function fullTextQuery(q: string): string | null {
 export function listQuery(
   actor: Pick<Actor, 'id' | 'role'>,
   query: TicketListQuery,
-): { where: SQL | undefined; orderBy: SQL[] } | null {
+): { where: SQL | undefined; order: PageOrder } | null {
   const filters: (SQL | undefined)[] = [ticketScope(actor)];
   if (query.status) filters.push(inArray(tickets.status, query.status));
   if (query.priority) filters.push(inArray(tickets.priority, query.priority));
@@ -94,5 +102,5 @@ export function listQuery(
   }
   if (query.cursor) filters.push(afterCursor(query.sort, query.cursor));
   const { columns, descending } = SORTS[query.sort];
-  return { where: and(...filters), orderBy: columns.map((c) => (descending ? desc(c) : asc(c))) };
+  return { where: and(...filters), order: { keys: columns.map(keyOf), descending } };
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/mysql-core';
 import {
   type TicketPriority,
@@ -46,22 +46,49 @@ function toView(row: {
   return { ...row, tags: row.tags ? row.tags.split(',') : [] };
 }
 
-/** Selects ticket views: `where` filters, `orderBy`/`limit` shape the page. One query, whatever the size. */
-export async function selectViews(
+/** How a page is ordered: ticket columns (ending in `id`), all in one direction. */
+export interface PageOrder {
+  keys: (keyof TicketRow)[];
+  descending: boolean;
+}
+
+/**
+ * One page of ticket views in one query. The page is chosen from `tickets` alone in a derived table
+ * (filters, keyset and ORDER BY … LIMIT on an index), and only its rows are joined to their people and
+ * tags. Joined directly, the optimizer may drive the query from `users` instead and sort every matching
+ * ticket before the LIMIT: at a million tickets that took seconds per page.
+ */
+export async function selectPage(
   db: Queryable,
   where: SQL | undefined,
-  orderBy: SQL[] = [],
-  limit?: number,
+  order: PageOrder,
+  limit: number,
 ): Promise<TicketView[]> {
-  const base = db
-    .select(viewColumns)
+  const dir = (c: SQL.Aliased | AnyColumn | SQL) => (order.descending ? desc(c) : asc(c));
+  const page = db
+    .select()
     .from(tickets)
-    .innerJoin(requester, eq(requester.id, tickets.requesterId))
-    .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
     .where(where)
-    .orderBy(...orderBy);
-  const rows = limit === undefined ? await base : await base.limit(limit);
-  return rows.map(toView);
+    .orderBy(...order.keys.map((k) => dir(tickets[k])))
+    .limit(limit)
+    .as('page');
+  const ticket = Object.fromEntries(
+    Object.keys(getTableColumns(tickets)).map((k) => [k, page[k as keyof TicketRow]]),
+  );
+  const rows = await db
+    .select({
+      ticket,
+      requester: { id: requester.id, name: requester.name, email: requester.email },
+      assignee: { id: assignee.id, name: assignee.name, email: assignee.email },
+      tags: sql<
+        string | null
+      >`(SELECT GROUP_CONCAT(${ticketTags.tag} ORDER BY ${ticketTags.tag} SEPARATOR ',') FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${page.id})`,
+    })
+    .from(page)
+    .innerJoin(requester, eq(requester.id, page.requesterId))
+    .leftJoin(assignee, eq(assignee.id, page.assigneeId))
+    .orderBy(...order.keys.map((k) => dir(page[k])));
+  return rows.map((r) => toView({ ...r, ticket: r.ticket as TicketRow }));
 }
 
 const viewByIdQuery = (db: Queryable) =>

@@ -107,7 +107,7 @@ export async function get(ctx: ServiceContext, id: string): Promise<Ticket> {
 export async function list(ctx: ServiceContext, query: TicketListQuery) {
   const q = listQuery(requireActor(ctx), query);
   if (!q) return { data: [], nextCursor: null };
-  const rows = await repo.selectViews(ctx.db, q.where, q.orderBy, query.limit + 1);
+  const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
   return toPage(rows, query.limit, (v) => cursorPosition(query.sort, v), toTicket);
 }
 
