@@ -1,197 +1,619 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
+import bcrypt from 'bcryptjs';
+import { sql } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
-import { createApp } from '../src/app.js';
-import { parseConfig } from '../src/config.js';
-import { createPoolDatabase } from '../src/database.js';
-import { systemClock } from '../src/deps.js';
-import { createLogger } from '../src/logger.js';
-import { drainOutbox } from '../src/modules/notifications/dispatcher.js';
-import { createSmtpMailer } from '../src/modules/notifications/mailer.js';
-import { enqueue, type NewNotification } from '../src/modules/notifications/outbox.js';
-import { startDevInbox } from './lib/dev-inbox.js';
+import { load, type Measured } from './bench/load.js';
+import { type Row, renderMarkdown } from './bench/report.js';
+import { seedConversation, seedTickets, seedUsers } from './bench/seed.js';
+import { startCountingSink } from './bench/sink.js';
 import { freePort, startPrivateServer } from './lib/private-mariadb.js';
 
-// `npm run bench`: a baseline of the API's throughput and latency and of the outbox's delivery rate, on a
-// private MariaDB and a local SMTP server, everything on this machine. The load generator runs in the same
-// process as the server (2 cores here), so the numbers are comparable run to run, not absolute.
-//   npm run bench -- --seconds 5 --concurrency 16 --emails 500
+// `npm run bench`: the performance suite (docs/PERFORMANCE.md). Starts the built Node app against a
+// private MariaDB it seeds by bulk inserts, drives it over loopback with autocannon, and measures the
+// ceilings in the same run: a bare Hono route, the create path's SQL replayed through mysql2, and raw
+// bcryptjs hashes/s. Writes a JSON file and a markdown table.
+//   npm run bench                 full run (10k and 1M tickets; several minutes)
+//   npm run bench -- --smoke      every scenario for 2 s on a small seed (CI runs this)
+//   npm run bench -- --seconds 5 --out .bench
 
 const { values: args } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '5' },
-    concurrency: { type: 'string', default: '16' },
-    emails: { type: 'string', default: '500' },
+    smoke: { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    out: { type: 'string', default: '.bench' },
+    'no-build': { type: 'boolean', default: false },
+    /** Comma-separated scenario ids (and/or `ceilings`, `grow`) to run instead of everything. */
+    only: { type: 'string' },
   },
 });
-const SECONDS = Number(args.seconds);
-const CONCURRENCY = Number(args.concurrency);
-const EMAILS = Number(args.emails);
+const ONLY = args.only?.split(',').map((s) => s.trim());
+const want = (id: string) => !ONLY || ONLY.includes(id);
+const SMOKE = args.smoke;
+const S = Number(args.seconds ?? (SMOKE ? 2 : 10));
+const SIZE = SMOKE
+  ? { big: 500, firstPhase: 2_000, secondPhase: 20_000, emails: 300, emailRate: 50 }
+  : { big: 10_000, firstPhase: 10_000, secondPhase: 1_000_000, emails: 5_000, emailRate: 200 };
+const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
+const PASSWORD = 'bench-password-1';
+const root = join(import.meta.dirname, '..');
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-interface Result {
-  name: string;
-  requests: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p99: number;
+function build() {
+  if (args['no-build']) return;
+  log('building (tsc -p tsconfig.build.json)');
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (r.status !== 0) throw new Error('build failed');
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
-
-/** Keeps `concurrency` requests in flight for `seconds`; a response other than `expect` counts as an error. */
-async function load(
-  name: string,
-  make: () => Promise<Response>,
-  expect: number,
-  seconds = SECONDS,
-): Promise<Result> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const res = await make();
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
-      if (res.status !== expect) errors++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const elapsed = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    name,
-    requests: latencies.length,
-    errors,
-    rps: Math.round(latencies.length / elapsed),
-    p50: Math.round(percentile(latencies, 50) * 10) / 10,
-    p99: Math.round(percentile(latencies, 99) * 10) / 10,
-  };
+/** Spawns a built script; with `ready`, resolves once it prints that word (rejects if it exits first). */
+function spawnNode(
+  script: string,
+  argv: string[],
+  env: Record<string, string> = {},
+  ready = true,
+): Promise<ChildProcess> {
+  // BENCH_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of the app (`node --cpu-prof`) when it stops.
+  const profile =
+    !ready && process.env.BENCH_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      : [];
+  const child = spawn(process.execPath, [...profile, join(root, script), ...argv], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      if (d.includes('ready')) resolve(child);
+      // The app logs warnings and errors only (LOG_LEVEL=warn): show them, they explain failed requests.
+      else if (!ready) process.stderr.write(d.length > 2000 ? `${d.slice(0, 2000)}…\n` : d);
+    });
+    if (!ready) resolve(child);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
 }
 
+/** Runs a built script to completion and parses the JSON line it prints. */
+function runJson<T>(script: string, argv: string[]): T {
+  const r = spawnSync(process.execPath, [join(root, script), ...argv], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+async function stop(child: ChildProcess | undefined) {
+  if (!child || child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+build();
 const dir = mkdtempSync(join(process.platform === 'linux' ? '/dev/shm' : tmpdir(), 'helpdesk-bench-'));
-const server = await startPrivateServer({ dataDir: join(dir, 'data'), ephemeral: true });
-const inbox = await startDevInbox({ smtpPort: 0, httpPort: 0, maxMessages: EMAILS + 10 });
+const server = await startPrivateServer({
+  dataDir: join(dir, 'data'),
+  extraArgs: [
+    `--innodb-buffer-pool-size=${SMOKE ? '256M' : '2G'}`,
+    '--innodb-log-file-size=512M',
+    '--skip-log-bin',
+  ],
+});
+const sink = await startCountingSink();
+let app: ChildProcess | undefined;
+const rows: Row[] = [];
 try {
   const admin = await mysql.createConnection({ uri: server.url });
   await admin.query('CREATE DATABASE bench');
   await admin.end();
   const url = `${server.url}bench`;
   await runMigrations(url);
+  const conn = await mysql.createConnection({ uri: url, timezone: 'Z' });
+
+  log(`seeding users and ${SIZE.firstPhase} tickets`);
+  const users = await seedUsers(conn, bcrypt.hashSync(PASSWORD, BCRYPT_COST), PASSWORD);
+  const small = await seedTickets(conn, users, 25, () => users.small, 1);
+  await seedTickets(conn, users, SIZE.big, () => users.big, 2);
+  const crowdOf = (i: number) => users.crowd[i % users.crowd.length]!;
+  await seedTickets(conn, users, SIZE.firstPhase - SIZE.big - 25, crowdOf, 3);
+  await seedConversation(conn, small.first, [users.small, users.agent], 60);
 
   const port = await freePort();
-  const parsed = parseConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: url,
-    SMTP_URL: inbox.smtpUrl,
-    JWT_SECRET: 'bench-secret-that-is-at-least-32-bytes-long',
-    PORT: String(port),
-    LOG_LEVEL: 'silent',
-    AUTH_RATE_LIMIT_PER_IP: '1000000',
-    AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
-    // `BCRYPT_COST=10 npm run bench` compares login throughput at another cost.
-    BCRYPT_COST: process.env.BCRYPT_COST,
-  });
-  if (!parsed.ok) throw new Error(parsed.message);
-  const { config } = parsed;
-  const database = createPoolDatabase(url);
-  const logger = createLogger({ level: 'silent' });
-  const app = createApp({ config, logger, database, clock: systemClock });
-  const http = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   const base = `http://127.0.0.1:${port}`;
-
-  const json = (body: unknown) => ({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const account = { email: 'bench@example.test', password: 'bench-password-1', name: 'Bench' };
-  const registered = await fetch(`${base}/api/v1/auth/register`, json(account));
-  const { accessToken } = (await registered.json()) as { accessToken: string };
-  const bearer = { headers: { authorization: `Bearer ${accessToken}` } };
-
-  const results: Result[] = [];
-  results.push(await load('GET /health', () => fetch(`${base}/health`), 200));
-  results.push(await load('GET /ready (SELECT 1)', () => fetch(`${base}/ready`), 200));
-  results.push(
-    await load('GET /api/v1/me (JWT + session query)', () => fetch(`${base}/api/v1/me`, bearer), 200),
-  );
-  results.push(
-    await load(
-      `POST /api/v1/auth/login (bcrypt cost ${config.bcryptCost})`,
-      () => fetch(`${base}/api/v1/auth/login`, json(account)),
-      200,
-    ),
-  );
-  http.close();
-
-  // Outbox: queue EMAILS rows in one transaction, then time one drain to the local SMTP server.
-  const items: NewNotification[] = Array.from({ length: EMAILS }, (_, i) => ({
-    event: 'auth.password_reset',
-    template: 'password_reset',
-    to: { email: `r${i}@example.test` },
-    payload: { recipient: { name: `R${i}` }, token: 't', confirmUrl: 'x', expiresInMinutes: 30 },
-  }));
-  await database.use((db) => db.transaction((tx) => enqueue(tx, systemClock, 'bench.test', items)));
-  const mailer = createSmtpMailer(inbox.smtpUrl);
-  const t0 = performance.now();
-  const drained = await drainOutbox(
+  app = await spawnNode(
+    'dist/src/entry/node.js',
+    [],
     {
-      database,
-      mailer,
-      clock: systemClock,
-      logger,
-      mailFrom: config.mailFrom,
-      appUrl: config.appUrl,
-      maxAttempts: 3,
-      retryBaseSeconds: 30,
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      SMTP_URL: sink.url,
+      JWT_SECRET: 'bench-secret-that-is-at-least-32-bytes-long',
+      PORT: String(port),
+      APP_URL: base,
+      LOG_LEVEL: process.env.BENCH_APP_LOG_LEVEL ?? 'warn',
+      BCRYPT_COST: String(BCRYPT_COST),
+      AUTH_RATE_LIMIT_PER_IP: '1000000',
+      AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
     },
-    600_000,
+    false,
   );
-  const seconds = (performance.now() - t0) / 1000;
-  mailer.close();
-  await database.close();
+  await waitFor(
+    async () => (await fetch(`${base}/ready`).catch(() => null))?.status === 200,
+    30_000,
+    'the app',
+  );
+  const pid = app.pid!;
 
-  console.log(
-    `\nHTTP: ${CONCURRENCY} concurrent clients for ${SECONDS} s per route (same process as the server)\n`,
-  );
-  console.log(
-    'route'.padEnd(44),
-    'requests'.padStart(9),
-    'errors'.padStart(7),
-    'req/s'.padStart(7),
-    'p50 ms'.padStart(8),
-    'p99 ms'.padStart(8),
-  );
-  for (const r of results) {
-    console.log(
-      r.name.padEnd(44),
-      String(r.requests).padStart(9),
-      String(r.errors).padStart(7),
-      String(r.rps).padStart(7),
-      String(r.p50).padStart(8),
-      String(r.p99).padStart(8),
-    );
+  const login = async (email: string) => {
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    const body = (await res.json()) as { accessToken: string };
+    return { authorization: `Bearer ${body.accessToken}` };
+  };
+  const agent = await login(users.emails.agent);
+  const big = await login(users.emails.big);
+  const creator = await login('crowd0@bench.test');
+  const api = `${base}/api/v1`;
+
+  // ---- ceilings -------------------------------------------------------------------------------
+  let bareHono = { rps: 0 };
+  let replay = { txPerSecond: 0, p50: 0, p99: 0, statements: 0 };
+  let raw = { hashesPerSecond: 0, threads: 0 };
+  if (want('ceilings')) {
+    log('ceiling: bare Hono route on @hono/node-server');
+    const barePort = await freePort();
+    const bare = await spawnNode('dist/scripts/bench/bare-hono.js', [String(barePort)]);
+    bareHono = await load({ url: `http://127.0.0.1:${barePort}/`, seconds: S, connections: 32 });
+    await stop(bare);
+
+    log('ceiling: the create path’s SQL, captured from the general log and replayed through mysql2');
+    const statements = await captureCreateStatements(url, api, creator);
+    const statementsFile = join(dir, 'create-statements.json');
+    writeFileSync(statementsFile, JSON.stringify(statements));
+    replay = runJson('dist/scripts/bench/sql-replay.js', [url, statementsFile, '32', String(S)]);
+
+    log(`ceiling: raw bcryptjs compare at cost ${BCRYPT_COST}`);
+    raw = runJson('dist/scripts/bench/bcrypt-raw.js', [String(BCRYPT_COST), String(S)]);
   }
-  console.log(
-    `\nOutbox: ${drained.sent}/${EMAILS} emails rendered and delivered over SMTP in ${seconds.toFixed(2)} s ` +
-      `(${Math.round(drained.sent / seconds)} emails/s, one dispatcher, batches of 25); inbox received ${inbox.messages().length}`,
+
+  // ---- scenarios --------------------------------------------------------------------------------
+  const [openRows] = await conn.query(
+    "SELECT id FROM tickets WHERE status = 'open' AND requester_id <> ? ORDER BY id LIMIT 5000",
+    [users.big],
   );
-  const failed = results.some((r) => r.errors > 0) || drained.sent !== EMAILS;
-  if (failed) {
-    console.error('\nbench: some requests or emails failed');
+  const openIds = (openRows as { id: number }[]).map((r) => r.id);
+  let cursorAt50 = '';
+  const walkToPage50 = async () => {
+    let cursor = '';
+    for (let page = 1; page < 50; page++) {
+      const res = await fetch(`${api}/tickets?limit=25${cursor ? `&cursor=${cursor}` : ''}`, {
+        headers: agent,
+      });
+      cursor = ((await res.json()) as { nextCursor: string }).nextCursor;
+    }
+    cursorAt50 = cursor;
+  };
+
+  /** Runs one scenario (unless --only leaves it out) and records its row. */
+  const scenario = async (
+    id: string,
+    phase: string,
+    measure: () => Promise<Measured>,
+    ceiling?: { name: string; value: number },
+  ) => {
+    if (!want(id)) return;
+    record(id, phase, await measure(), ceiling);
+  };
+  const record = (id: string, phase: string, m: Measured, ceiling?: { name: string; value: number }) => {
+    rows.push({
+      id,
+      phase,
+      ...m,
+      ...(ceiling ? { ceiling: ceiling.name, ceilingValue: ceiling.value } : {}),
+    });
+    log(
+      `${id} (${phase}): ${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, errors ${m.errors}, RSS ${m.rssMb} MB`,
+    );
+  };
+  const bareCeiling = { name: 'bare Hono', value: bareHono.rps };
+
+  const readScenarios = async (phase: string) => {
+    await scenario(
+      'get_ticket',
+      phase,
+      () =>
+        load({
+          url: `${api}/tickets/${small.first + 1}`,
+          headers: agent,
+          seconds: S,
+          connections: 16,
+          pid,
+        }),
+      bareCeiling,
+    );
+    await scenario(
+      'messages_page',
+      phase,
+      () =>
+        load({
+          url: `${api}/tickets/${small.first}/messages`,
+          headers: agent,
+          seconds: S,
+          connections: 16,
+          pid,
+        }),
+      bareCeiling,
+    );
+    await scenario(
+      'list_own',
+      phase,
+      () => load({ url: `${api}/tickets`, headers: big, seconds: S, connections: 16, pid }),
+      bareCeiling,
+    );
+    await scenario(
+      'staff_queue',
+      phase,
+      () =>
+        load({
+          url: `${api}/tickets?status=open&assignee=none&sort=-priority`,
+          headers: agent,
+          seconds: S,
+          connections: 16,
+          pid,
+        }),
+      bareCeiling,
+    );
+    if (want('list_page_50')) await walkToPage50();
+    await scenario(
+      'list_page_50',
+      phase,
+      () =>
+        load({
+          url: `${api}/tickets?limit=25&cursor=${cursorAt50}`,
+          headers: agent,
+          seconds: S,
+          connections: 16,
+          pid,
+        }),
+      bareCeiling,
+    );
+  };
+
+  log('scenarios at the first size');
+  await readScenarios('10k');
+
+  const createBody = JSON.stringify({
+    subject: 'Bench ticket',
+    body: 'Created by the benchmark.',
+    priority: 'high',
+    tags: ['bench'],
+  });
+  await scenario(
+    'create_ticket',
+    '10k',
+    () =>
+      load({
+        url: `${api}/tickets`,
+        method: 'POST',
+        body: createBody,
+        headers: creator,
+        seconds: S,
+        connections: 32,
+        pid,
+      }),
+    { name: 'SQL replay', value: Math.round(replay.txPerSecond) },
+  );
+
+  let replyAt = 0;
+  await scenario(
+    'reply',
+    '10k',
+    () =>
+      load({
+        url: `${api}/tickets/${openIds[0]}/messages`,
+        method: 'POST',
+        headers: agent,
+        seconds: S,
+        connections: 32,
+        pid,
+        next: () => ({
+          path: `/api/v1/tickets/${openIds[replyAt++ % openIds.length]}/messages`,
+          body: JSON.stringify({ body: 'A reply from the benchmark.' }),
+        }),
+      }),
+    bareCeiling,
+  );
+
+  // Toggle open ↔ pending, each ticket in turn (staff may make both moves).
+  const moves = new Map<number, number>();
+  let moveAt = 0;
+  await scenario(
+    'transition',
+    '10k',
+    () =>
+      load({
+        url: `${api}/tickets/${openIds[0]}/transitions`,
+        method: 'POST',
+        headers: agent,
+        seconds: S,
+        connections: 32,
+        pid,
+        next: () => {
+          const id = openIds[moveAt++ % openIds.length]!;
+          const n = moves.get(id) ?? 0;
+          moves.set(id, n + 1);
+          return {
+            path: `/api/v1/tickets/${id}/transitions`,
+            body: JSON.stringify({ to: n % 2 === 0 ? 'pending' : 'open' }),
+          };
+        },
+      }),
+    bareCeiling,
+  );
+
+  const loginBody = JSON.stringify({ email: users.emails.big, password: PASSWORD });
+  await scenario(
+    'login',
+    '10k',
+    () =>
+      load({
+        url: `${api}/auth/login`,
+        method: 'POST',
+        body: loginBody,
+        seconds: S,
+        connections: 16,
+        pid,
+      }),
+    { name: `bcryptjs ×${raw.threads} threads`, value: Math.round(raw.hashesPerSecond) },
+  );
+
+  if (want('get_ticket_during_logins')) {
+    log('login storm with reads alongside');
+    const [, during] = await Promise.all([
+      load({ url: `${api}/auth/login`, method: 'POST', body: loginBody, seconds: S, connections: 16 }),
+      load({
+        url: `${api}/tickets/${small.first + 1}`,
+        headers: agent,
+        seconds: S,
+        connections: 4,
+        overallRate: 200,
+        pid,
+      }),
+    ]);
+    record('get_ticket_during_logins', '10k', during);
+  }
+
+  /** Earlier scenarios queue thousands of emails; measure each email scenario on an empty outbox. */
+  const outboxEmpty = async () => {
+    await waitFor(
+      async () => {
+        const [[row]] = (await conn.query(
+          "SELECT COUNT(*) AS n FROM notifications WHERE status = 'queued'",
+        )) as unknown as [[{ n: number }]];
+        return row.n === 0;
+      },
+      300_000,
+      'the outbox to empty',
+    );
+  };
+
+  if (want('email_latency')) {
+    await outboxEmpty();
+    log(`email: tickets created at ${SIZE.emailRate}/s, commit → accepted by SMTP`);
+    const since = new Date();
+    await load({
+      url: `${api}/tickets`,
+      method: 'POST',
+      body: createBody,
+      headers: creator,
+      seconds: S,
+      connections: 8,
+      overallRate: SIZE.emailRate,
+    });
+    const [queued] = await conn.query(
+      "SELECT message_id AS m, created_at AS c FROM notifications WHERE event = 'ticket.created' AND created_at >= ?",
+      [since],
+    );
+    const mails = queued as { m: string; c: Date }[];
+    await waitFor(() => mails.every((r) => sink.received.has(r.m)), 60_000, 'the emails');
+    const delays = mails.map((r) => sink.received.get(r.m)! - r.c.getTime()).sort((a, b) => a - b);
+    const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))] ?? 0;
+    rows.push({
+      id: 'email_latency',
+      phase: '10k',
+      rps: SIZE.emailRate,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      requests: delays.length,
+      errors: 0,
+    });
+    log(`email latency over ${delays.length} emails: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+  }
+
+  if (want('dispatcher')) {
+    log(`dispatcher: ${SIZE.emails} queued emails`);
+    await outboxEmpty();
+    const ids = await insertNotifications(conn, SIZE.emails, users.agent);
+    // Nothing wakes the loop for rows inserted behind its back, so it finds them at its next poll:
+    // the rate is taken from the first delivery to the last.
+    await waitFor(() => ids.every((m) => sink.received.has(m)), 300_000, 'the dispatcher');
+    const times = ids.map((m) => sink.received.get(m)!);
+    const mailsPerSecond = Math.round((SIZE.emails - 1) / ((Math.max(...times) - Math.min(...times)) / 1000));
+    rows.push({
+      id: 'dispatcher',
+      phase: '10k',
+      rps: mailsPerSecond,
+      p50: 0,
+      p99: 0,
+      requests: SIZE.emails,
+      errors: 0,
+    });
+    log(`dispatcher: ${mailsPerSecond} mails/s`);
+  }
+
+  if (want('grow')) {
+    log(`growing to ${SIZE.secondPhase} tickets`);
+    const [[{ n }]] = (await conn.query('SELECT COUNT(*) AS n FROM tickets')) as unknown as [[{ n: number }]];
+    const t1 = Date.now();
+    await seedTickets(conn, users, SIZE.secondPhase - n, crowdOf, 4, SMOKE ? 5_000 : 10_000);
+    await conn.query('ANALYZE TABLE tickets, messages, ticket_tags');
+    log(`seeded in ${Math.round((Date.now() - t1) / 1000)} s`);
+    await readScenarios(SMOKE ? '20k' : '1M');
+  }
+
+  await conn.end();
+
+  // ---- report -----------------------------------------------------------------------------------
+  const machine = {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    parallelism: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    date: new Date().toISOString(),
+    smoke: SMOKE,
+    secondsPerScenario: S,
+    bcryptCost: BCRYPT_COST,
+  };
+  const ceilings = {
+    bareHonoRps: bareHono.rps,
+    createSqlReplayTxPerSecond: Math.round(replay.txPerSecond),
+    createSqlStatements: replay.statements,
+    bcryptHashesPerSecond: Math.round(raw.hashesPerSecond * 10) / 10,
+    bcryptThreads: raw.threads,
+  };
+  mkdirSync(join(root, args.out!), { recursive: true });
+  writeFileSync(
+    join(root, args.out!, 'results.json'),
+    `${JSON.stringify({ machine, ceilings, rows }, null, 2)}\n`,
+  );
+  const md = renderMarkdown(machine, ceilings, rows, SMOKE);
+  writeFileSync(join(root, args.out!, 'results.md'), md);
+  process.stdout.write(`\n${md}\n`);
+  const failed = rows.filter((r) => r.errors > 0 && r.id !== 'transition');
+  if (failed.length > 0) {
+    log(`scenarios with errors: ${failed.map((r) => r.id).join(', ')}`);
     process.exitCode = 1;
   }
 } finally {
-  await inbox.stop();
+  await stop(app);
+  await sink.close();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Queues `count` staff emails straight into the outbox, in one transaction; returns their Message-IDs. */
+async function insertNotifications(conn: mysql.Connection, count: number, userId: number): Promise<string[]> {
+  const now = new Date();
+  const rows = Array.from({ length: count }, (_, i) => [
+    'ticket.created',
+    'ticket_created_staff',
+    'agent@bench.test',
+    userId,
+    JSON.stringify({
+      recipient: { name: 'Bench Agent' },
+      requester: { name: 'R', email: 'r@bench.test' },
+      ticket: { id: String(i), subject: 'Dispatcher bench', priority: 'normal', url: 'http://x' },
+      message: { body: 'Body' },
+    }),
+    `<bench.${i}.${now.getTime()}@bench.test>`,
+    'queued',
+    now,
+    now,
+  ]);
+  await conn.query(
+    'INSERT INTO notifications (event, template, recipient, recipient_user_id, payload, message_id, status, next_attempt_at, created_at) VALUES ?',
+    [rows],
+  );
+  return rows.map((r) => r[5] as string);
+}
+
+/**
+ * The statements one POST /tickets issues, in order, read back from the server's general log: the
+ * request runs on an in-process copy of the app whose pool has a single connection, so every
+ * statement of that connection belongs to the request.
+ */
+async function captureCreateStatements(
+  url: string,
+  _api: string,
+  headers: Record<string, string>,
+): Promise<{ statements: string[]; ticketId: string }> {
+  const { createApp } = await import('../src/app.js');
+  const { parseConfig } = await import('../src/config.js');
+  const { createPoolDatabase } = await import('../src/database.js');
+  const { createLogger } = await import('../src/logger.js');
+  const { systemClock } = await import('../src/deps.js');
+  const parsed = parseConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: url,
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    JWT_SECRET: 'bench-secret-that-is-at-least-32-bytes-long',
+    BCRYPT_COST: String(BCRYPT_COST),
+    APP_URL: _api.replace(/\/api\/v1$/, ''),
+    AUTH_RATE_LIMIT_PER_IP: '1000000',
+    AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
+  });
+  if (!parsed.ok) throw new Error(parsed.message);
+  const database = createPoolDatabase(url, { connectionLimit: 1 });
+  const inProcess = createApp({
+    config: parsed.config,
+    logger: createLogger({ level: 'silent' }),
+    database,
+    clock: systemClock,
+  });
+  const admin = await mysql.createConnection({ uri: url });
+  try {
+    // Warm the one connection, learn its id, then log exactly one request.
+    await inProcess.request('/ready');
+    const [[{ id }]] = (await database.use((db) =>
+      db.execute(sql`SELECT CONNECTION_ID() AS id`),
+    )) as unknown as [[{ id: number }]];
+    await admin.query("SET GLOBAL log_output = 'TABLE'");
+    await admin.query('TRUNCATE mysql.general_log');
+    await admin.query('SET GLOBAL general_log = 1');
+    const res = await inProcess.request('/api/v1/tickets', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subject: 'Bench ticket',
+        body: 'Created by the benchmark.',
+        priority: 'high',
+        tags: ['bench'],
+      }),
+    });
+    await admin.query('SET GLOBAL general_log = 0');
+    if (res.status !== 201) throw new Error(`capture request failed: ${res.status} ${await res.text()}`);
+    const [logged] = await admin.query(
+      "SELECT CONVERT(argument USING utf8mb4) AS sql_text FROM mysql.general_log WHERE thread_id = ? AND command_type = 'Query' ORDER BY event_time",
+      [id],
+    );
+    const { id: ticketId } = (await res.json()) as { id: string };
+    return { statements: (logged as { sql_text: string }[]).map((r) => r.sql_text), ticketId };
+  } finally {
+    await admin.end();
+    await database.close();
+  }
 }

@@ -145,6 +145,8 @@ export interface StartOptions {
   ephemeral?: boolean;
   /** Keep the server running after this process exits (dev). */
   detached?: boolean;
+  /** More server options, e.g. `--innodb-buffer-pool-size=1G` (the benchmark's). */
+  extraArgs?: string[];
 }
 
 /** Initialises `dataDir` if it is empty and starts a server on it, resolving once it accepts connections. */
@@ -176,6 +178,7 @@ export async function startPrivateServer(opts: StartOptions): Promise<PrivateSer
           '--sync-binlog=0',
         ]
       : []),
+    ...(opts.extraArgs ?? []),
   ];
   const child = spawn(bin.server, args, { stdio: 'ignore', detached: opts.detached ?? false });
   if (opts.detached) child.unref();

@@ -1,0 +1,182 @@
+import type { Connection } from 'mysql2/promise';
+
+// Bulk seeding for the benchmark: multi-row INSERTs straight into the tables (never the API), with a
+// deterministic pseudo-random mix of statuses, priorities, assignees and tags.
+
+export interface BenchUsers {
+  /** The one staff member who takes email (the email scenario counts one staff recipient per ticket). */
+  agent: number;
+  /** Assignees for seeded tickets (no email). */
+  staff: number[];
+  /** A requester with 25 tickets, one with `bigCount` tickets, and a crowd for the rest. */
+  small: number;
+  big: number;
+  crowd: number[];
+  password: string;
+  emails: Record<'agent' | 'small' | 'big', string>;
+}
+
+const STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'] as const;
+const STATUS_WEIGHTS = [15, 35, 15, 5, 15, 15];
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+const PRIORITY_WEIGHTS = [20, 50, 20, 10];
+const TAGS = ['billing', 'printer', 'vpn', 'email', 'hardware', 'access', 'vip', 'bug'];
+
+/** A small, fast, seeded PRNG (mulberry32) so every run seeds the same data. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(items: readonly T[], weights: number[], r: number): T {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let x = r * total;
+  for (const [i, w] of weights.entries()) {
+    x -= w;
+    if (x < 0) return items[i]!;
+  }
+  return items.at(-1)!;
+}
+
+async function insertRows(conn: Connection, table: string, columns: string[], rows: unknown[][]) {
+  if (rows.length === 0) return;
+  await conn.query(`INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES ?`, [
+    rows,
+  ]);
+}
+
+export async function seedUsers(
+  conn: Connection,
+  passwordHash: string,
+  password: string,
+): Promise<BenchUsers> {
+  const now = new Date();
+  const add = async (email: string, name: string, role: string, notify: boolean) => {
+    const [res] = await conn.query(
+      'INSERT INTO users (email, name, role, password_hash, active, notify_by_email, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)',
+      [email, name, role, passwordHash, notify ? 1 : 0, now, now],
+    );
+    return (res as { insertId: number }).insertId;
+  };
+  const agent = await add('agent@bench.test', 'Bench Agent', 'agent', true);
+  const staff = [agent];
+  for (let i = 0; i < 5; i++) staff.push(await add(`staff${i}@bench.test`, `Staff ${i}`, 'agent', false));
+  staff.push(await add('admin@bench.test', 'Bench Admin', 'admin', false));
+  // Requesters opt out of email: the email scenario measures one staff recipient per new ticket.
+  const small = await add('small@bench.test', 'Small Requester', 'user', false);
+  const big = await add('big@bench.test', 'Big Requester', 'user', false);
+  const crowdRows = Array.from({ length: 1000 }, (_, i) => [
+    `crowd${i}@bench.test`,
+    `Crowd ${i}`,
+    'user',
+    passwordHash,
+    1,
+    0,
+    now,
+    now,
+  ]);
+  await insertRows(
+    conn,
+    'users',
+    ['email', 'name', 'role', 'password_hash', 'active', 'notify_by_email', 'created_at', 'updated_at'],
+    crowdRows,
+  );
+  const [crowd] = await conn.query("SELECT id FROM users WHERE email LIKE 'crowd%' ORDER BY id");
+  return {
+    agent,
+    staff,
+    small,
+    big,
+    crowd: (crowd as { id: number }[]).map((r) => r.id),
+    password,
+    emails: { agent: 'agent@bench.test', small: 'small@bench.test', big: 'big@bench.test' },
+  };
+}
+
+/**
+ * Inserts `count` tickets for `requesterOf(i)`, each with one public message, spread over the past
+ * 365 days; about one in ten carries a tag. Returns the first and last id inserted.
+ */
+export async function seedTickets(
+  conn: Connection,
+  users: BenchUsers,
+  count: number,
+  requesterOf: (i: number) => number,
+  seed: number,
+  chunk = 5000,
+): Promise<{ first: number; last: number }> {
+  const random = rng(seed);
+  const end = Date.now() - 60_000;
+  let first = 0;
+  let last = 0;
+  for (let done = 0; done < count; done += chunk) {
+    const n = Math.min(chunk, count - done);
+    const tickets: unknown[][] = [];
+    for (let i = 0; i < n; i++) {
+      const status = pick(STATUSES, STATUS_WEIGHTS, random());
+      const priority = pick(PRIORITIES, PRIORITY_WEIGHTS, random());
+      const created = new Date(end - Math.floor(random() * 365 * 86_400_000));
+      const updated = new Date(Math.min(end, created.getTime() + Math.floor(random() * 7 * 86_400_000)));
+      const assignee =
+        status === 'new' || random() < 0.3 ? null : users.staff[Math.floor(random() * users.staff.length)]!;
+      tickets.push([
+        `Ticket ${done + i}: ${TAGS[Math.floor(random() * TAGS.length)]} problem number ${Math.floor(random() * 1e6)}`,
+        status,
+        priority,
+        PRIORITIES.indexOf(priority) + 1,
+        requesterOf(done + i),
+        assignee,
+        1,
+        created,
+        updated,
+        status === 'new' ? null : updated,
+        status === 'solved' || status === 'closed' ? updated : null,
+        status === 'closed' ? updated : null,
+      ]);
+    }
+    const [res] = await conn.query(
+      'INSERT INTO tickets (subject, status, priority, priority_rank, requester_id, assignee_id, version, created_at, updated_at, first_response_at, solved_at, closed_at) VALUES ?',
+      [tickets],
+    );
+    const firstId = (res as { insertId: number }).insertId;
+    if (!first) first = firstId;
+    last = firstId + n - 1;
+    const messages = tickets.map((t, i) => [
+      firstId + i,
+      t[4],
+      `Hello, I have a problem with ${t[0]}. It started yesterday and it keeps happening; please help me fix it soon.`,
+      0,
+      t[7],
+    ]);
+    await insertRows(
+      conn,
+      'messages',
+      ['ticket_id', 'author_id', 'body', 'internal', 'created_at'],
+      messages,
+    );
+    const tags = tickets.flatMap((_, i) =>
+      random() < 0.1 ? [[firstId + i, TAGS[Math.floor(random() * TAGS.length)]!]] : [],
+    );
+    await insertRows(conn, 'ticket_tags', ['ticket_id', 'tag'], tags);
+  }
+  return { first, last };
+}
+
+/** Gives one ticket a longer conversation (for the messages-page scenario). */
+export async function seedConversation(conn: Connection, ticketId: number, authors: number[], count: number) {
+  const now = Date.now();
+  const rows = Array.from({ length: count }, (_, i) => [
+    ticketId,
+    authors[i % authors.length],
+    `Message ${i} of a long conversation about this ticket, with enough words to look like a real reply.`,
+    i % 5 === 4 ? 1 : 0,
+    new Date(now - (count - i) * 60_000),
+  ]);
+  await insertRows(conn, 'messages', ['ticket_id', 'author_id', 'body', 'internal', 'created_at'], rows);
+}
