@@ -119,10 +119,13 @@ export async function seedTickets(
     const n = Math.min(chunk, count - done);
     const tickets: unknown[][] = [];
     for (let i = 0; i < n; i++) {
-      const status = pick(STATUSES, STATUS_WEIGHTS, random());
+      let status: (typeof STATUSES)[number] = pick(STATUSES, STATUS_WEIGHTS, random());
       const priority = pick(PRIORITIES, PRIORITY_WEIGHTS, random());
       const created = new Date(end - Math.floor(random() * 365 * 86_400_000));
       const updated = new Date(Math.min(end, created.getTime() + Math.floor(random() * 7 * 86_400_000)));
+      // A steady state: tickets solved more than AUTO_CLOSE_DAYS ago would have been closed already (and
+      // otherwise the app's auto-close sweep would work through them during the measurements).
+      if (status === 'solved' && end - updated.getTime() > 3 * 86_400_000) status = 'closed';
       const assignee =
         status === 'new' || random() < 0.3 ? null : users.staff[Math.floor(random() * users.staff.length)]!;
       tickets.push([

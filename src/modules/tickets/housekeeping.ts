@@ -23,8 +23,16 @@ export interface HousekeepingDeps {
  * (actor: the system) and its emails. Safe to run on every instance at once: a ticket is taken with
  * `FOR UPDATE SKIP LOCKED` and re-checked under the lock, so each is closed exactly once.
  * Both entries call it on a schedule (Node: an interval; Workers: the cron trigger).
+ *
+ * One run stops after `budgetMs` (the next run goes on where it stopped): a backlog of thousands, after
+ * AUTO_CLOSE_DAYS was lowered say, must neither hold a graceful shutdown nor outlast a cron invocation.
  */
-export async function autoCloseSolved(deps: HousekeepingDeps, batch = 100): Promise<number> {
+export async function autoCloseSolved(
+  deps: HousekeepingDeps,
+  batch = 100,
+  budgetMs = 5_000,
+): Promise<number> {
+  const started = Date.now();
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - deps.config.autoCloseDays * 86_400_000);
   return deps.database.use(async (db) => {
@@ -62,7 +70,7 @@ export async function autoCloseSolved(deps: HousekeepingDeps, batch = 100): Prom
           progressed = true;
         }
       }
-      if (due.length < batch || !progressed) return closed;
+      if (due.length < batch || !progressed || Date.now() - started > budgetMs) return closed;
     }
   });
 }
