@@ -47,7 +47,13 @@ export const tickets = mysqlTable(
     index('tickets_assignee_updated_idx').on(t.assigneeId, t.updatedAt, t.id),
     index('tickets_status_updated_idx').on(t.status, t.updatedAt, t.id),
     // The staff queues: "open and unassigned, most urgent first" and "open and unassigned, newest first".
-    index('tickets_status_assignee_priority_idx').on(t.status, t.assigneeId, t.priorityRank, t.updatedAt, t.id),
+    index('tickets_status_assignee_priority_idx').on(
+      t.status,
+      t.assigneeId,
+      t.priorityRank,
+      t.updatedAt,
+      t.id,
+    ),
     index('tickets_status_assignee_updated_idx').on(t.status, t.assigneeId, t.updatedAt, t.id),
     // A requester's own tickets by creation time.
     index('tickets_requester_created_idx').on(t.requesterId, t.createdAt, t.id),
