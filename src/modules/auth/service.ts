@@ -113,19 +113,21 @@ export async function refresh(ctx: ServiceContext, input: RefreshInput): Promise
   const now = ctx.clock.now();
   const found = await repo.findRefreshToken(ctx.db, await sha256Hex(input.refreshToken));
   const invalid = () => new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid.');
-  if (!found || found.sessionRevokedAt || found.expiresAt <= now || found.sessionExpiresAt <= now)
-    throw invalid();
-  if (!found.user.active) throw new ForbiddenError('account_disabled', 'This account has been disabled.');
-
   const reused = () =>
     new UnauthorizedError(
       'refresh_token_reused',
       'This refresh token was already used; the session has been revoked.',
     );
-  if (found.rotatedAt) {
+  // A rotated token is reuse whenever it comes back, even after its session was revoked (by an earlier
+  // reuse, say): the client is told why, not just that the token is invalid.
+  if (found?.rotatedAt) {
     await repo.revokeSession(ctx.db, found.sessionId, now);
     throw reused();
   }
+  if (!found || found.sessionRevokedAt || found.expiresAt <= now || found.sessionExpiresAt <= now)
+    throw invalid();
+  if (!found.user.active) throw new ForbiddenError('account_disabled', 'This account has been disabled.');
+
   const refreshToken = randomToken();
   const rotated = await ctx.db.transaction(async (tx) => {
     if (!(await repo.markRotated(tx, found.tokenId, now))) return false;
