@@ -241,66 +241,24 @@ try {
   };
   const bareCeiling = { name: 'bare Hono', value: bareHono.rps };
 
+  /** The read scenarios (16 connections, GET), run at each data size. */
   const readScenarios = async (phase: string) => {
-    await scenario(
-      'get_ticket',
-      phase,
-      () =>
-        load({
-          url: `${api}/tickets/${small.first + 1}`,
-          headers: agent,
-          seconds: S,
-          connections: 16,
-          pid,
-        }),
-      bareCeiling,
-    );
-    await scenario(
-      'messages_page',
-      phase,
-      () =>
-        load({
-          url: `${api}/tickets/${small.first}/messages`,
-          headers: agent,
-          seconds: S,
-          connections: 16,
-          pid,
-        }),
-      bareCeiling,
-    );
-    await scenario(
-      'list_own',
-      phase,
-      () => load({ url: `${api}/tickets`, headers: big, seconds: S, connections: 16, pid }),
-      bareCeiling,
-    );
-    await scenario(
-      'staff_queue',
-      phase,
-      () =>
-        load({
-          url: `${api}/tickets?status=open&assignee=none&sort=-priority`,
-          headers: agent,
-          seconds: S,
-          connections: 16,
-          pid,
-        }),
-      bareCeiling,
-    );
-    if (want('list_page_50')) await walkToPage50();
-    await scenario(
-      'list_page_50',
-      phase,
-      () =>
-        load({
-          url: `${api}/tickets?limit=25&cursor=${cursorAt50}`,
-          headers: agent,
-          seconds: S,
-          connections: 16,
-          pid,
-        }),
-      bareCeiling,
-    );
+    const reads: [id: string, path: () => string, headers: Record<string, string>][] = [
+      ['get_ticket', () => `/tickets/${small.first + 1}`, agent],
+      ['messages_page', () => `/tickets/${small.first}/messages`, agent],
+      ['list_own', () => '/tickets', big],
+      ['staff_queue', () => '/tickets?status=open&assignee=none&sort=-priority', agent],
+      ['list_page_50', () => `/tickets?limit=25&cursor=${cursorAt50}`, agent],
+    ];
+    for (const [id, path, headers] of reads) {
+      if (id === 'list_page_50' && want(id)) await walkToPage50();
+      await scenario(
+        id,
+        phase,
+        () => load({ url: `${api}${path()}`, headers, seconds: S, connections: 16, pid }),
+        bareCeiling,
+      );
+    }
   };
 
   log('scenarios at the first size');
