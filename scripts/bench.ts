@@ -38,6 +38,8 @@ const S = Number(args.seconds ?? (SMOKE ? 2 : 10));
 const SIZE = SMOKE
   ? { big: 500, firstPhase: 2_000, secondPhase: 20_000, emails: 300, emailRate: 50 }
   : { big: 10_000, firstPhase: 10_000, secondPhase: 1_000_000, emails: 5_000, emailRate: 200 };
+/** The label of the first data size (10k tickets; 2k in a smoke run). */
+const FIRST = SMOKE ? '2k' : '10k';
 const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
 const PASSWORD = 'bench-password-1';
 const root = join(import.meta.dirname, '..');
@@ -65,10 +67,13 @@ function spawnNode(
   ready = true,
 ): Promise<ChildProcess> {
   // BENCH_PROFILE_DIR=/tmp/prof writes a V8 CPU profile of the app (`node --cpu-prof`) when it stops.
-  const profile =
-    !ready && process.env.BENCH_PROFILE_DIR
+  // BENCH_APP_NODE_OPTIONS="--max-old-space-size=128" tries V8 flags on the app alone.
+  const profile = [
+    ...(!ready && process.env.BENCH_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
-      : [];
+      : []),
+    ...(!ready && process.env.BENCH_APP_NODE_OPTIONS ? process.env.BENCH_APP_NODE_OPTIONS.split(' ') : []),
+  ];
   const child = spawn(process.execPath, [...profile, join(root, script), ...argv], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -262,7 +267,7 @@ try {
   };
 
   log('scenarios at the first size');
-  await readScenarios('10k');
+  await readScenarios(FIRST);
 
   const createBody = JSON.stringify({
     subject: 'Bench ticket',
@@ -272,7 +277,7 @@ try {
   });
   await scenario(
     'create_ticket',
-    '10k',
+    FIRST,
     () =>
       load({
         url: `${api}/tickets`,
@@ -289,7 +294,7 @@ try {
   let replyAt = 0;
   await scenario(
     'reply',
-    '10k',
+    FIRST,
     () =>
       load({
         url: `${api}/tickets/${openIds[0]}/messages`,
@@ -311,7 +316,7 @@ try {
   let moveAt = 0;
   await scenario(
     'transition',
-    '10k',
+    FIRST,
     () =>
       load({
         url: `${api}/tickets/${openIds[0]}/transitions`,
@@ -336,7 +341,7 @@ try {
   const loginBody = JSON.stringify({ email: users.emails.big, password: PASSWORD });
   await scenario(
     'login',
-    '10k',
+    FIRST,
     () =>
       load({
         url: `${api}/auth/login`,
@@ -362,7 +367,7 @@ try {
         pid,
       }),
     ]);
-    record('get_ticket_during_logins', '10k', during);
+    record('get_ticket_during_logins', FIRST, during);
   }
 
   /** Earlier scenarios queue thousands of emails; measure each email scenario on an empty outbox. */
@@ -402,7 +407,7 @@ try {
     const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))] ?? 0;
     rows.push({
       id: 'email_latency',
-      phase: '10k',
+      phase: FIRST,
       rps: SIZE.emailRate,
       p50: pct(0.5),
       p99: pct(0.99),
@@ -423,7 +428,7 @@ try {
     const mailsPerSecond = Math.round((SIZE.emails - 1) / ((Math.max(...times) - Math.min(...times)) / 1000));
     rows.push({
       id: 'dispatcher',
-      phase: '10k',
+      phase: FIRST,
       rps: mailsPerSecond,
       p50: 0,
       p99: 0,

@@ -71,8 +71,7 @@ export function renderMarkdown(
       `| ${TARGETS[r.id]?.label ?? r.id} | ${r.phase} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${ratio} | ${r.rssMb ?? ''} | ${verdict(r)} |`,
     );
   }
-  const at = (phase: string) => rows.find((r) => r.id === 'staff_queue' && r.phase === phase);
-  const small = at('10k');
+  const small = rows.find((r) => r.id === 'staff_queue');
   const large = rows.filter((r) => r.id === 'staff_queue').at(-1);
   if (small && large && large !== small) {
     lines.push(
