@@ -72,6 +72,7 @@ const EnvSchema = z.object({
   OUTBOX_RETRY_BASE_SECONDS: intInRange(30, 1, 86400),
   OUTBOX_POLL_MS: intInRange(2000, 50, 600000),
   HOUSEKEEPING_INTERVAL_SECONDS: intInRange(60, 1, 86400),
+  DATABASE_POOL_SIZE: intInRange(10, 1, 500),
   AUTH_RATE_LIMIT_PER_IP: intInRange(30, 1, 1_000_000),
   AUTH_RATE_LIMIT_PER_EMAIL: intInRange(10, 1, 1_000_000),
   BCRYPT_COST: intInRange(DEFAULT_BCRYPT_COST, 4, 15),
@@ -94,6 +95,8 @@ export interface Config {
   autoCloseDays: number;
   /** How often the Node process runs housekeeping (auto-close); Workers use their cron trigger instead. */
   housekeepingIntervalSeconds: number;
+  /** Connections in the Node process's mysql2 pool (Workers open one per request instead). */
+  databasePoolSize: number;
   outbox: { maxAttempts: number; retryBaseSeconds: number; pollMs: number };
   /** Attempts per 15-minute window on each public auth route, per client address and per email. */
   authRateLimit: { perIp: number; perEmail: number };
@@ -166,6 +169,7 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
       autoCloseDays: env.AUTO_CLOSE_DAYS,
       housekeepingIntervalSeconds: env.HOUSEKEEPING_INTERVAL_SECONDS,
+      databasePoolSize: env.DATABASE_POOL_SIZE,
       outbox: {
         maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
         retryBaseSeconds: env.OUTBOX_RETRY_BASE_SECONDS,

@@ -26,7 +26,10 @@ const logger = createLogger({
 });
 for (const warning of parsed.warnings) logger.warn(warning);
 
-const database = createPoolDatabase(config.databaseUrl);
+const database = createPoolDatabase(config.databaseUrl, {
+  connectionLimit: config.databasePoolSize,
+  maxIdle: config.databasePoolSize,
+});
 // bcrypt on worker threads, one per core: a login storm must not stall other requests.
 const passwords = createBcryptPool();
 const deps: AppDeps = { config, logger, database, clock: systemClock, passwords };

@@ -24,6 +24,7 @@ describe('parseConfig', () => {
       authRateLimit: { perIp: 30, perEmail: 10 },
       outbox: { maxAttempts: 8, retryBaseSeconds: 30, pollMs: 2000 },
       housekeepingIntervalSeconds: 60,
+      databasePoolSize: 10,
       bcryptCost: 12,
     });
     expect(r.warnings).toEqual([]);
@@ -103,6 +104,16 @@ describe('parseConfig', () => {
   it('counts JWT_SECRET length in bytes, not characters', () => {
     expect(parseConfig({ ...valid, JWT_SECRET: 'é'.repeat(16) }).ok).toBe(true); // 32 bytes
     expect(parseConfig({ ...valid, JWT_SECRET: 'é'.repeat(15) }).ok).toBe(false);
+  });
+
+  it('takes DATABASE_POOL_SIZE from 1 to 500', () => {
+    const r = parseConfig({ ...valid, DATABASE_POOL_SIZE: '20' });
+    expect(r.ok && r.config.databasePoolSize).toBe(20);
+    for (const bad of ['0', '501', 'many']) {
+      const res = parseConfig({ ...valid, DATABASE_POOL_SIZE: bad });
+      expect(res.ok).toBe(false);
+      if (!res.ok) expect(res.errors.join()).toMatch(/^DATABASE_POOL_SIZE /);
+    }
   });
 
   it('takes HOUSEKEEPING_INTERVAL_SECONDS from 1 second to a day', () => {
