@@ -1,13 +1,9 @@
-/** One line of the results: a scenario at a data size. */
-export interface Row {
+import type { Measured } from './load.js';
+
+/** One line of the results: a scenario at a data size, measured, with the ceiling it is compared to. */
+export interface Row extends Measured {
   id: string;
   phase: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: number;
-  rssMb?: number;
   ceiling?: string;
   ceilingValue?: number;
 }

@@ -17,17 +17,20 @@ export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, normal: 2
 const requester = alias(users, 'requester');
 const assignee = alias(users, 'assignee');
 
-/** A ticket's tags as one comma-separated string (tags cannot contain commas), so a page is one query. */
-const tagList = sql<
-  string | null
->`(SELECT GROUP_CONCAT(${ticketTags.tag} ORDER BY ${ticketTags.tag} SEPARATOR ',') FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${tickets.id})`;
-
-const viewColumns = {
-  ticket: tickets,
+/**
+ * What a ticket view selects besides the ticket itself: its people, and its tags as one comma-separated
+ * string (tags cannot contain commas), so a page is one query. `ticketId` is the ticket's id column in
+ * the query at hand (the table, or the derived page of `selectPage`).
+ */
+const viewExtras = (ticketId: AnyColumn) => ({
   requester: { id: requester.id, name: requester.name, email: requester.email },
   assignee: { id: assignee.id, name: assignee.name, email: assignee.email },
-  tags: tagList,
-};
+  tags: sql<
+    string | null
+  >`(SELECT GROUP_CONCAT(${ticketTags.tag} ORDER BY ${ticketTags.tag} SEPARATOR ',') FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${ticketId})`,
+});
+
+const viewColumns = { ticket: tickets, ...viewExtras(tickets.id) };
 
 /** A ticket with its requester, assignee and tags, as the API shows it. */
 export interface TicketView {
@@ -76,14 +79,7 @@ export async function selectPage(
     Object.keys(getTableColumns(tickets)).map((k) => [k, page[k as keyof TicketRow]]),
   );
   const rows = await db
-    .select({
-      ticket,
-      requester: { id: requester.id, name: requester.name, email: requester.email },
-      assignee: { id: assignee.id, name: assignee.name, email: assignee.email },
-      tags: sql<
-        string | null
-      >`(SELECT GROUP_CONCAT(${ticketTags.tag} ORDER BY ${ticketTags.tag} SEPARATOR ',') FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${page.id})`,
-    })
+    .select({ ticket, ...viewExtras(page.id) })
     .from(page)
     .innerJoin(requester, eq(requester.id, page.requesterId))
     .leftJoin(assignee, eq(assignee.id, page.assigneeId))
