@@ -58,4 +58,26 @@ describe('errors in logs', () => {
     expect(out.message).toBe('Failed query: select * from users where email = ?\nparams: [REDACTED]');
     expect(out.cause.code).toBe('ECONNREFUSED');
   });
+
+  it('lose every bound parameter, even one spanning lines (a message body), and keep the stack frames', () => {
+    const err = new Error(
+      'Failed query: insert into messages values (?, ?)\nparams: 42,first line\nsecond line',
+    );
+    const out = redact(err) as { message: string; stack: string };
+    expect(out.message).toBe('Failed query: insert into messages values (?, ?)\nparams: [REDACTED]');
+    expect(out.stack).not.toMatch(/first line|second line/);
+    expect(out.stack).toMatch(/\n\s+at /);
+  });
+});
+
+describe('URL credential masking', () => {
+  it('masks every URL in a string, and only where a scheme precedes `://`', () => {
+    expect(scrubUrlCredentials('a smtp://u:p@h b mysql+tls://root:x:y@db/z c 1://u:p@h d ://u:p@h')).toBe(
+      'a smtp://u:***@h b mysql+tls://root:***@db/z c 1://u:p@h d ://u:p@h',
+    );
+    expect(scrubUrlCredentials('x://u:p@h/y://v:q@i')).toBe('x://u:***@h/y://v:***@i');
+    expect(scrubUrlCredentials('no credentials: https://example.com/a://b')).toBe(
+      'no credentials: https://example.com/a://b',
+    );
+  });
 });
