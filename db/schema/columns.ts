@@ -26,3 +26,14 @@ export const jsonValue = <T>(name: string) =>
     toDriver: (value) => JSON.stringify(value),
     fromDriver: (value) => (typeof value === 'string' ? (JSON.parse(value) as T) : value),
   })(name);
+
+/**
+ * A `varchar` compared byte for byte (`utf8mb4_bin`) instead of through the database's default collation,
+ * which is accent-, width- and case-insensitive and ignores some characters altogether: under it `vìctim`,
+ * `víctim` and `victim` are one key. For values the app normalises itself (lower-cased emails, NFKC tags),
+ * so that two distinct strings are never one row. drizzle's `varchar` has no collation option.
+ */
+export const exactVarchar = (name: string, length: number) =>
+  customType<{ data: string; driverData: string }>({
+    dataType: () => `varchar(${length}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+  })(name);

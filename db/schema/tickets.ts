@@ -9,7 +9,7 @@ import {
   primaryKey,
   varchar,
 } from 'drizzle-orm/mysql-core';
-import { createdAt, id, jsonValue, ref, timestamp } from './columns.js';
+import { createdAt, exactVarchar, id, jsonValue, ref, timestamp } from './columns.js';
 import { users } from './users.js';
 
 export const TICKET_STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'] as const;
@@ -69,7 +69,8 @@ export const ticketTags = mysqlTable(
     ticketId: ref('ticket_id')
       .notNull()
       .references(() => tickets.id, { onDelete: 'cascade' }),
-    tag: varchar('tag', { length: 50 }).notNull(),
+    /** NFKC-normalised and lower-cased by the input schema, then compared exactly (`cafe` ≠ `café`). */
+    tag: exactVarchar('tag', 50).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.tag, t.ticketId], name: 'ticket_tags_pk' }),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, mysqlEnum, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
-import { createdAt, id, timestamp } from './columns.js';
+import { createdAt, exactVarchar, id, timestamp } from './columns.js';
 
 export const ROLES = ['user', 'agent', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -9,7 +9,8 @@ export const users = mysqlTable(
   'users',
   {
     id: id(),
-    email: varchar('email', { length: 320 }).notNull().unique('users_email_unique'),
+    /** Trimmed and lower-cased (normaliseEmail), then compared exactly: one string, one account. */
+    email: exactVarchar('email', 320).notNull().unique('users_email_unique'),
     name: varchar('name', { length: 200 }).notNull(),
     role: mysqlEnum('role', ROLES).notNull().default('user'),
     passwordHash: varchar('password_hash', { length: 100 }).notNull(),

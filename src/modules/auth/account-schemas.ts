@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { Email, Password } from './schemas.js';
+import { wellFormed } from '../../http/text.js';
+import { Email, Password, PresentedPassword } from './schemas.js';
 
 /** One login session (refresh-token family) of the caller. */
 export const Session = z
@@ -18,7 +19,7 @@ export const SessionList = z.object({ data: z.array(Session) }).openapi('Session
 export type SessionList = z.infer<typeof SessionList>;
 
 export const ChangePasswordInput = z
-  .object({ currentPassword: z.string().min(1).max(200), newPassword: Password })
+  .object({ currentPassword: PresentedPassword, newPassword: Password })
   .openapi('ChangePasswordInput');
 export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
 
@@ -27,7 +28,9 @@ export type PasswordResetInput = z.infer<typeof PasswordResetInput>;
 
 export const PasswordResetConfirmInput = z
   .object({
-    token: z.string().min(1).max(200).openapi({ description: 'The token from the password-reset email' }),
+    token: wellFormed(z.string().min(1).max(200)).openapi({
+      description: 'The token from the password-reset email',
+    }),
     newPassword: Password,
   })
   .openapi('PasswordResetConfirmInput');

@@ -7,7 +7,7 @@ import type {
   PasswordResetConfirmInput,
   PasswordResetInput,
 } from './account-schemas.js';
-import { enforceRateLimit } from './rate-limit.js';
+import { accountKey, enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
 import { randomToken, sha256Hex } from './tokens.js';
 
@@ -45,8 +45,8 @@ export async function changePassword(ctx: ServiceContext, input: ChangePasswordI
  * email (the outbox drops it from the row once sent).
  */
 export async function requestPasswordReset(ctx: ServiceContext, input: PasswordResetInput): Promise<void> {
-  await enforceRateLimit(ctx, 'password_reset', input.email);
   const user = await findUserByEmail(ctx.db, input.email);
+  await enforceRateLimit(ctx, 'password_reset', accountKey(user, input.email));
   if (!user?.active) return;
   const token = randomToken();
   const tokenHash = await sha256Hex(token);

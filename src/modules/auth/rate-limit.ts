@@ -32,18 +32,28 @@ async function hit(ctx: ServiceContext, bucket: string, windowStart: Date): Prom
   return row?.hits ?? 1;
 }
 
+/** Which per-account bucket an attempt counts against: see `accountKey`. */
+export type AccountKey = `user:${number}` | `email:${string}`;
+
+/**
+ * The per-account bucket of an attempt naming `email`: the account it resolves to when there is one, so
+ * every spelling that reaches an account shares that account's bucket; the normalised address otherwise.
+ */
+export function accountKey(user: { id: number } | null, email: string): AccountKey {
+  return user ? `user:${user.id}` : `email:${normaliseEmail(email)}`;
+}
+
 /**
  * 429 `rate_limited` (with Retry-After) once a client address, or an account, has made more attempts at
  * `action` in the current window than the configured limit. Every attempt counts, successful or not,
  * so guessing passwords slowly across many addresses is still capped per account.
  *
- * `account` is counted against the per-email limit: the email on public routes, or a key such as
- * `user:42` on authenticated ones (password change).
+ * `account` is counted against the per-account limit (`AUTH_RATE_LIMIT_PER_EMAIL`).
  */
 export async function enforceRateLimit(
   ctx: ServiceContext,
   action: LimitedAction,
-  account?: string,
+  account?: AccountKey,
 ): Promise<void> {
   const now = ctx.clock.now().getTime();
   const windowStart = new Date(now - (now % RATE_WINDOW_MS));
@@ -51,7 +61,7 @@ export async function enforceRateLimit(
   const { perIp, perEmail } = ctx.config.authRateLimit;
 
   const checks: [string, number][] = [[`${action}:ip:${ctx.client.ip ?? 'unknown'}`, perIp]];
-  if (account) checks.push([`${action}:email:${normaliseEmail(account)}`, perEmail]);
+  if (account) checks.push([`${action}:account:${account}`, perEmail]);
   for (const [bucket, limit] of checks) {
     if ((await hit(ctx, bucket, windowStart)) > limit) throw new RateLimitedError(retryAfter);
   }

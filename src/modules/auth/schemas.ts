@@ -1,16 +1,29 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES, type users } from '../../../db/schema/index.js';
+import { singleLine, wellFormed } from '../../http/text.js';
 
+/**
+ * Registration, login and every other form that takes an email: the same rules everywhere, so an address
+ * that could not have been registered is a 422 at login too. zod's pattern is ASCII-only, which also keeps
+ * accented or full-width look-alikes of an address from ever reaching the users lookup.
+ */
 export const Email = z
   .email('must be a valid email address')
   .max(320)
   .openapi({ example: 'ada@example.com' });
+
+const fitsBcrypt = (v: string) => new TextEncoder().encode(v).length <= 72;
 /** bcrypt reads only the first 72 bytes, so longer passwords would be silently truncated: refused instead. */
-export const Password = z
-  .string()
-  .min(10, 'must be at least 10 characters')
-  .refine((v) => new TextEncoder().encode(v).length <= 72, 'must be at most 72 bytes')
-  .openapi({ example: 'correct horse battery' });
+export const Password = wellFormed(
+  z.string().min(10, 'must be at least 10 characters').refine(fitsBcrypt, 'must be at most 72 bytes'),
+).openapi({ example: 'correct horse battery' });
+/**
+ * A password being checked (login, current password): no minimum, since that rule may change, but the
+ * same 72-byte cap, so `72 bytes + anything` cannot log in as the first 72 bytes.
+ */
+export const PresentedPassword = wellFormed(
+  z.string().min(1, 'is required').refine(fitsBcrypt, 'must be at most 72 bytes'),
+).openapi({ example: 'correct horse battery' });
 
 export const NotificationSettings = z
   .object({
@@ -50,7 +63,9 @@ export function toUser(row: typeof users.$inferSelect): User {
   };
 }
 
-export const UserName = z.string().trim().min(1, 'is required').max(200).openapi({ example: 'Ada Lovelace' });
+export const UserName = singleLine(z.string().trim().min(1, 'is required').max(200)).openapi({
+  example: 'Ada Lovelace',
+});
 
 export const RegisterInput = z
   .object({
@@ -61,12 +76,12 @@ export const RegisterInput = z
   .openapi('RegisterInput');
 export type RegisterInput = z.infer<typeof RegisterInput>;
 
-export const LoginInput = z
-  .object({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) })
-  .openapi('LoginInput');
+export const LoginInput = z.object({ email: Email, password: PresentedPassword }).openapi('LoginInput');
 export type LoginInput = z.infer<typeof LoginInput>;
 
-export const RefreshInput = z.object({ refreshToken: z.string().min(1).max(200) }).openapi('RefreshInput');
+export const RefreshInput = z
+  .object({ refreshToken: wellFormed(z.string().min(1).max(200)) })
+  .openapi('RefreshInput');
 export type RefreshInput = z.infer<typeof RefreshInput>;
 
 export const TokenPair = z

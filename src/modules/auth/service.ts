@@ -4,7 +4,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.j
 import { hashPassword } from '../users/passwords.js';
 import { findUserByEmail, findUserById, insertUser, type UserRow, updateUser } from '../users/repo.js';
 import { userSubject } from '../users/service.js';
-import { enforceRateLimit } from './rate-limit.js';
+import { accountKey, enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
 import {
   type LoginInput,
@@ -79,7 +79,7 @@ async function loadUser(ctx: ServiceContext, id: number): Promise<UserRow> {
 
 /** Public sign-up: always creates a `user`; 409 `email_taken` for a registered address. */
 export async function register(ctx: ServiceContext, input: RegisterInput): Promise<TokenPair> {
-  await enforceRateLimit(ctx, 'register', input.email);
+  await enforceRateLimit(ctx, 'register', accountKey(null, input.email));
   const passwordHash = await ctx.passwords.hash(input.password, ctx.config.bcryptCost);
   const id = await insertUser(ctx.db, ctx.clock, {
     email: input.email,
@@ -90,10 +90,14 @@ export async function register(ctx: ServiceContext, input: RegisterInput): Promi
   return openSession(ctx, await loadUser(ctx, id));
 }
 
-/** 401 `invalid_credentials` for an unknown email and a wrong password alike; 403 for a disabled account. */
+/**
+ * 401 `invalid_credentials` for an unknown email and a wrong password alike; 403 for a disabled account.
+ * The account is looked up before the attempt is counted, so the per-account limit holds however the
+ * address is spelled (the lookup is one indexed query on both paths: no timing difference).
+ */
 export async function login(ctx: ServiceContext, input: LoginInput): Promise<TokenPair> {
-  await enforceRateLimit(ctx, 'login', input.email);
   const user = await findUserByEmail(ctx.db, input.email);
+  await enforceRateLimit(ctx, 'login', accountKey(user, input.email));
   const ok = await ctx.passwords.verify(
     input.password,
     user?.passwordHash ?? (await timingDummy(ctx.config.bcryptCost)),

@@ -14,7 +14,10 @@ export interface NewUser {
   passwordHash: string;
 }
 
-/** Emails are compared case-insensitively: stored trimmed and lower-cased. */
+/**
+ * Emails are stored trimmed and lower-cased, and the column compares bytes (utf8mb4_bin): the lookup key is
+ * exactly this string, never an accent- or width-folded relative of it.
+ */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -148,7 +151,8 @@ export function containsPattern(value: string): string {
 
 /**
  * A portable substring match: `ESCAPE '!'` rather than the default backslash, which changes meaning
- * under the NO_BACKSLASH_ESCAPES SQL mode. Case-insensitive through the column's collation.
+ * under the NO_BACKSLASH_ESCAPES SQL mode. Case-insensitive through the column's collation for names;
+ * emails compare exactly (binary collation) but are stored lower-cased, so the caller lower-cases `value`.
  */
 const contains = (column: typeof users.name | typeof users.email, value: string) =>
   sql`${column} LIKE ${containsPattern(value)} ESCAPE '!'`;
@@ -174,7 +178,9 @@ export async function listUsers(db: Queryable, query: UserListQuery): Promise<Us
         query.scope,
         query.role === undefined ? undefined : eq(users.role, query.role),
         query.active === undefined ? undefined : eq(users.active, query.active),
-        query.q === undefined ? undefined : or(contains(users.name, query.q), contains(users.email, query.q)),
+        query.q === undefined
+          ? undefined
+          : or(contains(users.name, query.q), contains(users.email, normaliseEmail(query.q))),
         query.afterId === undefined ? undefined : gt(users.id, query.afterId),
       ),
     )
