@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
 import { PageQuery, pageOf } from '../../http/pagination.js';
+import { multiLine, singleLine } from '../../http/text.js';
 
 const Timestamp = z.string().openapi({ example: '2026-11-21T20:40:52.123Z' });
 const NullableTimestamp = Timestamp.nullable();
@@ -29,11 +30,15 @@ export const Ticket = z
   .openapi('Ticket');
 export type Ticket = z.infer<typeof Ticket>;
 
-/** Tags are short lower-case words (`billing`, `vip`, `os.linux`); input is trimmed and lower-cased. */
+/**
+ * Tags are short lower-case words (`billing`, `vip`, `os.linux`). Input is trimmed, NFKC-normalised and
+ * lower-cased (full-width `ｘ１` is `x1`; `Ⅻ` is `xii`), and then compared exactly by the database
+ * (binary collation): `cafe` and `café` are two tags, not one tag that collides with itself.
+ */
 export const Tag = z
   .string()
   .trim()
-  .toLowerCase()
+  .overwrite((v) => v.normalize('NFKC').toLowerCase().normalize('NFKC'))
   .min(1, 'must not be empty')
   .max(50, 'must be at most 50 characters')
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, 'may hold letters, digits, "_", "." and "-" only');
@@ -43,9 +48,13 @@ const Tags = z
   .max(20, 'at most 20 tags')
   .transform((tags) => [...new Set(tags)].sort());
 
-const Subject = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
-/** Message bodies: up to 64 KiB of text (the request itself is capped at 1 MiB). */
-export const Body = z.string().trim().min(1, 'is required').max(65_535, 'must be at most 65535 characters');
+const Subject = singleLine(
+  z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+);
+/** Message bodies: up to 64 KiB of text (the request itself is capped at 1 MiB); line breaks and tabs kept. */
+export const Body = multiLine(
+  z.string().trim().min(1, 'is required').max(65_535, 'must be at most 65535 characters'),
+);
 
 export const CreateTicketInput = z
   .object({ subject: Subject, body: Body, priority: TicketPriority.optional(), tags: Tags.optional() })
@@ -120,7 +129,8 @@ export const TicketPage = pageOf(Ticket, 'TicketPage');
 export const TransitionInput = z
   .object({
     to: TicketStatus,
-    reason: z.string().trim().max(1000, 'must be at most 1000 characters').optional(),
+    // One line: it is printed after "Reason:" in the status-change email.
+    reason: singleLine(z.string().trim().max(1000, 'must be at most 1000 characters')).optional(),
   })
   .openapi('TransitionInput');
 export type TransitionInput = z.infer<typeof TransitionInput>;
