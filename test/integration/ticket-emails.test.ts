@@ -189,7 +189,14 @@ describe('emails on every state change', () => {
 
   it('user content is escaped and a CR/LF in a subject cannot inject headers', async () => {
     await mail.deliver();
-    const evil = 'Help <script>alert(1)</script> & co\r\nBcc: thief@evil.test';
+    // A line break in a subject is refused outright (422)…
+    const injected = await api()
+      .post('/api/v1/tickets')
+      .set(...requester.auth)
+      .send({ subject: 'Help\r\nBcc: thief@evil.test', body: 'x' });
+    expect(injected.status).toBe(422);
+    // …and what is accepted is escaped in HTML and stays on the subject line.
+    const evil = 'Help <script>alert(1)</script> & co Bcc: thief@evil.test';
     const res = await api()
       .post('/api/v1/tickets')
       .set(...requester.auth)

@@ -8,21 +8,26 @@ import { singleLine, wellFormed } from '../../http/text.js';
  * accented or full-width look-alikes of an address from ever reaching the users lookup.
  */
 export const Email = z
-  .email('must be a valid email address')
-  .max(320)
+  .string()
+  // Length first, and nothing else when it fails: the pattern costs ~150 ms on a 1 MiB string.
+  .max(320, { message: 'must be at most 320 characters', abort: true })
+  .check(z.email('must be a valid email address'))
   .openapi({ example: 'ada@example.com' });
 
 const fitsBcrypt = (v: string) => new TextEncoder().encode(v).length <= 72;
 /** bcrypt reads only the first 72 bytes, so longer passwords would be silently truncated: refused instead. */
 export const Password = wellFormed(
-  z.string().min(10, 'must be at least 10 characters').refine(fitsBcrypt, 'must be at most 72 bytes'),
+  z
+    .string()
+    .min(10, 'must be at least 10 characters')
+    .refine(fitsBcrypt, { message: 'must be at most 72 bytes', abort: true }),
 ).openapi({ example: 'correct horse battery' });
 /**
  * A password being checked (login, current password): no minimum, since that rule may change, but the
  * same 72-byte cap, so `72 bytes + anything` cannot log in as the first 72 bytes.
  */
 export const PresentedPassword = wellFormed(
-  z.string().min(1, 'is required').refine(fitsBcrypt, 'must be at most 72 bytes'),
+  z.string().min(1, 'is required').refine(fitsBcrypt, { message: 'must be at most 72 bytes', abort: true }),
 ).openapi({ example: 'correct horse battery' });
 
 export const NotificationSettings = z
@@ -63,7 +68,14 @@ export function toUser(row: typeof users.$inferSelect): User {
   };
 }
 
-export const UserName = singleLine(z.string().trim().min(1, 'is required').max(200)).openapi({
+// `abort`: an over-long value gets one error, and the character checks never scan it.
+export const UserName = singleLine(
+  z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(200, { message: 'must be at most 200 characters', abort: true }),
+).openapi({
   example: 'Ada Lovelace',
 });
 

@@ -40,7 +40,7 @@ export const Tag = z
   .trim()
   .overwrite((v) => v.normalize('NFKC').toLowerCase().normalize('NFKC'))
   .min(1, 'must not be empty')
-  .max(50, 'must be at most 50 characters')
+  .max(50, { message: 'must be at most 50 characters', abort: true })
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, 'may hold letters, digits, "_", "." and "-" only');
 
 const Tags = z
@@ -49,11 +49,19 @@ const Tags = z
   .transform((tags) => [...new Set(tags)].sort());
 
 const Subject = singleLine(
-  z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(200, { message: 'must be at most 200 characters', abort: true }),
 );
 /** Message bodies: up to 64 KiB of text (the request itself is capped at 1 MiB); line breaks and tabs kept. */
 export const Body = multiLine(
-  z.string().trim().min(1, 'is required').max(65_535, 'must be at most 65535 characters'),
+  z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(65_535, { message: 'must be at most 65535 characters', abort: true }),
 );
 
 export const CreateTicketInput = z
@@ -130,7 +138,9 @@ export const TransitionInput = z
   .object({
     to: TicketStatus,
     // One line: it is printed after "Reason:" in the status-change email.
-    reason: singleLine(z.string().trim().max(1000, 'must be at most 1000 characters')).optional(),
+    reason: singleLine(
+      z.string().trim().max(1000, { message: 'must be at most 1000 characters', abort: true }),
+    ).optional(),
   })
   .openapi('TransitionInput');
 export type TransitionInput = z.infer<typeof TransitionInput>;

@@ -1,0 +1,269 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { etag, ifMatchVersion } from '../../src/http/etag.js';
+import { parseId } from '../../src/http/ids.js';
+import { jsonOnly, MAX_BODY_BYTES, requestIds } from '../../src/http/middleware.js';
+import { decodeCursor } from '../../src/http/pagination.js';
+import { redact, scrubUrlCredentials } from '../../src/logger.js';
+import { ChangePasswordInput, PasswordResetInput } from '../../src/modules/auth/account-schemas.js';
+import { LoginInput, RegisterInput, UpdateMeInput } from '../../src/modules/auth/schemas.js';
+import { CreateMessageInput } from '../../src/modules/messages/schemas.js';
+import { escapeHtml } from '../../src/modules/notifications/render.js';
+import { renderEmail } from '../../src/modules/notifications/templates.js';
+import { fullTextQuery } from '../../src/modules/tickets/list.js';
+import {
+  CreateTicketInput,
+  TicketListQuery,
+  TransitionInput,
+  UpdateTicketInput,
+} from '../../src/modules/tickets/schemas.js';
+import { containsPattern } from '../../src/modules/users/repo.js';
+import { CreateUserInput, UserListQuery } from '../../src/modules/users/schemas.js';
+
+/**
+ * Every regex and parser that sees user input, fed the worst input of the largest size the app lets
+ * through, must finish within a generous bound. A backtracking pattern fails this by orders of magnitude
+ * (the old URL scrubber took ~9 s on 64 KiB of letters), so the bound can be loose enough for a busy CI.
+ *
+ * Sizes: a JSON body is capped at 1 MiB (MAX_BODY_BYTES), so every body field is tried at 1 MiB even where
+ * the schema's own maximum is lower (checks run on the whole string before `max` rejects it); a message
+ * body reaches the email pipeline and the logs at up to 65,535 characters; headers and URLs are capped at
+ * 16 KiB by Node.
+ */
+const BOUND_MS = 200;
+const MIB = MAX_BODY_BYTES;
+const HEADER = 16 * 1024;
+const BODY_MAX = 65_535;
+
+/** `unit` repeated to `size` characters (cut to size), optionally followed by `tail`. */
+const run = (unit: string, size: number, tail = '') =>
+  unit.repeat(Math.ceil(size / unit.length)).slice(0, size) + tail;
+
+/** Runs `fn` once on a small input to warm up, then times it on the worst case. */
+function within(fn: (input: string) => unknown, worst: string, warm = 'warm up'): void {
+  fn(warm);
+  const started = performance.now();
+  fn(worst);
+  const ms = performance.now() - started;
+  expect(ms, `${ms.toFixed(0)} ms on ${worst.length} characters`).toBeLessThan(BOUND_MS);
+}
+
+async function withinAsync(fn: (input: string) => Promise<unknown>, worst: string): Promise<void> {
+  await fn('warm-up');
+  const started = performance.now();
+  await fn(worst);
+  const ms = performance.now() - started;
+  expect(ms, `${ms.toFixed(0)} ms on ${worst.length} characters`).toBeLessThan(BOUND_MS);
+}
+
+describe('log scrubbing (issue 10 item 1)', () => {
+  // The issue's reproduction (9 s on the old regex): a maximal message body of letters, as the dispatcher
+  // and a failed query's error carry it.
+  it(`a ${BODY_MAX}-letter message body, as redacted after sending`, () => {
+    within(scrubUrlCredentials, run('a', BODY_MAX));
+    within(
+      (body) => redact({ message: { body }, ticket: { subject: body.slice(0, 200) } }),
+      run('a', BODY_MAX),
+    );
+  });
+
+  it.each([
+    ['letters', run('a', MIB)],
+    ['scheme characters', run('a+.-0', MIB)],
+    ['repeated "a://"', run('a://', MIB)],
+    ['repeated "a://b:"', run('a://b:', MIB)],
+    ['one scheme, a user and a password with no "@"', `a://${run('b', MIB / 2)}:${run('c', MIB / 2)}`],
+    ['repeated "\\nparams: "', run('\nparams: ', MIB)],
+    ['a request path of letters', `/${run('a', HEADER)}`],
+  ])('1 MiB worst case: %s', (_name, worst) => {
+    within(scrubUrlCredentials, worst);
+  });
+});
+
+describe('request body validation, at 1 MiB per field', () => {
+  const bodies: [string, (s: string) => unknown, string[]][] = [
+    ['register email', (s) => RegisterInput.safeParse({ email: s, password: 'x', name: 'x' }), emailWorst()],
+    ['login email', (s) => LoginInput.safeParse({ email: s, password: 'x' }), emailWorst()],
+    ['password reset email', (s) => PasswordResetInput.safeParse({ email: s }), emailWorst()],
+    [
+      'create user email',
+      (s) => CreateUserInput.safeParse({ email: s, password: 'x', name: 'x', role: 'user' }),
+      emailWorst(),
+    ],
+    [
+      'login password (72-byte check)',
+      (s) => LoginInput.safeParse({ email: 'a@b.co', password: s }),
+      textWorst(),
+    ],
+    [
+      'current password',
+      (s) => ChangePasswordInput.safeParse({ currentPassword: s, newPassword: s }),
+      textWorst(),
+    ],
+    [
+      'name (register)',
+      (s) => RegisterInput.safeParse({ email: 'a@b.co', password: 'x', name: s }),
+      textWorst(),
+    ],
+    ['name (PATCH /me)', (s) => UpdateMeInput.safeParse({ name: s }), textWorst()],
+    ['subject', (s) => CreateTicketInput.safeParse({ subject: s, body: 'x' }), textWorst()],
+    ['ticket body', (s) => CreateTicketInput.safeParse({ subject: 'x', body: s }), textWorst()],
+    ['message body', (s) => CreateMessageInput.safeParse({ body: s }), textWorst()],
+    ['transition reason', (s) => TransitionInput.safeParse({ to: 'open', reason: s }), textWorst()],
+    [
+      'tag (NFKC, lower-case, pattern)',
+      (s) => CreateTicketInput.safeParse({ subject: 'x', body: 'x', tags: [s] }),
+      tagWorst(),
+    ],
+    [
+      'assigneeId',
+      (s) => UpdateTicketInput.safeParse({ assigneeId: s }),
+      [run('1', MIB), run('1', MIB, 'x')],
+    ],
+  ];
+  for (const [field, parse, worsts] of bodies) {
+    it(field, () => {
+      for (const worst of worsts) within(parse, worst);
+    });
+  }
+});
+
+describe('query strings and paths, at 16 KiB', () => {
+  it('ticket list filters: assignee, requester, tag, status list, q', () => {
+    for (const worst of [run('1', HEADER), run('1', HEADER, 'x'), `me${run('1', HEADER)}`]) {
+      within((s) => TicketListQuery.safeParse({ assignee: s, requester: s }), worst);
+    }
+    for (const worst of tagWorst(HEADER)) within((s) => TicketListQuery.safeParse({ tag: s }), worst);
+    within((s) => TicketListQuery.safeParse({ status: s }), run(',', HEADER));
+    within((s) => TicketListQuery.safeParse({ status: s }), run('open,', HEADER));
+    within((s) => TicketListQuery.safeParse({ q: s }), run('a ', HEADER));
+  });
+
+  it('full-text query building and the LIKE pattern of the users search', () => {
+    within(fullTextQuery, run('a-', HEADER));
+    within(fullTextQuery, run('a', HEADER));
+    within(containsPattern, run('!%_', HEADER));
+    within((s) => UserListQuery.safeParse({ q: s }), run('a', HEADER));
+  });
+
+  it('ids in paths', () => {
+    within(parseId, run('1', HEADER));
+    within(parseId, run('1', HEADER, 'x'));
+  });
+
+  it('the cursor decoder', () => {
+    for (const worst of [
+      run('-', HEADER),
+      run('_', HEADER),
+      // Deeply nested JSON, base64url-encoded: must be refused, not overflow the stack into a 500.
+      Buffer.from(run('[', (HEADER / 4) * 3)).toString('base64url'),
+      Buffer.from(JSON.stringify([run('a', (HEADER / 4) * 3 - 10)])).toString('base64url'),
+    ]) {
+      within((s) => {
+        try {
+          decodeCursor(s, ['string', 'number']);
+        } catch {
+          // 400 invalid_cursor: the point is how long it takes.
+        }
+      }, worst);
+    }
+  });
+});
+
+describe('headers, at 16 KiB', () => {
+  const app = new Hono()
+    .use(requestIds())
+    .use(jsonOnly())
+    .all('/', (c) => c.text(String(ifMatchVersion(c))))
+    .onError((_err, c) => c.text('refused', 415));
+  const send = (headers: Record<string, string>) =>
+    Promise.resolve(app.request('/', { method: 'POST', headers, body: '{}' }));
+
+  it('If-Match', async () => {
+    for (const worst of [
+      run('1', HEADER),
+      `W/"${run('1', HEADER)}`,
+      run('"', HEADER),
+      `W/${run('W/', HEADER)}`,
+    ]) {
+      await withinAsync((s) => send({ 'if-match': s, 'content-type': 'application/json' }), worst);
+    }
+    expect(await (await send({ 'if-match': etag(5), 'content-type': 'application/json' })).text()).toBe('5');
+  });
+
+  it('X-Request-Id', async () => {
+    for (const worst of [run('a', HEADER), run('-', HEADER, '!')]) {
+      await withinAsync((s) => send({ 'x-request-id': s, 'content-type': 'application/json' }), worst);
+    }
+  });
+
+  it('Content-Type (the +json suffix pattern)', async () => {
+    for (const worst of [`application/${run('+', HEADER)}`, `application/${run('a.', HEADER)}+jso`]) {
+      await withinAsync((s) => send({ 'content-type': s }), worst);
+    }
+  });
+
+  it('Authorization (the Bearer pattern)', async () => {
+    const { authenticate } = await import('../../src/http/auth.js');
+    const auth = new Hono()
+      .use(authenticate())
+      .get('/', (c) => c.text('ok'))
+      .onError((_err, c) => c.text('no', 401));
+    const get = (s: string) => Promise.resolve(auth.request('/', { headers: { authorization: s } }));
+    for (const worst of [
+      `Bearer ${run(' ', HEADER)}a b`,
+      `Bearer${run('\t', HEADER)}`,
+      run('Bearer ', HEADER),
+    ]) {
+      await withinAsync(get, worst);
+    }
+  });
+});
+
+describe('email rendering, with maximal user-supplied values', () => {
+  it('escapes and renders a 65,535-character body full of HTML metacharacters', () => {
+    within(escapeHtml, run(`&<>"'`, BODY_MAX));
+    within(
+      (body) =>
+        renderEmail('message_created', {
+          appName: 'Helpdesk',
+          appUrl: 'https://help.example.com',
+          recipient: { name: run('&', 200) },
+          author: { name: run('<', 200) },
+          ticket: { id: '1', subject: run('\r\n', 200), url: 'https://help.example.com/t/1' },
+          message: { body },
+        }),
+      run(`&<>"'{{}}\r\n`, BODY_MAX),
+    );
+  });
+});
+
+/** Shapes that stress the email pattern: long local parts, dotted runs, hyphenated and dotted domains. */
+function emailWorst(): string[] {
+  return [
+    run('a', MIB),
+    run('a.', MIB),
+    run("a'", MIB, '@'),
+    `a@${run('a', MIB)}`,
+    `a@${run('a.', MIB)}`,
+    `a@${run('a-', MIB)}.c`,
+    `a@${run('a.', MIB)}1`,
+    run('a@', MIB),
+  ];
+}
+
+/** Shapes that stress the text checks: plain runs, CR runs (folded to LF), controls at the very end. */
+function textWorst(): string[] {
+  return [
+    run('a', MIB),
+    run('\r', MIB),
+    run('\r\n', MIB),
+    run('é', MIB, '\u0000'),
+    run('a\u200d', MIB, '\ud800'),
+  ];
+}
+
+/** Shapes that stress the tag pattern and normalisation: word runs, punctuation runs, a bad last character. */
+function tagWorst(size = MIB): string[] {
+  return [run('a', size), run('a_', size, '!'), run('ｘ', size), run('e\u0301', size), run('a.', size, ' ')];
+}
