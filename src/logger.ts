@@ -11,16 +11,22 @@ const SECRET_KEY =
  * part at every letter of a long run and took seconds on a 64 KiB message body.
  */
 const USERINFO = /([^/\s:@]+):([^/\s@]+)@/y;
-const SCHEME_CHAR = /[a-z0-9+.-]/i;
-const LETTER = /[a-z]/i;
 /** drizzle ends a failed query's message with its bound parameters; they may span lines (a message body). */
 const PARAMS_MARKER = '\nparams: ';
 const PARAMS_REDACTED = `${PARAMS_MARKER}[REDACTED]`;
 
-/** Whether the run of scheme characters ending just before `end` holds a letter (a URL scheme starts with one). */
+const isLetter = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+/** `[a-z0-9+.-]`, case-insensitively: what a URL scheme is made of. */
+const isSchemeChar = (c: number) =>
+  isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2e || c === 0x2d;
+
+/**
+ * Whether the run of scheme characters ending just before `end` holds a letter (a scheme starts with one).
+ * The run cannot reach back past the previous `://` (`:` and `/` end it), so these walks stay linear too.
+ */
 function hasScheme(s: string, end: number): boolean {
   let letter = false;
-  for (let i = end - 1; i >= 0 && SCHEME_CHAR.test(s[i]!); i--) letter ||= LETTER.test(s[i]!);
+  for (let i = end - 1; i >= 0 && isSchemeChar(s.charCodeAt(i)); i--) letter ||= isLetter(s.charCodeAt(i));
   return letter;
 }
 

@@ -23,14 +23,16 @@ import { CreateUserInput, UserListQuery } from '../../src/modules/users/schemas.
 /**
  * Every regex and parser that sees user input, fed the worst input of the largest size the app lets
  * through, must finish within a generous bound. A backtracking pattern fails this by orders of magnitude
- * (the old URL scrubber took ~9 s on 64 KiB of letters), so the bound can be loose enough for a busy CI.
+ * (the old URL scrubber took 4–9 s on 64 KiB of letters, and grows with the square of the length), so the
+ * bound is loose enough for a busy CI machine, and each case is timed as the best of three runs so that one
+ * garbage collection or descheduled moment cannot fail it. Unloaded, every case here takes < 60 ms.
  *
  * Sizes: a JSON body is capped at 1 MiB (MAX_BODY_BYTES), so every body field is tried at 1 MiB even where
  * the schema's own maximum is lower (checks run on the whole string before `max` rejects it); a message
  * body reaches the email pipeline and the logs at up to 65,535 characters; headers and URLs are capped at
  * 16 KiB by Node.
  */
-const BOUND_MS = 200;
+const BOUND_MS = 500;
 const MIB = MAX_BODY_BYTES;
 const HEADER = 16 * 1024;
 const BODY_MAX = 65_535;
@@ -39,29 +41,28 @@ const BODY_MAX = 65_535;
 const run = (unit: string, size: number, tail = '') =>
   unit.repeat(Math.ceil(size / unit.length)).slice(0, size) + tail;
 
-/** Runs `fn` once on a small input to warm up, then times it on the worst case. */
-function within(fn: (input: string) => unknown, worst: string, warm = 'warm up'): void {
-  fn(warm);
-  const started = performance.now();
-  fn(worst);
-  const ms = performance.now() - started;
-  expect(ms, `${ms.toFixed(0)} ms on ${worst.length} characters`).toBeLessThan(BOUND_MS);
-}
-
-async function withinAsync(fn: (input: string) => Promise<unknown>, worst: string): Promise<void> {
-  await fn('warm-up');
-  const started = performance.now();
-  await fn(worst);
-  const ms = performance.now() - started;
-  expect(ms, `${ms.toFixed(0)} ms on ${worst.length} characters`).toBeLessThan(BOUND_MS);
+/**
+ * Runs `fn` once on a small input to warm up, then times it on the worst case: the best of three runs,
+ * stopping early once one is within the bound (a quadratic case never is, so it is not run three times).
+ */
+async function timed(fn: (input: string) => unknown, worst: string): Promise<void> {
+  await fn('warm up');
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3 && best >= BOUND_MS; i++) {
+    const started = performance.now();
+    await fn(worst);
+    best = Math.min(best, performance.now() - started);
+    if (best >= 10 * BOUND_MS) break;
+  }
+  expect(best, `${best.toFixed(0)} ms on ${worst.length} characters`).toBeLessThan(BOUND_MS);
 }
 
 describe('log scrubbing (issue 10 item 1)', () => {
   // The issue's reproduction (9 s on the old regex): a maximal message body of letters, as the dispatcher
   // and a failed query's error carry it.
-  it(`a ${BODY_MAX}-letter message body, as redacted after sending`, () => {
-    within(scrubUrlCredentials, run('a', BODY_MAX));
-    within(
+  it(`a ${BODY_MAX}-letter message body, as redacted after sending`, async () => {
+    await timed(scrubUrlCredentials, run('a', BODY_MAX));
+    await timed(
       (body) => redact({ message: { body }, ticket: { subject: body.slice(0, 200) } }),
       run('a', BODY_MAX),
     );
@@ -75,8 +76,8 @@ describe('log scrubbing (issue 10 item 1)', () => {
     ['one scheme, a user and a password with no "@"', `a://${run('b', MIB / 2)}:${run('c', MIB / 2)}`],
     ['repeated "\\nparams: "', run('\nparams: ', MIB)],
     ['a request path of letters', `/${run('a', HEADER)}`],
-  ])('1 MiB worst case: %s', (_name, worst) => {
-    within(scrubUrlCredentials, worst);
+  ])('1 MiB worst case: %s', async (_name, worst) => {
+    await timed(scrubUrlCredentials, worst);
   });
 });
 
@@ -122,36 +123,36 @@ describe('request body validation, at 1 MiB per field', () => {
     ],
   ];
   for (const [field, parse, worsts] of bodies) {
-    it(field, () => {
-      for (const worst of worsts) within(parse, worst);
+    it(field, async () => {
+      for (const worst of worsts) await timed(parse, worst);
     });
   }
 });
 
 describe('query strings and paths, at 16 KiB', () => {
-  it('ticket list filters: assignee, requester, tag, status list, q', () => {
+  it('ticket list filters: assignee, requester, tag, status list, q', async () => {
     for (const worst of [run('1', HEADER), run('1', HEADER, 'x'), `me${run('1', HEADER)}`]) {
-      within((s) => TicketListQuery.safeParse({ assignee: s, requester: s }), worst);
+      await timed((s) => TicketListQuery.safeParse({ assignee: s, requester: s }), worst);
     }
-    for (const worst of tagWorst(HEADER)) within((s) => TicketListQuery.safeParse({ tag: s }), worst);
-    within((s) => TicketListQuery.safeParse({ status: s }), run(',', HEADER));
-    within((s) => TicketListQuery.safeParse({ status: s }), run('open,', HEADER));
-    within((s) => TicketListQuery.safeParse({ q: s }), run('a ', HEADER));
+    for (const worst of tagWorst(HEADER)) await timed((s) => TicketListQuery.safeParse({ tag: s }), worst);
+    await timed((s) => TicketListQuery.safeParse({ status: s }), run(',', HEADER));
+    await timed((s) => TicketListQuery.safeParse({ status: s }), run('open,', HEADER));
+    await timed((s) => TicketListQuery.safeParse({ q: s }), run('a ', HEADER));
   });
 
-  it('full-text query building and the LIKE pattern of the users search', () => {
-    within(fullTextQuery, run('a-', HEADER));
-    within(fullTextQuery, run('a', HEADER));
-    within(containsPattern, run('!%_', HEADER));
-    within((s) => UserListQuery.safeParse({ q: s }), run('a', HEADER));
+  it('full-text query building and the LIKE pattern of the users search', async () => {
+    await timed(fullTextQuery, run('a-', HEADER));
+    await timed(fullTextQuery, run('a', HEADER));
+    await timed(containsPattern, run('!%_', HEADER));
+    await timed((s) => UserListQuery.safeParse({ q: s }), run('a', HEADER));
   });
 
-  it('ids in paths', () => {
-    within(parseId, run('1', HEADER));
-    within(parseId, run('1', HEADER, 'x'));
+  it('ids in paths', async () => {
+    await timed(parseId, run('1', HEADER));
+    await timed(parseId, run('1', HEADER, 'x'));
   });
 
-  it('the cursor decoder', () => {
+  it('the cursor decoder', async () => {
     for (const worst of [
       run('-', HEADER),
       run('_', HEADER),
@@ -159,7 +160,7 @@ describe('query strings and paths, at 16 KiB', () => {
       Buffer.from(run('[', (HEADER / 4) * 3)).toString('base64url'),
       Buffer.from(JSON.stringify([run('a', (HEADER / 4) * 3 - 10)])).toString('base64url'),
     ]) {
-      within((s) => {
+      await timed((s) => {
         try {
           decodeCursor(s, ['string', 'number']);
         } catch {
@@ -186,20 +187,20 @@ describe('headers, at 16 KiB', () => {
       run('"', HEADER),
       `W/${run('W/', HEADER)}`,
     ]) {
-      await withinAsync((s) => send({ 'if-match': s, 'content-type': 'application/json' }), worst);
+      await timed((s) => send({ 'if-match': s, 'content-type': 'application/json' }), worst);
     }
     expect(await (await send({ 'if-match': etag(5), 'content-type': 'application/json' })).text()).toBe('5');
   });
 
   it('X-Request-Id', async () => {
     for (const worst of [run('a', HEADER), run('-', HEADER, '!')]) {
-      await withinAsync((s) => send({ 'x-request-id': s, 'content-type': 'application/json' }), worst);
+      await timed((s) => send({ 'x-request-id': s, 'content-type': 'application/json' }), worst);
     }
   });
 
   it('Content-Type (the +json suffix pattern)', async () => {
     for (const worst of [`application/${run('+', HEADER)}`, `application/${run('a.', HEADER)}+jso`]) {
-      await withinAsync((s) => send({ 'content-type': s }), worst);
+      await timed((s) => send({ 'content-type': s }), worst);
     }
   });
 
@@ -215,15 +216,15 @@ describe('headers, at 16 KiB', () => {
       `Bearer${run('\t', HEADER)}`,
       run('Bearer ', HEADER),
     ]) {
-      await withinAsync(get, worst);
+      await timed(get, worst);
     }
   });
 });
 
 describe('email rendering, with maximal user-supplied values', () => {
-  it('escapes and renders a 65,535-character body full of HTML metacharacters', () => {
-    within(escapeHtml, run(`&<>"'`, BODY_MAX));
-    within(
+  it('escapes and renders a 65,535-character body full of HTML metacharacters', async () => {
+    await timed(escapeHtml, run(`&<>"'`, BODY_MAX));
+    await timed(
       (body) =>
         renderEmail('message_created', {
           appName: 'Helpdesk',

@@ -14,7 +14,8 @@ export const Email = z
   .check(z.email('must be a valid email address'))
   .openapi({ example: 'ada@example.com' });
 
-const fitsBcrypt = (v: string) => new TextEncoder().encode(v).length <= 72;
+/** Every UTF-16 unit is at least one byte of UTF-8, so a longer string is refused without encoding it. */
+const fitsBcrypt = (v: string) => v.length <= 72 && new TextEncoder().encode(v).length <= 72;
 /** bcrypt reads only the first 72 bytes, so longer passwords would be silently truncated: refused instead. */
 export const Password = wellFormed(
   z

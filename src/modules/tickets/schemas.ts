@@ -38,6 +38,9 @@ export type Ticket = z.infer<typeof Ticket>;
 export const Tag = z
   .string()
   .trim()
+  // Normalising may shorten a tag (`e` + U+0301 is `é`) or lengthen it, so the 50 counts after it; this first
+  // cap keeps a megabyte-long "tag" from being normalised at all.
+  .max(200, { message: 'must be at most 50 characters', abort: true })
   .overwrite((v) => v.normalize('NFKC').toLowerCase().normalize('NFKC'))
   .min(1, 'must not be empty')
   .max(50, { message: 'must be at most 50 characters', abort: true })
