@@ -68,7 +68,9 @@ describe('POST /notifications/:id/requeue', () => {
     const requesterEvents = await api()
       .get(`/api/v1/tickets/${n.ticketId}/events?limit=100`)
       .set(...requester.auth);
-    expect(requesterEvents.body.data.map((e: { type: string }) => e.type)).not.toContain('notification.requeued');
+    expect(requesterEvents.body.data.map((e: { type: string }) => e.type)).not.toContain(
+      'notification.requeued',
+    );
   });
 
   it('409 not_failed for a queued or sent one, so a double click sends nothing twice', async () => {
@@ -87,7 +89,10 @@ describe('POST /notifications/:id/requeue', () => {
     expect((await requeue('abc', agent)).status).toBe(404);
     expect((await requeue(n.id)).status).toBe(401);
     const [row] = await env.db.database.use((db) =>
-      db.select().from(notifications).where(eq(notifications.id, Number(n.id))),
+      db
+        .select()
+        .from(notifications)
+        .where(eq(notifications.id, Number(n.id))),
     );
     expect(row!.status).toBe('failed');
   });
