@@ -70,6 +70,7 @@ const EnvSchema = z.object({
   AUTO_CLOSE_DAYS: intInRange(4, 1, 365),
   OUTBOX_MAX_AGE: duration('24h'),
   OUTBOX_MAX_RETRY_DELAY: duration('1h'),
+  OUTBOX_LEASE_SECONDS: intInRange(60, 10, 3600),
   OUTBOX_RETRY_BASE_SECONDS: intInRange(30, 1, 86400),
   OUTBOX_POLL_MS: intInRange(2000, 50, 600000),
   HOUSEKEEPING_INTERVAL_SECONDS: intInRange(60, 1, 86400),
@@ -109,7 +110,14 @@ export interface Config {
    * Delivery keeps retrying a notification until it is `maxAgeSeconds` old, backing off from
    * `retryBaseSeconds` up to `maxRetryDelaySeconds` between attempts.
    */
-  outbox: { maxAgeSeconds: number; maxRetryDelaySeconds: number; retryBaseSeconds: number; pollMs: number };
+  outbox: {
+    maxAgeSeconds: number;
+    maxRetryDelaySeconds: number;
+    retryBaseSeconds: number;
+    pollMs: number;
+    /** How long a claimed email is hidden from other dispatchers (renewed while sending). */
+    leaseSeconds: number;
+  };
   /** SMTP timeouts: connecting and the server's greeting (`connectTimeoutMs`), and an idle socket. */
   smtp: { connectTimeoutMs: number; socketTimeoutMs: number };
   /** Attempts per 15-minute window on each public auth route, per client address and per email. */
@@ -198,6 +206,7 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       outbox: {
         maxAgeSeconds: env.OUTBOX_MAX_AGE,
         maxRetryDelaySeconds: env.OUTBOX_MAX_RETRY_DELAY,
+        leaseSeconds: env.OUTBOX_LEASE_SECONDS,
         retryBaseSeconds: env.OUTBOX_RETRY_BASE_SECONDS,
         pollMs: env.OUTBOX_POLL_MS,
       },

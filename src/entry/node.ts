@@ -63,6 +63,7 @@ const outbox = startOutboxLoop(
     appUrl: config.appUrl,
     maxAgeSeconds: config.outbox.maxAgeSeconds,
     maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
+    leaseMs: config.outbox.leaseSeconds * 1000,
     retryBaseSeconds: config.outbox.retryBaseSeconds,
   },
   config.outbox.pollMs,

@@ -139,6 +139,7 @@ async function drain(b: Extract<Built, { ok: true }>, trigger: string): Promise<
       appUrl: config.appUrl,
       maxAgeSeconds: config.outbox.maxAgeSeconds,
       maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
+      leaseMs: config.outbox.leaseSeconds * 1000,
       retryBaseSeconds: config.outbox.retryBaseSeconds,
     });
     if (result.claimed > 0) log.info(result, 'outbox drained');

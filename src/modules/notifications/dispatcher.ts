@@ -28,6 +28,8 @@ export interface DispatcherDeps {
   retryBaseSeconds: number;
   /** Longest wait between two attempts (config OUTBOX_MAX_RETRY_DELAY); 1 h when unset. */
   maxRetryDelaySeconds?: number;
+  /** The claim lease (config OUTBOX_LEASE_SECONDS); `CLAIM_LEASE_MS` when unset. */
+  leaseMs?: number;
   /** Once it returns true, no more rows are claimed or sent and unsent claims are handed back (shutdown). */
   stopping?: () => boolean;
 }
@@ -57,11 +59,10 @@ const emptyResult = (): DispatchResult => ({
 
 /**
  * How long a claimed row is hidden from other dispatchers. Short, so a crashed instance's rows come back
- * within a minute; renewed every `LEASE_RENEW_MS` while its dispatcher is still at work, and longer than
+ * within a minute; renewed every quarter lease while its dispatcher is still at work, and longer than
  * the SMTP timeouts added up, so a live dispatcher never loses a row it is sending.
  */
 export const CLAIM_LEASE_MS = 60_000;
-export const LEASE_RENEW_MS = 15_000;
 /** Retry delays double from `retryBaseSeconds` and stop growing here unless configured otherwise. */
 export const MAX_RETRY_DELAY_MS = 3600_000;
 /** The `last_error` of a notification dropped because its recipient may no longer receive it. */
@@ -101,7 +102,13 @@ export function recipientEligible(c: Claimed): boolean {
  * moving `next_attempt_at` forward by the lease hides the claimed rows from everyone until the lease ends,
  * which is also how a crashed dispatcher's rows come back.
  */
-async function claimOnce(db: Db, now: Date, limit: number, token: string): Promise<Claimed[]> {
+async function claimOnce(
+  db: Db,
+  now: Date,
+  limit: number,
+  token: string,
+  leaseMs: number,
+): Promise<Claimed[]> {
   // READ COMMITTED: no gap locks, so moving next_attempt_at inside the index cannot deadlock with another
   // dispatcher's range scan (it does under REPEATABLE READ, the default).
   return db.transaction(
@@ -119,7 +126,7 @@ async function claimOnce(db: Db, now: Date, limit: number, token: string): Promi
         .update(notifications)
         .set({
           attempts: sql`${notifications.attempts} + 1`,
-          nextAttemptAt: new Date(now.getTime() + CLAIM_LEASE_MS),
+          nextAttemptAt: new Date(now.getTime() + leaseMs),
           claimToken: token,
         })
         .where(inArray(notifications.id, ids));
@@ -140,8 +147,8 @@ async function claimOnce(db: Db, now: Date, limit: number, token: string): Promi
   );
 }
 
-const claim = (db: Db, now: Date, limit: number, token: string) =>
-  retryOnDeadlock(() => claimOnce(db, now, limit, token));
+const claim = (db: Db, now: Date, limit: number, token: string, leaseMs: number) =>
+  retryOnDeadlock(() => claimOnce(db, now, limit, token, leaseMs));
 
 /**
  * A delivered (or abandoned) row keeps its payload for the audit view, minus secrets: a password-reset
@@ -211,18 +218,19 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = SEND_CONCURREN
   const domain = mailDomain(deps.mailFrom);
   const capMs = (deps.maxRetryDelaySeconds ?? MAX_RETRY_DELAY_MS / 1000) * 1000;
   const now = () => deps.clock.now();
+  const leaseMs = deps.leaseMs ?? CLAIM_LEASE_MS;
   await deps.database.use(async (db) => {
     await writeAcceptedUnmarked(db);
     if (deps.stopping?.()) return;
-    const claimed = await claim(db, now(), limit, token);
+    const claimed = await claim(db, now(), limit, token, leaseMs);
     result.claimed = claimed.length;
     if (claimed.length === 0) return;
     // Rows claimed and not yet settled; the lease end as last written to the database.
     const held = new Set(claimed.map((c) => c.row.id));
-    let leaseUntil = now().getTime() + CLAIM_LEASE_MS;
+    let leaseUntil = now().getTime() + leaseMs;
     const renew = async () => {
       if (held.size === 0) return;
-      const until = now().getTime() + CLAIM_LEASE_MS;
+      const until = now().getTime() + leaseMs;
       await db
         .update(notifications)
         .set({ nextAttemptAt: new Date(until) })
@@ -235,7 +243,7 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = SEND_CONCURREN
         );
       leaseUntil = until;
     };
-    const heartbeat = setInterval(() => void renew().catch(() => {}), LEASE_RENEW_MS);
+    const heartbeat = setInterval(() => void renew().catch(() => {}), leaseMs / 4);
     heartbeat.unref?.();
     let aborted = false;
 
@@ -244,7 +252,7 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = SEND_CONCURREN
       const mine = and(eq(notifications.id, row.id), eq(notifications.claimToken, token));
       // Renew the lease just before sending: a row whose lease ran out may already be in another
       // dispatcher's hands; then it is theirs to send.
-      const until = now().getTime() + CLAIM_LEASE_MS;
+      const until = now().getTime() + leaseMs;
       const renewed = await db
         .update(notifications)
         .set({ nextAttemptAt: new Date(until) })
