@@ -177,7 +177,14 @@ describe('the outbox while the database fails between "relay accepted" and "mark
   }
 
   it.each([
-    ['frozen for 4 s', (f: FaultyDatabase) => (f.freeze(), sleep(4000).then(() => f.thaw()))],
+    [
+      'frozen for 4 s',
+      async (f: FaultyDatabase) => {
+        f.freeze();
+        await sleep(4000);
+        f.thaw();
+      },
+    ],
     ['killed and restarted', (f: FaultyDatabase) => f.crash(2000)],
   ])('%s: every email is delivered once, without waiting out a lease', async (label, fault) => {
     const tag = label.startsWith('frozen') ? 'blip-freeze' : 'blip-kill';
