@@ -9,7 +9,7 @@ import { TestClock } from '../helpers/app.js';
 import { makeAccount, makeTicket, makeUser } from '../helpers/factories.js';
 import { type Running, startEntry, waitForHttp } from '../helpers/node-process.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { type FaultyDatabase, sleep, startFaultyDatabase, summary, until } from './harness.js';
+import { type FaultyDatabase, startFaultyDatabase, summary, until } from './harness.js';
 
 // The real Node entry (src/entry/node.ts) killed with kill -9 in the middle of sending, and stopped with
 // SIGTERM under keep-alive load (issue 10 items 12 and 13).
