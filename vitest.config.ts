@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault-injection suite has its own config and command (npm run test:faults).
+    exclude: ['test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Each integration file creates its own database, so files can run in parallel.
     fileParallelism: true,

@@ -8,9 +8,50 @@ export interface BackgroundLoop {
   stop(): Promise<void>;
 }
 
+/** While a loop keeps failing, how often it says so (after the first failure, logged in full). */
+export const FAILURE_SUMMARY_MS = 60_000;
+
+/**
+ * Logs a loop's failures without flooding: the first with its stack, then one summary line per
+ * `summaryMs` ("still failing for N s"), and one line when a run succeeds again. A database outage
+ * otherwise prints a stack trace every poll (every 2 s for the outbox).
+ */
+export function failureReporter(logger: Logger, what: string, summaryMs = FAILURE_SUMMARY_MS) {
+  let since: number | null = null;
+  let failures = 0;
+  let lastReport = 0;
+  return {
+    failed(err: unknown): void {
+      const now = Date.now();
+      failures++;
+      if (since === null) {
+        since = now;
+        lastReport = now;
+        logger.error({ err }, `${what} failed`);
+      } else if (now - lastReport >= summaryMs) {
+        lastReport = now;
+        const message = err instanceof Error ? err.message : String(err);
+        logger.warn(
+          { failingForSeconds: Math.round((now - since) / 1000), failures, error: message },
+          `${what} still failing`,
+        );
+      }
+    },
+    succeeded(): void {
+      if (since === null) return;
+      logger.info(
+        { failedForSeconds: Math.round((Date.now() - since) / 1000), failures },
+        `${what} recovered`,
+      );
+      since = null;
+      failures = 0;
+    },
+  };
+}
+
 /**
  * Runs `task` now and then again `intervalMs` after each run ends (runs never overlap). A failed run is
- * logged and the loop goes on; `stop()` waits for the current run, so a graceful shutdown never abandons
+ * reported (see `failureReporter`) and the loop goes on; `stop()` waits for the current run, so a graceful shutdown never abandons
  * half-done work. (Workers have no background: their cron trigger calls the same tasks.)
  */
 export function startLoop(
@@ -24,10 +65,14 @@ export function startLoop(
   let again = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
+  const report = failureReporter(logger, what);
   const tick = () => {
     idle = false;
     running = task()
-      .catch((err: unknown) => logger.error({ err }, `${what} failed`))
+      .then(
+        () => report.succeeded(),
+        (err: unknown) => report.failed(err),
+      )
       .finally(() => {
         if (stopped) return;
         if (again) {

@@ -68,11 +68,18 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_TTL: duration('15m'),
   REFRESH_TOKEN_TTL: duration('30d'),
   AUTO_CLOSE_DAYS: intInRange(4, 1, 365),
-  OUTBOX_MAX_ATTEMPTS: intInRange(8, 1, 50),
+  OUTBOX_MAX_AGE: duration('24h'),
+  OUTBOX_MAX_RETRY_DELAY: duration('1h'),
+  OUTBOX_LEASE_SECONDS: intInRange(60, 10, 3600),
   OUTBOX_RETRY_BASE_SECONDS: intInRange(30, 1, 86400),
   OUTBOX_POLL_MS: intInRange(2000, 50, 600000),
   HOUSEKEEPING_INTERVAL_SECONDS: intInRange(60, 1, 86400),
   DATABASE_POOL_SIZE: intInRange(10, 1, 500),
+  DATABASE_QUERY_TIMEOUT_MS: intInRange(5000, 100, 600_000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: intInRange(3000, 100, 600_000),
+  DATABASE_QUEUE_LIMIT: intInRange(200, 1, 100_000),
+  SMTP_CONNECT_TIMEOUT_MS: intInRange(5000, 100, 600_000),
+  SMTP_SOCKET_TIMEOUT_MS: intInRange(20_000, 100, 600_000),
   AUTH_RATE_LIMIT_PER_IP: intInRange(30, 1, 1_000_000),
   AUTH_RATE_LIMIT_PER_EMAIL: intInRange(10, 1, 1_000_000),
   BCRYPT_COST: intInRange(DEFAULT_BCRYPT_COST, 4, 15),
@@ -97,7 +104,22 @@ export interface Config {
   housekeepingIntervalSeconds: number;
   /** Connections in the Node process's mysql2 pool (Workers open one per request instead). */
   databasePoolSize: number;
-  outbox: { maxAttempts: number; retryBaseSeconds: number; pollMs: number };
+  /** Bounds on how long a request waits for the database before it gets 503 (Node pool). */
+  database: { queryTimeoutMs: number; acquireTimeoutMs: number; queueLimit: number };
+  /**
+   * Delivery keeps retrying a notification until it is `maxAgeSeconds` old, backing off from
+   * `retryBaseSeconds` up to `maxRetryDelaySeconds` between attempts.
+   */
+  outbox: {
+    maxAgeSeconds: number;
+    maxRetryDelaySeconds: number;
+    retryBaseSeconds: number;
+    pollMs: number;
+    /** How long a claimed email is hidden from other dispatchers (renewed while sending). */
+    leaseSeconds: number;
+  };
+  /** SMTP timeouts: connecting and the server's greeting (`connectTimeoutMs`), and an idle socket. */
+  smtp: { connectTimeoutMs: number; socketTimeoutMs: number };
   /** Attempts per 15-minute window on each public auth route, per client address and per email. */
   authRateLimit: { perIp: number; perEmail: number };
   /** bcrypt cost (log2 rounds) for every password hash: register, admin create, password change and reset. */
@@ -142,6 +164,11 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       warnings.push('JWT_SECRET is not set: using a random one, so tokens stop working on restart');
     }
   }
+  if (input.OUTBOX_MAX_ATTEMPTS !== undefined) {
+    warnings.push(
+      'OUTBOX_MAX_ATTEMPTS is no longer used: delivery retries until OUTBOX_MAX_AGE (default 24h) instead',
+    );
+  }
   if (env && (env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
@@ -170,8 +197,16 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       autoCloseDays: env.AUTO_CLOSE_DAYS,
       housekeepingIntervalSeconds: env.HOUSEKEEPING_INTERVAL_SECONDS,
       databasePoolSize: env.DATABASE_POOL_SIZE,
+      database: {
+        queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+        acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+        queueLimit: env.DATABASE_QUEUE_LIMIT,
+      },
+      smtp: { connectTimeoutMs: env.SMTP_CONNECT_TIMEOUT_MS, socketTimeoutMs: env.SMTP_SOCKET_TIMEOUT_MS },
       outbox: {
-        maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+        maxAgeSeconds: env.OUTBOX_MAX_AGE,
+        maxRetryDelaySeconds: env.OUTBOX_MAX_RETRY_DELAY,
+        leaseSeconds: env.OUTBOX_LEASE_SECONDS,
         retryBaseSeconds: env.OUTBOX_RETRY_BASE_SECONDS,
         pollMs: env.OUTBOX_POLL_MS,
       },

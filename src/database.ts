@@ -54,22 +54,172 @@ export function connectionUri(url: string): string {
   return url.replace(/^mariadb:/, 'mysql:');
 }
 
+/** How long the Node pool lets a request wait on the database before it answers 503 (see README). */
+export interface PoolLimits {
+  /** Connections in the pool. */
+  connectionLimit: number;
+  /** Longest wait for a free connection, in ms (mysql2 has no acquire timeout of its own). */
+  acquireTimeoutMs: number;
+  /** Longest wait for one query's answer, in ms; the connection is destroyed when it runs out. */
+  queryTimeoutMs: number;
+  /** Requests that may wait for a connection at once; more are refused at once (503). */
+  queueLimit: number;
+}
+
+export const DEFAULT_POOL_LIMITS: PoolLimits = {
+  connectionLimit: 10,
+  acquireTimeoutMs: 3000,
+  queryTimeoutMs: 5000,
+  queueLimit: 200,
+};
+
+/**
+ * Raised when the pool cannot give a request a connection in time, or its wait queue is full. Its `code`
+ * is one `isDatabaseUnavailable` knows, so the request gets 503 + Retry-After rather than hanging.
+ */
+export class DatabaseBusyError extends Error {
+  constructor(
+    readonly code: 'DB_ACQUIRE_TIMEOUT' | 'DB_QUEUE_FULL' | 'DB_POOL_CLOSED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+type QueryArgs = [query: unknown, values?: unknown];
+/** The part of a mysql2 (promise) connection drizzle uses. */
+interface DriverConnection {
+  query(...args: QueryArgs): Promise<unknown>;
+  execute(...args: QueryArgs): Promise<unknown>;
+  release(): void;
+  destroy(): void;
+  connection: unknown;
+}
+
+/** Adds mysql2's per-query `timeout` to a query given as a string or as an options object. */
+function timed(query: unknown, timeoutMs: number): unknown {
+  if (typeof query === 'string') return { sql: query, timeout: timeoutMs };
+  if (query && typeof query === 'object') return { ...(query as object), timeout: timeoutMs };
+  return query;
+}
+
+/** A query that timed out or broke the connection leaves it unusable: it must never go back to the pool. */
+function brokeConnection(err: unknown): boolean {
+  const e = err as { code?: unknown; fatal?: unknown } | null;
+  return !!e && (e.code === 'PROTOCOL_SEQUENCE_TIMEOUT' || e.fatal === true);
+}
+
+/**
+ * Wraps a mysql2 pool so that no request waits on the database for long: acquiring a connection is
+ * bounded (the pool's queue too), every query carries a timeout, and a connection whose query timed out
+ * is destroyed, not reused (its late answer would otherwise confuse the next query). Drizzle sees an
+ * ordinary pool (`query`, `execute`, `getConnection`).
+ */
+function guardedPool(pool: mysql.Pool, limits: PoolLimits) {
+  const acquire = (): Promise<DriverConnection> =>
+    new Promise((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(
+          new DatabaseBusyError(
+            'DB_ACQUIRE_TIMEOUT',
+            `no database connection became free within ${limits.acquireTimeoutMs} ms`,
+          ),
+        );
+      }, limits.acquireTimeoutMs);
+      pool.getConnection().then(
+        (conn) => {
+          clearTimeout(timer);
+          // Handed over after we gave up: nobody will use it, so it goes straight back.
+          if (timedOut) conn.release();
+          else resolve(conn as unknown as DriverConnection);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          const message = err instanceof Error ? err.message : String(err);
+          if (message === 'Queue limit reached.')
+            reject(new DatabaseBusyError('DB_QUEUE_FULL', 'too many requests are waiting for the database'));
+          else if (message === 'Pool is closed.')
+            reject(new DatabaseBusyError('DB_POOL_CLOSED', 'the database pool is closed (shutting down)'));
+          else reject(err);
+        },
+      );
+    });
+
+  const run = async (
+    conn: DriverConnection,
+    method: 'query' | 'execute',
+    args: QueryArgs,
+    state: { broken: boolean },
+  ) => {
+    try {
+      return await conn[method](timed(args[0], limits.queryTimeoutMs), args[1]);
+    } catch (err) {
+      if (!state.broken && brokeConnection(err)) {
+        state.broken = true;
+        conn.destroy();
+      }
+      throw err;
+    }
+  };
+
+  const oneShot = (method: 'query' | 'execute') => async (query: unknown, values?: unknown) => {
+    const conn = await acquire();
+    const state = { broken: false };
+    try {
+      return await run(conn, method, [query, values], state);
+    } finally {
+      if (!state.broken) conn.release();
+    }
+  };
+
+  return {
+    query: oneShot('query'),
+    execute: oneShot('execute'),
+    /** A connection for a transaction; drizzle releases it when the transaction ends. */
+    async getConnection() {
+      const conn = await acquire();
+      const state = { broken: false };
+      return {
+        query: (query: unknown, values?: unknown) => run(conn, 'query', [query, values], state),
+        execute: (query: unknown, values?: unknown) => run(conn, 'execute', [query, values], state),
+        release: () => {
+          if (!state.broken) conn.release();
+        },
+        connection: conn.connection,
+      };
+    },
+  };
+}
+
 /** The Node database: one mysql2 pool. Connections are created lazily, so this does no I/O. */
-export function createPoolDatabase(url: string, opts: Partial<PoolOptions> = {}): Database {
+export function createPoolDatabase(
+  url: string,
+  opts: Partial<PoolOptions> = {},
+  limits: Partial<PoolLimits> = {},
+): Database {
+  const l: PoolLimits = { ...DEFAULT_POOL_LIMITS, ...limits };
+  if (opts.connectionLimit !== undefined && limits.connectionLimit === undefined)
+    l.connectionLimit = opts.connectionLimit;
   const pool = mysql.createPool({
     uri: connectionUri(url),
     ...CONNECTION_DEFAULTS,
-    connectionLimit: 10,
-    maxIdle: 10,
+    connectionLimit: l.connectionLimit,
+    maxIdle: l.connectionLimit,
     idleTimeout: 60_000,
     enableKeepAlive: true,
+    queueLimit: l.queueLimit,
     ...opts,
   });
-  const db = drizzle({ client: pool, schema, mode: 'default' });
+  // The guarded pool has the same shape drizzle uses; the cast only widens what TypeScript knows.
+  const client = guardedPool(pool, l) as unknown as mysql.Pool;
+  const db = drizzle({ client, schema, mode: 'default' });
   return {
     use: (fn) => fn(db),
     ping: async (timeoutMs = 2000) => {
-      await withTimeout(pool.query('SELECT 1'), timeoutMs);
+      await withTimeout(client.query('SELECT 1'), timeoutMs);
     },
     close: () => pool.end(),
   };
@@ -148,13 +298,13 @@ export function dbErrno(err: unknown): number | undefined {
 }
 
 /** An error and its `cause`s, outermost first (drizzle wraps the driver's error; a few levels suffice). */
-function* causeChain(err: unknown): Generator<{ errno?: unknown; code?: unknown }> {
+function* causeChain(err: unknown): Generator<{ errno?: unknown; code?: unknown; fatal?: unknown }> {
   for (
     let e: unknown = err, i = 0;
     e && typeof e === 'object' && i < 4;
     e = (e as { cause?: unknown }).cause, i++
   ) {
-    yield e as { errno?: unknown; code?: unknown };
+    yield e as { errno?: unknown; code?: unknown; fatal?: unknown };
   }
 }
 
@@ -200,13 +350,22 @@ const UNREACHABLE_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
+  'DB_ACQUIRE_TIMEOUT',
+  'DB_QUEUE_FULL',
+  'DB_POOL_CLOSED',
 ]);
 
-/** True when an error means "the database cannot be reached right now" (→ 503), not a bad query. */
+/**
+ * True when an error means "the database cannot be reached right now" (→ 503), not a bad query. mysql2
+ * marks every error that breaks the connection `fatal`; some carry no `code`, e.g. the "Can't add new
+ * command when connection is in closed state" that drizzle's ROLLBACK gets on a connection that died
+ * mid-transaction, which replaces the original connection-lost error.
+ */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (const e of causeChain(err)) {
     if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
     if (e.errno === 1040) return true;
+    if (e.fatal === true) return true;
   }
   return false;
 }

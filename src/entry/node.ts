@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { parseConfig } from '../config.js';
@@ -26,10 +27,16 @@ const logger = createLogger({
 });
 for (const warning of parsed.warnings) logger.warn(warning);
 
-const database = createPoolDatabase(config.databaseUrl, {
-  connectionLimit: config.databasePoolSize,
-  maxIdle: config.databasePoolSize,
-});
+const database = createPoolDatabase(
+  config.databaseUrl,
+  {},
+  {
+    connectionLimit: config.databasePoolSize,
+    queryTimeoutMs: config.database.queryTimeoutMs,
+    acquireTimeoutMs: config.database.acquireTimeoutMs,
+    queueLimit: config.database.queueLimit,
+  },
+);
 // bcrypt on worker threads, one per core: a login storm must not stall other requests.
 const passwords = createBcryptPool();
 const deps: AppDeps = { config, logger, database, clock: systemClock, passwords };
@@ -45,7 +52,7 @@ try {
   logger.error({ err }, 'database not reachable at start-up');
 }
 
-const mailer = createSmtpMailer(config.smtpUrl);
+const mailer = createSmtpMailer(config.smtpUrl, config.smtp);
 const outbox = startOutboxLoop(
   {
     database,
@@ -54,7 +61,9 @@ const outbox = startOutboxLoop(
     logger: logger.child({ component: 'outbox' }),
     mailFrom: config.mailFrom,
     appUrl: config.appUrl,
-    maxAttempts: config.outbox.maxAttempts,
+    maxAgeSeconds: config.outbox.maxAgeSeconds,
+    maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
+    leaseMs: config.outbox.leaseSeconds * 1000,
     retryBaseSeconds: config.outbox.retryBaseSeconds,
   },
   config.outbox.pollMs,
@@ -77,18 +86,36 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' 
   logger.info({ port: info.port, url: config.appUrl }, 'helpdesk API listening'),
 );
 
+// Graceful shutdown. Keep-alive clients would otherwise go on sending requests over their open
+// connections for as long as they like, so once it starts every response says `Connection: close` (and
+// Node closes the socket after it), idle connections are closed at once, the outbox stops claiming and
+// hands back what it claimed, and the process exits 0 well inside the platform's grace period (Render: 30 s).
 let shuttingDown = false;
+const inFlight = new Set<ServerResponse>();
+// Prepended: it must run before the app's listener can write the response headers.
+server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+  if (shuttingDown) res.shouldKeepAlive = false;
+  inFlight.add(res);
+  res.once('close', () => inFlight.delete(res));
+});
+
+/** Longer than any request may take to finish, shorter than the platform's grace period. */
+const FORCE_EXIT_MS = 20_000;
+
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
   const force = setTimeout(() => {
-    logger.error('graceful shutdown took over 25 s; exiting');
+    logger.error(`graceful shutdown took over ${FORCE_EXIT_MS / 1000} s; exiting`);
     process.exit(1);
-  }, 25_000);
+  }, FORCE_EXIT_MS);
   force.unref();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await Promise.all([outbox.stop(), housekeeping.stop()]);
+  // Responses not yet started close their connection once sent.
+  for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  if ('closeIdleConnections' in server) server.closeIdleConnections();
+  await Promise.all([closed, outbox.stop(), housekeeping.stop()]);
   mailer.close();
   await passwords.close();
   await database.close();

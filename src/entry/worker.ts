@@ -128,7 +128,7 @@ async function drain(b: Extract<Built, { ok: true }>, trigger: string): Promise<
   const { config, logger, deps } = b;
   const log = logger.child({ component: 'outbox', trigger });
   // A fresh transport per run: nodemailer opens (and closes) its SMTP socket inside sendMail.
-  const mailer = createSmtpMailer(config.smtpUrl);
+  const mailer = createSmtpMailer(config.smtpUrl, config.smtp);
   try {
     const result = await drainOutbox({
       database: deps.database,
@@ -137,7 +137,9 @@ async function drain(b: Extract<Built, { ok: true }>, trigger: string): Promise<
       logger: log,
       mailFrom: config.mailFrom,
       appUrl: config.appUrl,
-      maxAttempts: config.outbox.maxAttempts,
+      maxAgeSeconds: config.outbox.maxAgeSeconds,
+      maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
+      leaseMs: config.outbox.leaseSeconds * 1000,
       retryBaseSeconds: config.outbox.retryBaseSeconds,
     });
     if (result.claimed > 0) log.info(result, 'outbox drained');

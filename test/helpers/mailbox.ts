@@ -48,7 +48,8 @@ export function useMailbox(env: { db: TestDatabase; app: TestApp }): Mailbox {
       logger,
       mailFrom: config.mailFrom,
       appUrl: config.appUrl,
-      maxAttempts: config.outbox.maxAttempts,
+      maxAgeSeconds: config.outbox.maxAgeSeconds,
+      maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
       retryBaseSeconds: config.outbox.retryBaseSeconds,
     });
     const fresh = box.sink.messages.slice(seen);

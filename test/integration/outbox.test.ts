@@ -57,7 +57,7 @@ function dispatcher(overrides: Partial<DispatcherDeps> = {}): DispatcherDeps {
     logger: createLogger({ level: 'silent' }),
     mailFrom: 'Helpdesk <help@helpdesk.test>',
     appUrl: 'https://helpdesk.test',
-    maxAttempts: 3,
+    maxAgeSeconds: 24 * 3600,
     retryBaseSeconds: 30,
     ...overrides,
   };
@@ -165,25 +165,33 @@ describe('outbox delivery over real SMTP', () => {
     expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
   });
 
-  it('marks a row failed with the last error after the attempt limit', async () => {
+  it('keeps retrying for 24 hours, at most an hour apart, then marks the row failed with the last error', async () => {
     const n = await statusChange('doomed@example.test');
     await db.transaction((tx) => enqueue(tx, clock, 'helpdesk.test', [n]));
-    const deps = dispatcher({
-      mailer: mailerFor(sink.url.replace(SINK_PASS, 'wrong-password')),
-      maxAttempts: 2,
-    });
-    expect(await dispatchBatch(deps)).toMatchObject({ retried: 1 });
-    clock.advance(retryDelayMs(1, 30) + 1000);
-    expect(await dispatchBatch(deps)).toMatchObject({ failed: 1 });
+    const deps = dispatcher({ mailer: mailerFor(sink.url.replace(SINK_PASS, 'wrong-password')) });
+    const row = async () =>
+      (await db.select().from(notifications).where(eq(notifications.recipient, 'doomed@example.test')))[0]!;
+    const created = (await row()).createdAt.getTime();
+    const gaps: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const r = await dispatchBatch(deps);
+      expect(r.claimed).toBe(1);
+      const after = await row();
+      if (after.status === 'failed') break;
+      // Before the default OUTBOX_MAX_AGE it is never given up on (it used to be after ~63 minutes).
+      expect(clock.now().getTime() - created).toBeLessThan(24 * 3600_000);
+      const wait = after.nextAttemptAt.getTime() - clock.now().getTime();
+      gaps.push(wait);
+      clock.advance(wait + 1000);
+    }
+    const last = await row();
+    expect(last.status).toBe('failed');
+    expect(clock.now().getTime() - created).toBeGreaterThanOrEqual(24 * 3600_000);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(3600_000);
+    expect(last.lastError).toMatch(/auth|535|Invalid/i);
+    expect(last.lastError).not.toContain('wrong-password');
     clock.advance(24 * 3600_000);
     expect(await dispatchBatch(deps)).toMatchObject({ claimed: 0 });
-    const [row] = await db
-      .select()
-      .from(notifications)
-      .where(eq(notifications.recipient, 'doomed@example.test'));
-    expect(row).toMatchObject({ status: 'failed', attempts: 2 });
-    expect(row!.lastError).toMatch(/auth|535|Invalid/i);
-    expect(row!.lastError).not.toContain('wrong-password');
   });
 
   it('a row claimed by a dispatcher that crashed is delivered after the lease runs out', async () => {
@@ -223,7 +231,7 @@ describe('outbox delivery over real SMTP', () => {
       },
       close: () => real.close(),
     };
-    const a = await dispatchBatch(dispatcher({ mailer: slow }));
+    const a = await dispatchBatch(dispatcher({ mailer: slow }), SEND_CONCURRENCY + 1);
     // A row A had already renewed and begun to send goes out twice (SMTP cannot be exactly-once, see
     // README). Any row still waiting in A's batch - certainly the last, whose turn only comes after B has
     // run - is found taken over, and left alone.

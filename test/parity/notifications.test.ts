@@ -133,4 +133,32 @@ describe.each(TARGET_NAMES)('notifications on %s', (name) => {
     }
     await settle(t());
   });
+  it('demoting the assignee unassigns the ticket (audited) and they get none of its email afterwards', async () => {
+    await settle(t());
+    const agent = await signIn(t(), 'agent');
+    const id = await raise(t(), requester, { subject: 'Demotion' });
+    await call(t(), 'PATCH', `/tickets/${id}`, { token: admin.token, body: { assigneeId: agent.id } });
+    await settle(t());
+    const demoted = await call(t(), 'PATCH', `/users/${agent.id}`, {
+      token: admin.token,
+      body: { role: 'user' },
+    });
+    expect(demoted.status).toBe(200);
+    const ticket = await call(t(), 'GET', `/tickets/${id}`, { token: admin.token });
+    expect(ticket.body.assignee).toBeNull();
+    const events = await call(t(), 'GET', `/tickets/${id}/events?limit=100`, { token: admin.token });
+    const assigned = events.body.data.filter((e: { type: string }) => e.type === 'ticket.assigned');
+    expect(assigned.at(-1)).toMatchObject({ data: { from: agent.id, to: null } });
+    await call(t(), 'POST', `/tickets/${id}/messages`, {
+      token: requester.token,
+      body: { body: 'Any news?' },
+    });
+    const after = await settle(t());
+    expect(after.filter((m) => m.to === agent.email)).toEqual([]);
+    const again = await call(t(), 'PATCH', `/tickets/${id}`, {
+      token: admin.token,
+      body: { assigneeId: agent.id },
+    });
+    expect(again.status).toBe(422);
+  });
 });

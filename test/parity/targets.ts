@@ -72,7 +72,7 @@ async function nodeTarget(): Promise<Target> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // The background work of src/entry/node.ts, with the same configuration.
-  const mailer = createSmtpMailer(config.smtpUrl);
+  const mailer = createSmtpMailer(config.smtpUrl, config.smtp);
   const dispatcher = {
     database: db.database,
     mailer,
@@ -80,7 +80,8 @@ async function nodeTarget(): Promise<Target> {
     logger,
     mailFrom: config.mailFrom,
     appUrl: config.appUrl,
-    maxAttempts: config.outbox.maxAttempts,
+    maxAgeSeconds: config.outbox.maxAgeSeconds,
+    maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
     retryBaseSeconds: config.outbox.retryBaseSeconds,
   };
   const housekeeping = { database: db.database, clock: systemClock, config, logger };

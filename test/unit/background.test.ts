@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { startLoop } from '../../src/background.js';
-import { createLogger } from '../../src/logger.js';
+import { describe, expect, it, vi } from 'vitest';
+import { failureReporter, startLoop } from '../../src/background.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 
 const logger = createLogger({ level: 'silent' });
 const tick = () => new Promise((r) => setTimeout(r, 10));
@@ -58,5 +58,41 @@ describe('startLoop', () => {
     await tick();
     expect(runs).toBe(2);
     await loop.stop();
+  });
+});
+
+describe('failureReporter (a loop failing for a while, e.g. the outbox during a database outage)', () => {
+  it('logs the first failure in full, then one summary per period, then the recovery', () => {
+    const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
+    const record =
+      (level: string) =>
+      (obj: Record<string, unknown>, msg: string): void =>
+        void lines.push({ level, msg, obj });
+    const fake = { error: record('error'), warn: record('warn'), info: record('info') };
+    const report = failureReporter(fake as unknown as Logger, 'outbox dispatch', 60_000);
+    const start = Date.now();
+    let now = start;
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      // 10 minutes of failures every 2 s: 300 failures.
+      for (; now < start + 600_000; now += 2000) report.failed(new Error('connect ECONNREFUSED'));
+      report.succeeded();
+      report.succeeded();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    expect(lines[0]!.obj.err).toBeInstanceOf(Error);
+    const summaries = lines.filter((l) => l.level === 'warn');
+    expect(summaries.length).toBeGreaterThanOrEqual(9);
+    expect(summaries.length).toBeLessThanOrEqual(10);
+    expect(summaries[0]).toMatchObject({
+      msg: 'outbox dispatch still failing',
+      obj: { failingForSeconds: 60 },
+    });
+    expect(summaries.every((l) => !('err' in l.obj))).toBe(true);
+    const recovered = lines.filter((l) => l.level === 'info');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]).toMatchObject({ msg: 'outbox dispatch recovered', obj: { failures: 300 } });
   });
 });

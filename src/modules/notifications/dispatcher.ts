@@ -1,7 +1,13 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { notifications } from '../../../db/schema/index.js';
+import { notifications, tickets, users } from '../../../db/schema/index.js';
 import { type BackgroundLoop, startLoop } from '../../background.js';
-import { affectedRows, type Database, type Db, retryOnDeadlock } from '../../database.js';
+import {
+  affectedRows,
+  type Database,
+  type Db,
+  isDatabaseUnavailable,
+  retryOnDeadlock,
+} from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { redact, scrubUrlCredentials } from '../../logger.js';
@@ -17,8 +23,15 @@ export interface DispatcherDeps {
   logger: Logger;
   mailFrom: string;
   appUrl: string;
-  maxAttempts: number;
+  /** Delivery is retried until the notification is this old, then it is `failed` (config OUTBOX_MAX_AGE). */
+  maxAgeSeconds: number;
   retryBaseSeconds: number;
+  /** Longest wait between two attempts (config OUTBOX_MAX_RETRY_DELAY); 1 h when unset. */
+  maxRetryDelaySeconds?: number;
+  /** The claim lease (config OUTBOX_LEASE_SECONDS); `CLAIM_LEASE_MS` when unset. */
+  leaseMs?: number;
+  /** Once it returns true, no more rows are claimed or sent and unsent claims are handed back (shutdown). */
+  stopping?: () => boolean;
 }
 
 export interface DispatchResult {
@@ -28,16 +41,60 @@ export interface DispatchResult {
   sent: number;
   retried: number;
   failed: number;
+  /** Dropped unsent because the recipient may no longer have it (disabled, or no longer staff). */
+  dropped: number;
+  /** Claimed, then handed back unsent (shutdown, or the database went away mid-batch). */
+  released: number;
 }
 
-/** How long a claimed row is hidden from other dispatchers; far above the SMTP timeouts. */
-export const CLAIM_LEASE_MS = 5 * 60_000;
-/** Retry delays double from `retryBaseSeconds` and stop growing here. */
-export const MAX_RETRY_DELAY_MS = 6 * 3600_000;
+const emptyResult = (): DispatchResult => ({
+  claimed: 0,
+  skipped: 0,
+  sent: 0,
+  retried: 0,
+  failed: 0,
+  dropped: 0,
+  released: 0,
+});
+
+/**
+ * How long a claimed row is hidden from other dispatchers. Short, so a crashed instance's rows come back
+ * within a minute; renewed every quarter lease while its dispatcher is still at work, and longer than
+ * the SMTP timeouts added up, so a live dispatcher never loses a row it is sending.
+ */
+export const CLAIM_LEASE_MS = 60_000;
+/** Retry delays double from `retryBaseSeconds` and stop growing here unless configured otherwise. */
+export const MAX_RETRY_DELAY_MS = 3600_000;
+/** The `last_error` of a notification dropped because its recipient may no longer receive it. */
+export const NOT_ELIGIBLE = 'recipient_not_eligible';
 
 /** Delay before attempt `attempts + 1`: base · 2^(attempts−1), capped. */
-export function retryDelayMs(attempts: number, retryBaseSeconds: number): number {
-  return Math.min(retryBaseSeconds * 1000 * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
+export function retryDelayMs(attempts: number, retryBaseSeconds: number, capMs = MAX_RETRY_DELAY_MS): number {
+  return Math.min(retryBaseSeconds * 1000 * 2 ** Math.min(30, Math.max(0, attempts - 1)), capMs);
+}
+
+/** Templates only staff may receive (internal notes, the staff alert about a new ticket). */
+const STAFF_TEMPLATES = new Set(['note_created', 'ticket_created_staff']);
+
+/** A claimed row with what decides, at send time, whether its recipient may still have it. */
+interface Claimed {
+  row: typeof notifications.$inferSelect;
+  role: string | null;
+  active: boolean | null;
+  requesterId: number | null;
+}
+
+/**
+ * Checked when the email is sent, not only when it was queued: an agent demoted to `user` in between
+ * must not get a customer's reply or an internal note, and a disabled account gets nothing. A ticket
+ * email to a non-staff account is only ever for that ticket's requester.
+ */
+export function recipientEligible(c: Claimed): boolean {
+  if (c.row.recipientUserId === null || c.active === null) return true;
+  if (!c.active) return false;
+  if (c.role === 'agent' || c.role === 'admin') return true;
+  if (STAFF_TEMPLATES.has(c.row.template)) return false;
+  return c.row.ticketId === null || c.requesterId === c.row.recipientUserId;
 }
 
 /**
@@ -45,7 +102,13 @@ export function retryDelayMs(attempts: number, retryBaseSeconds: number): number
  * moving `next_attempt_at` forward by the lease hides the claimed rows from everyone until the lease ends,
  * which is also how a crashed dispatcher's rows come back.
  */
-async function claimOnce(db: Db, now: Date, limit: number, token: string) {
+async function claimOnce(
+  db: Db,
+  now: Date,
+  limit: number,
+  token: string,
+  leaseMs: number,
+): Promise<Claimed[]> {
   // READ COMMITTED: no gap locks, so moving next_attempt_at inside the index cannot deadlock with another
   // dispatcher's range scan (it does under REPEATABLE READ, the default).
   return db.transaction(
@@ -63,13 +126,20 @@ async function claimOnce(db: Db, now: Date, limit: number, token: string) {
         .update(notifications)
         .set({
           attempts: sql`${notifications.attempts} + 1`,
-          nextAttemptAt: new Date(now.getTime() + CLAIM_LEASE_MS),
+          nextAttemptAt: new Date(now.getTime() + leaseMs),
           claimToken: token,
         })
         .where(inArray(notifications.id, ids));
       return tx
-        .select()
+        .select({
+          row: notifications,
+          role: users.role,
+          active: users.active,
+          requesterId: tickets.requesterId,
+        })
         .from(notifications)
+        .leftJoin(users, eq(users.id, notifications.recipientUserId))
+        .leftJoin(tickets, eq(tickets.id, notifications.ticketId))
         .where(inArray(notifications.id, ids))
         .orderBy(asc(notifications.id));
     },
@@ -77,8 +147,8 @@ async function claimOnce(db: Db, now: Date, limit: number, token: string) {
   );
 }
 
-const claim = (db: Db, now: Date, limit: number, token: string) =>
-  retryOnDeadlock(() => claimOnce(db, now, limit, token));
+const claim = (db: Db, now: Date, limit: number, token: string, leaseMs: number) =>
+  retryOnDeadlock(() => claimOnce(db, now, limit, token, leaseMs));
 
 /**
  * A delivered (or abandoned) row keeps its payload for the audit view, minus secrets: a password-reset
@@ -93,28 +163,119 @@ function errorText(err: unknown): string {
   return scrubUrlCredentials(message).slice(0, 1000);
 }
 
-/** Sends every due notification once (one batch), recording the outcome of each. */
-export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<DispatchResult> {
-  const result: DispatchResult = { claimed: 0, skipped: 0, sent: 0, retried: 0, failed: 0 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs a database write again and again while the database is unreachable, until `deadline()` (a time
+ * on `clock`) has passed; then rethrows. Used for the writes that record what SMTP already did: losing
+ * them would send an email twice.
+ */
+async function untilWritten(clock: Clock, deadline: () => number, write: () => Promise<unknown>) {
+  for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || clock.now().getTime() + pause >= deadline()) throw err;
+      await sleep(pause);
+    }
+  }
+}
+
+/**
+ * Emails SMTP accepted whose "sent" mark could not be written before their lease ran out (a long
+ * database outage). Kept in memory and written first thing by every later batch of this process; the
+ * write applies to the row whoever holds it now, so a dispatcher that took it over finds it sent and
+ * leaves it alone, unless it had already begun sending it (the documented duplicate window).
+ */
+const acceptedUnmarked = new Map<number, { sentAt: Date; payload: Record<string, unknown> }>();
+
+const markSent = (db: Db, id: number, sentAt: Date, payload: Record<string, unknown>, token?: string) =>
+  db
+    .update(notifications)
+    .set({ status: 'sent', sentAt, claimToken: null, lastError: null, payload })
+    .where(
+      and(
+        eq(notifications.id, id),
+        token === undefined ? eq(notifications.status, 'queued') : eq(notifications.claimToken, token),
+      ),
+    );
+
+async function writeAcceptedUnmarked(db: Db): Promise<void> {
+  for (const [id, mark] of acceptedUnmarked) {
+    await markSent(db, id, mark.sentAt, mark.payload);
+    acceptedUnmarked.delete(id);
+  }
+}
+
+/**
+ * Sends up to `limit` due notifications (one batch), recording the outcome of each. Claims only what it
+ * is about to send (the Node loop claims one row per send slot), renews the lease while sending, keeps
+ * trying to record "sent" through a database blip, and hands back whatever it claimed and did not send.
+ */
+export async function dispatchBatch(deps: DispatcherDeps, limit = SEND_CONCURRENCY): Promise<DispatchResult> {
+  const result = emptyResult();
   const token = randomHex(16);
   const domain = mailDomain(deps.mailFrom);
+  const capMs = (deps.maxRetryDelaySeconds ?? MAX_RETRY_DELAY_MS / 1000) * 1000;
+  const now = () => deps.clock.now();
+  const leaseMs = deps.leaseMs ?? CLAIM_LEASE_MS;
   await deps.database.use(async (db) => {
-    const rows = await claim(db, deps.clock.now(), limit, token);
-    result.claimed = rows.length;
-    // Several emails at once, one per pooled SMTP connection: one at a time, each send waits out two
-    // database round trips and the SMTP dialogue's four.
-    await eachConcurrently(rows, SEND_CONCURRENCY, async (row) => {
+    await writeAcceptedUnmarked(db);
+    if (deps.stopping?.()) return;
+    const claimed = await claim(db, now(), limit, token, leaseMs);
+    result.claimed = claimed.length;
+    if (claimed.length === 0) return;
+    // Rows claimed and not yet settled; the lease end as last written to the database.
+    const held = new Set(claimed.map((c) => c.row.id));
+    let leaseUntil = now().getTime() + leaseMs;
+    const renew = async () => {
+      if (held.size === 0) return;
+      const until = now().getTime() + leaseMs;
+      await db
+        .update(notifications)
+        .set({ nextAttemptAt: new Date(until) })
+        .where(
+          and(
+            eq(notifications.claimToken, token),
+            eq(notifications.status, 'queued'),
+            inArray(notifications.id, [...held]),
+          ),
+        );
+      leaseUntil = until;
+    };
+    const heartbeat = setInterval(() => void renew().catch(() => {}), leaseMs / 4);
+    heartbeat.unref?.();
+    let aborted = false;
+
+    const sendOne = async (c: Claimed) => {
+      const { row } = c;
       const mine = and(eq(notifications.id, row.id), eq(notifications.claimToken, token));
-      // Renew the lease just before sending: a batch on a slow SMTP server can outlast one lease, and a
-      // row whose lease ran out may already be in another dispatcher's hands; then it is theirs to send.
+      // Renew the lease just before sending: a row whose lease ran out may already be in another
+      // dispatcher's hands; then it is theirs to send.
+      const until = now().getTime() + leaseMs;
       const renewed = await db
         .update(notifications)
-        .set({ nextAttemptAt: new Date(deps.clock.now().getTime() + CLAIM_LEASE_MS) })
+        .set({ nextAttemptAt: new Date(until) })
         .where(and(mine, eq(notifications.status, 'queued')));
       if (affectedRows(renewed) === 0) {
+        held.delete(row.id);
         result.skipped++;
         return;
       }
+      if (!recipientEligible(c)) {
+        await db
+          .update(notifications)
+          .set({ status: 'failed', claimToken: null, lastError: NOT_ELIGIBLE, payload: settled(row.payload) })
+          .where(mine);
+        held.delete(row.id);
+        result.dropped++;
+        deps.logger.info(
+          { notificationId: row.id, template: row.template },
+          'notification dropped: recipient not eligible',
+        );
+        return;
+      }
+      let sendError: unknown;
       try {
         if (!isTemplateName(row.template)) throw new TemplateError(`unknown template ${row.template}`);
         const rendered = renderEmail(row.template, {
@@ -130,47 +291,105 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = 25): Promise<D
           messageId: row.messageId,
           ...(thread ? { inReplyTo: thread, references: [thread] } : {}),
         });
-        await db
-          .update(notifications)
-          .set({
-            status: 'sent',
-            sentAt: deps.clock.now(),
-            claimToken: null,
-            lastError: null,
-            payload: settled(row.payload),
-          })
-          .where(mine);
-        result.sent++;
       } catch (err) {
-        // A template error will not fix itself by waiting; everything else (SMTP down, 4xx) is retried.
-        const permanent = err instanceof TemplateError || row.attempts >= deps.maxAttempts;
-        const lastError = errorText(err);
-        if (permanent) {
-          await db
-            .update(notifications)
-            .set({ status: 'failed', claimToken: null, lastError, payload: settled(row.payload) })
-            .where(mine);
-          result.failed++;
-          deps.logger.error(
-            { notificationId: row.id, attempts: row.attempts, error: lastError },
-            'notification failed',
-          );
-        } else {
-          const next = new Date(
-            deps.clock.now().getTime() + retryDelayMs(row.attempts, deps.retryBaseSeconds),
-          );
-          await db
-            .update(notifications)
-            .set({ nextAttemptAt: next, claimToken: null, lastError })
-            .where(mine);
-          result.retried++;
-          deps.logger.warn(
-            { notificationId: row.id, attempts: row.attempts, error: lastError },
-            'notification will be retried',
-          );
-        }
+        sendError = err;
       }
-    });
+      // From here on the row is no longer handed back: SMTP has accepted it, or its outcome is recorded.
+      held.delete(row.id);
+      if (sendError === undefined) {
+        const sentAt = now();
+        const payload = settled(row.payload);
+        try {
+          await untilWritten(
+            deps.clock,
+            () => leaseUntil,
+            () => markSent(db, row.id, sentAt, payload, token),
+          );
+        } catch (err) {
+          if (!isDatabaseUnavailable(err)) throw err;
+          acceptedUnmarked.set(row.id, { sentAt, payload });
+          throw err;
+        }
+        result.sent++;
+        return;
+      }
+      // A template error will not fix itself by waiting; everything else (SMTP down, 4xx) is retried until
+      // the notification is OUTBOX_MAX_AGE old.
+      const age = now().getTime() - row.createdAt.getTime();
+      const permanent = sendError instanceof TemplateError || age >= deps.maxAgeSeconds * 1000;
+      const lastError = errorText(sendError);
+      if (permanent) {
+        await untilWritten(
+          deps.clock,
+          () => leaseUntil,
+          () =>
+            db
+              .update(notifications)
+              .set({ status: 'failed', claimToken: null, lastError, payload: settled(row.payload) })
+              .where(mine),
+        );
+        result.failed++;
+        deps.logger.error(
+          { notificationId: row.id, attempts: row.attempts, error: lastError },
+          'notification failed',
+        );
+      } else {
+        const next = new Date(now().getTime() + retryDelayMs(row.attempts, deps.retryBaseSeconds, capMs));
+        await untilWritten(
+          deps.clock,
+          () => leaseUntil,
+          () =>
+            db.update(notifications).set({ nextAttemptAt: next, claimToken: null, lastError }).where(mine),
+        );
+        result.retried++;
+        deps.logger.warn(
+          { notificationId: row.id, attempts: row.attempts, error: lastError },
+          'notification will be retried',
+        );
+      }
+    };
+
+    let firstError: unknown;
+    try {
+      // Several emails at once, one per pooled SMTP connection. A lane that fails (the database went away)
+      // stops the batch from starting more sends; the others finish what they began.
+      await eachConcurrently(claimed, SEND_CONCURRENCY, async (c) => {
+        if (aborted || deps.stopping?.()) return;
+        try {
+          await sendOne(c);
+        } catch (err) {
+          aborted = true;
+          firstError ??= err;
+        }
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (held.size > 0) {
+      // Hand back what was claimed and not sent, due at once, so it does not wait out the lease.
+      const ids = [...held];
+      try {
+        await untilWritten(
+          deps.clock,
+          () => leaseUntil,
+          () =>
+            db
+              .update(notifications)
+              .set({ nextAttemptAt: now(), claimToken: null, attempts: sql`${notifications.attempts} - 1` })
+              .where(
+                and(
+                  eq(notifications.claimToken, token),
+                  eq(notifications.status, 'queued'),
+                  inArray(notifications.id, ids),
+                ),
+              ),
+        );
+        result.released = ids.length;
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
   });
   return result;
 }
@@ -187,34 +406,56 @@ async function eachConcurrently<T>(items: T[], limit: number, fn: (item: T) => P
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-/** Drains the outbox: batches until nothing is due or `budgetMs` is spent (a Workers cron has limits). */
+const add = (total: DispatchResult, r: DispatchResult) => {
+  for (const k of Object.keys(total) as (keyof DispatchResult)[]) total[k] += r[k];
+};
+
+/**
+ * Drains the outbox: `SEND_CONCURRENCY` independent lanes, each claiming one row, sending it and
+ * recording the outcome, until nothing is due or `budgetMs` is spent (a Workers cron has limits). A slow
+ * send holds up only its own lane, and a crash leaves at most one claimed row per lane behind.
+ */
 export async function drainOutbox(deps: DispatcherDeps, budgetMs = 25_000): Promise<DispatchResult> {
-  const total: DispatchResult = { claimed: 0, skipped: 0, sent: 0, retried: 0, failed: 0 };
+  const total = emptyResult();
   const started = Date.now();
-  const batch = 50;
-  for (;;) {
-    const r = await dispatchBatch(deps, batch);
-    total.claimed += r.claimed;
-    total.skipped += r.skipped;
-    total.sent += r.sent;
-    total.retried += r.retried;
-    total.failed += r.failed;
-    if (r.claimed < batch || Date.now() - started > budgetMs) return total;
-  }
+  let failure: unknown;
+  const lane = async () => {
+    while (failure === undefined && !deps.stopping?.() && Date.now() - started <= budgetMs) {
+      try {
+        const r = await dispatchBatch(deps, 1);
+        add(total, r);
+        if (r.claimed === 0) return;
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: SEND_CONCURRENCY }, lane));
+  if (failure !== undefined) throw failure;
+  return total;
 }
 
 /**
- * The Node background loop: drains the outbox every `pollMs`. `stop()` resolves once the current batch
- * has finished, so a graceful shutdown never abandons a half-sent batch.
+ * The Node background loop: drains the outbox every `pollMs`. `stop()` stops claiming at once, hands
+ * back claimed rows not yet being sent, and resolves once the sends in flight are recorded.
  */
 export function startOutboxLoop(deps: DispatcherDeps, pollMs: number): BackgroundLoop {
-  return startLoop(
+  let stopping = false;
+  const mine: DispatcherDeps = { ...deps, stopping: () => stopping || (deps.stopping?.() ?? false) };
+  const loop = startLoop(
     deps.logger,
     'outbox dispatch',
     async () => {
-      const r = await drainOutbox(deps);
+      const r = await drainOutbox(mine);
       if (r.claimed > 0) deps.logger.info(r, 'outbox drained');
     },
     pollMs,
   );
+  return {
+    wake: () => loop.wake(),
+    stop: () => {
+      stopping = true;
+      return loop.stop();
+    },
+  };
 }

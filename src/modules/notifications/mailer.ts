@@ -18,12 +18,24 @@ export interface Mailer {
   close(): void;
 }
 
+/** SMTP timeouts (config `SMTP_CONNECT_TIMEOUT_MS`, `SMTP_SOCKET_TIMEOUT_MS`). */
+export interface SmtpTimeouts {
+  /** For the TCP (and TLS) connection, and again for the server's greeting. */
+  connectTimeoutMs: number;
+  /** For any later silence on the socket (the DATA phase of a large message included). */
+  socketTimeoutMs: number;
+}
+
+export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = { connectTimeoutMs: 5000, socketTimeoutMs: 20_000 };
+
 /**
  * An SMTP mailer for any Mailtrap-compatible server (`smtp://user:pass@host:port`, or `smtps://` for
- * implicit TLS). Timeouts are far shorter than the dispatcher's claim lease, so a hung server can never
- * make two dispatchers hold the same row.
+ * implicit TLS). A real relay greets within a second; a relay that accepts TCP and never greets would
+ * otherwise hold a send slot for nodemailer's default 30 s (our old 15 s cut delivery to ~16 emails a
+ * minute), so the connect and greeting timeouts are short. All of them together stay well inside the
+ * dispatcher's claim lease, which is renewed while sending anyway.
  */
-export function createSmtpMailer(smtpUrl: string): Mailer {
+export function createSmtpMailer(smtpUrl: string, timeouts: SmtpTimeouts = DEFAULT_SMTP_TIMEOUTS): Mailer {
   const url = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     host: url.hostname,
@@ -38,9 +50,9 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
     // One per email the dispatcher sends at once (SEND_CONCURRENCY).
     maxConnections: 4,
     maxMessages: 1000,
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
+    connectionTimeout: timeouts.connectTimeoutMs,
+    greetingTimeout: timeouts.connectTimeoutMs,
+    socketTimeout: timeouts.socketTimeoutMs,
     // Local sinks and Mailpit offer no certificate; STARTTLS is still used when offered.
     tls: { rejectUnauthorized: url.searchParams.get('tls_reject_unauthorized') !== 'false' },
   });

@@ -1,12 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
+import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
 import { TicketIdParam } from '../tickets/schemas.js';
-import { NotificationPage } from './schemas.js';
-import { listForTicket } from './service.js';
+import { NotificationPage, NotificationStatusView } from './schemas.js';
+import { listForTicket, requeue } from './service.js';
 
 const listNotificationsRoute = createRoute({
   method: 'get',
@@ -14,8 +15,9 @@ const listNotificationsRoute = createRoute({
   tags: ['Notifications'],
   summary: "Delivery state of a ticket's emails (staff)",
   description:
-    'Every email the ticket caused: `queued` (waiting or being retried), `sent`, or `failed` after ' +
-    'OUTBOX_MAX_ATTEMPTS tries, with the last SMTP error.',
+    'Every email the ticket caused: `queued` (waiting or being retried), `sent`, or `failed` once it ' +
+    'could not be delivered for OUTBOX_MAX_AGE (24 h by default; `lastError` has the last SMTP error) or ' +
+    'its recipient may no longer receive it (`lastError: recipient_not_eligible`).',
   ...authenticated(),
   request: { params: TicketIdParam, query: PageQuery },
   responses: {
@@ -28,8 +30,47 @@ const listNotificationsRoute = createRoute({
   },
 });
 
+const requeueNotificationRoute = createRoute({
+  method: 'post',
+  path: '/notifications/{id}/requeue',
+  operationId: 'requeueNotification',
+  tags: ['Notifications'],
+  summary: 'Send a failed ticket email again (staff)',
+  description:
+    'Puts a `failed` notification back in the queue, due now, with a fresh OUTBOX_MAX_AGE of retries. ' +
+    'Recorded on the ticket as an internal `notification.requeued` event.',
+  ...authenticated(),
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: 'Queued again',
+      content: {
+        'application/json': {
+          schema: NotificationStatusView,
+          example: {
+            id: '17',
+            event: 'ticket.status_changed',
+            recipient: 'ada@example.com',
+            status: 'queued',
+            attempts: 31,
+            lastError: '421 Service not available',
+            sentAt: null,
+          },
+        },
+      },
+    },
+    401: unauthenticatedResponse,
+    404: problemResponse("No such notification, not about a ticket, or not the caller's to requeue"),
+    409: problemResponse('`not_failed`: only a failed notification can be requeued'),
+  },
+});
+
 export function notificationRoutes() {
-  return createRouter().openapi(listNotificationsRoute, async (c) =>
-    c.json(await listForTicket(serviceContext(c), c.req.valid('param').id, c.req.valid('query')), 200),
-  );
+  return createRouter()
+    .openapi(listNotificationsRoute, async (c) =>
+      c.json(await listForTicket(serviceContext(c), c.req.valid('param').id, c.req.valid('query')), 200),
+    )
+    .openapi(requeueNotificationRoute, async (c) =>
+      c.json(await requeue(serviceContext(c), c.req.valid('param').id), 200),
+    );
 }

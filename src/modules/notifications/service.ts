@@ -1,9 +1,12 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { notifications } from '../../../db/schema/index.js';
+import { notifications, ticketEvents, tickets } from '../../../db/schema/index.js';
 import { abilityOf, authorize } from '../../access/index.js';
-import type { ServiceContext } from '../../context.js';
+import { requireActor, type ServiceContext } from '../../context.js';
+import { affectedRows, inTransaction } from '../../database.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import { parseId } from '../../http/ids.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
-import { readableView } from '../tickets/visibility.js';
+import { readableView, ticketSubject } from '../tickets/visibility.js';
 import type { NotificationStatusView } from './schemas.js';
 
 /** Staff view of the emails a ticket caused and how their delivery went, oldest first. */
@@ -44,4 +47,57 @@ export async function listForTicket(
       sentAt: r.sentAt ? r.sentAt.toISOString() : null,
     }),
   );
+}
+
+/**
+ * POST /notifications/:id/requeue: staff put a `failed` ticket email back in the queue, due now, with a
+ * fresh OUTBOX_MAX_AGE window (its `created_at` restarts). 404 unless the caller may act on the ticket as
+ * staff (a requester or a stranger learns nothing), and for emails without a ticket (a password reset's
+ * token is gone once it failed: ask for a new one); 409 `not_failed` unless it is `failed`. Audited as an
+ * internal `notification.requeued` event on the ticket.
+ */
+export async function requeue(ctx: ServiceContext, rawId: string): Promise<NotificationStatusView> {
+  const actor = requireActor(ctx);
+  const id = parseId(rawId);
+  const notFound = () => new NotFoundError('notification', rawId);
+  if (id === null) throw notFound();
+  return inTransaction(ctx.db, async (tx) => {
+    const [found] = await tx
+      .select({ row: notifications, requesterId: tickets.requesterId })
+      .from(notifications)
+      .innerJoin(tickets, eq(tickets.id, notifications.ticketId))
+      .where(eq(notifications.id, id))
+      .for('update');
+    if (!found || !abilityOf(ctx).can('triage', ticketSubject({ requesterId: found.requesterId })))
+      throw notFound();
+    const now = ctx.clock.now();
+    // Race-safe: only a row still `failed` is requeued; a second click gets 409, not a second email.
+    const updated = await tx
+      .update(notifications)
+      .set({ status: 'queued', nextAttemptAt: now, createdAt: now, claimToken: null })
+      .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')));
+    if (affectedRows(updated) === 0)
+      throw new ConflictError(
+        'not_failed',
+        `Only a failed notification can be requeued; this one is ${found.row.status}.`,
+      );
+    await tx.insert(ticketEvents).values({
+      ticketId: found.row.ticketId!,
+      actorId: actor.id,
+      type: 'notification.requeued',
+      data: { notificationId: String(id), event: found.row.event, recipient: found.row.recipient },
+      internal: true,
+      createdAt: now,
+    });
+    const { row } = found;
+    return {
+      id: String(row.id),
+      event: row.event,
+      recipient: row.recipient,
+      status: 'queued' as const,
+      attempts: row.attempts,
+      lastError: row.lastError,
+      sentAt: null,
+    };
+  });
 }

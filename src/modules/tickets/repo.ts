@@ -207,12 +207,17 @@ export async function insertEvents(db: Queryable, now: Date, events: NewEvent[])
   );
 }
 
-/** An active agent or admin by id (who may be assigned tickets), or null. */
+/**
+ * An active agent or admin by id (who may be assigned tickets), or null. The row is locked: a demotion
+ * or disabling of that person (which unassigns their tickets) then runs wholly before or after this
+ * assignment, never beside it, so nobody is left assigned after losing their staff role.
+ */
 export async function findAssignableStaff(db: Queryable, id: number) {
   const [row] = await db
     .select({ id: users.id, name: users.name, email: users.email })
     .from(users)
-    .where(and(eq(users.id, id), inArray(users.role, ['agent', 'admin']), eq(users.active, true)));
+    .where(and(eq(users.id, id), inArray(users.role, ['agent', 'admin']), eq(users.active, true)))
+    .for('update');
   return row ?? null;
 }
 

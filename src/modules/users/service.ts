@@ -64,7 +64,8 @@ export async function create(ctx: ServiceContext, input: CreateUserInput): Promi
 
 /**
  * PATCH /users/:id: name, role and active, each field authorized on its own. Disabling a user revokes all
- * their sessions in the same transaction. Demoting or disabling the last active admin is refused with 409
+ * their sessions in the same transaction; demoting staff to `user` or disabling them unassigns their
+ * tickets that are not closed (audited as `ticket.assigned` to null, by the admin). Demoting or disabling the last active admin is refused with 409
  * `last_admin`; the active admin rows are locked before the check, so two admins demoting each other at
  * the same moment are serialised and the second is refused.
  */
@@ -99,6 +100,12 @@ export async function update(
     });
     if (row.active && patch.active === false) {
       await repo.revokeUserSessions(tx, row.id, ctx.clock.now());
+    }
+    // Someone who is no longer active staff must not keep tickets (and their email) assigned to them.
+    const wasStaff = row.role !== 'user' && row.active;
+    const staysStaff = (patch.role ?? row.role) !== 'user' && (patch.active ?? row.active);
+    if (wasStaff && !staysStaff) {
+      await repo.unassignOpenTickets(tx, row.id, requireActor(ctx).id, ctx.clock.now());
     }
   });
   const updated = await repo.findUserById(ctx.db, current.id);
