@@ -3,7 +3,7 @@ import { useTestApp } from '../helpers/app.js';
 
 const env = useTestApp();
 
-// Every route of the contract (api-contract.md), with whether it needs a bearer token and the error
+// Every route of the API contract, with whether it needs a bearer token and the error
 // statuses its document must describe besides 401.
 const CONTRACT: [method: string, path: string, authenticated: boolean, errors: number[]][] = [
   ['post', '/api/v1/auth/register', false, [409, 422]],
