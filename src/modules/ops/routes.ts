@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ServiceUnavailableError } from '../../errors.js';
+import { healthExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { problemResponse } from '../../http/schemas.js';
 import { checkSchema } from './schema-version.js';
@@ -9,16 +10,23 @@ const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 const health = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
+  security: [],
   tags: ['Operations'],
   summary: 'Liveness: 200 while the process runs',
   responses: {
-    200: { description: 'The process is up', content: { 'application/json': { schema: HealthSchema } } },
+    200: {
+      description: 'The process is up',
+      content: { 'application/json': { schema: HealthSchema, example: healthExample } },
+    },
   },
 });
 
 const ready = createRoute({
   method: 'get',
   path: '/ready',
+  operationId: 'getReadiness',
+  security: [],
   tags: ['Operations'],
   summary: 'Readiness: 200 when the database answers and is migrated, 503 otherwise',
   description:
@@ -27,7 +35,7 @@ const ready = createRoute({
   responses: {
     200: {
       description: 'The database answers and has every migration',
-      content: { 'application/json': { schema: HealthSchema } },
+      content: { 'application/json': { schema: HealthSchema, example: healthExample } },
     },
     503: problemResponse('The database is unreachable or not migrated'),
   },
