@@ -18,12 +18,26 @@ export interface Mailer {
   close(): void;
 }
 
+/** Where the mailer runs: workerd's `node:tls` implements fewer options than Node's. */
+export type SmtpRuntime = 'node' | 'workers';
+
+/**
+ * The TLS options for `smtpUrl`'s `tls_reject_unauthorized` query option. On Node, `false` accepts a
+ * self-signed certificate (local sinks, Mailpit with TLS). workerd's `node:tls` throws "options.
+ * rejectUnauthorized is not implemented" for any value, which failed every email: on Workers the option is
+ * never passed, and certificates are always verified (README, "Email on Workers").
+ */
+export function tlsOptions(url: URL, runtime: SmtpRuntime): { tls?: { rejectUnauthorized: boolean } } {
+  if (runtime === 'workers') return {};
+  return { tls: { rejectUnauthorized: url.searchParams.get('tls_reject_unauthorized') !== 'false' } };
+}
+
 /**
  * An SMTP mailer for any Mailtrap-compatible server (`smtp://user:pass@host:port`, or `smtps://` for
  * implicit TLS). Timeouts are far shorter than the dispatcher's claim lease, so a hung server can never
  * make two dispatchers hold the same row.
  */
-export function createSmtpMailer(smtpUrl: string): Mailer {
+export function createSmtpMailer(smtpUrl: string, runtime: SmtpRuntime = 'node'): Mailer {
   const url = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     host: url.hostname,
@@ -41,8 +55,7 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 30_000,
-    // Local sinks and Mailpit offer no certificate; STARTTLS is still used when offered.
-    tls: { rejectUnauthorized: url.searchParams.get('tls_reject_unauthorized') !== 'false' },
+    ...tlsOptions(url, runtime),
   });
   return {
     async send(email) {
