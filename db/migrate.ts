@@ -10,10 +10,14 @@ import { CONNECTION_DEFAULTS, connectionUri } from '../src/database.js';
 export function migrationsFolder(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
+    // The SQL must be there too: a build's dist/db/migrations holds only the journal, which the
+    // readiness check compiles in (src/modules/ops/schema-version.ts).
+    const holdsMigrations = (d: string) =>
+      existsSync(join(d, 'meta', '_journal.json')) && existsSync(join(d, '0000_init.sql'));
     const candidate = join(dir, 'db', 'migrations');
-    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
+    if (holdsMigrations(candidate)) return candidate;
     const sibling = join(dir, 'migrations');
-    if (existsSync(join(sibling, 'meta', '_journal.json'))) return sibling;
+    if (holdsMigrations(sibling)) return sibling;
     dir = dirname(dir);
   }
   throw new Error('db/migrations not found');

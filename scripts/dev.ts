@@ -14,6 +14,7 @@ import { createPoolDatabase } from '../src/database.js';
 import { systemClock } from '../src/deps.js';
 import { scrubUrlCredentials } from '../src/logger.js';
 import { type DevInbox, startDevInbox } from './lib/dev-inbox.js';
+import { DEV_AUTH_RATE_LIMITS } from './lib/dev-settings.js';
 import { findServerBinaries, freePort, INSTALL_HINT, startPrivateServer } from './lib/private-mariadb.js';
 
 // `npm run dev`: everything a fresh clone needs, with no configuration. Uses DATABASE_URL / SMTP_URL when
@@ -288,6 +289,9 @@ async function main(): Promise<void> {
         SMTP_URL: smtpUrl,
         PORT: String(apiPort),
         JWT_SECRET: env.JWT_SECRET || devJwtSecret(),
+        AUTH_RATE_LIMIT_PER_IP: env.AUTH_RATE_LIMIT_PER_IP || DEV_AUTH_RATE_LIMITS.AUTH_RATE_LIMIT_PER_IP,
+        AUTH_RATE_LIMIT_PER_EMAIL:
+          env.AUTH_RATE_LIMIT_PER_EMAIL || DEV_AUTH_RATE_LIMITS.AUTH_RATE_LIMIT_PER_EMAIL,
       },
     });
     const exitCode = await new Promise<number>((resolve) =>

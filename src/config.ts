@@ -155,11 +155,14 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
   }
   const env = parsed.success ? parsed.data : null;
   const warnings: string[] = [];
+  // The checks that span keys read the raw input, not the parsed result: had they waited for the schema to
+  // pass, a deploy with a bad PORT would learn about its missing JWT_SECRET only on the next attempt.
+  const production = input.NODE_ENV === 'production';
   let jwtSecret = env?.JWT_SECRET;
-  if (env && !jwtSecret) {
-    if (env.NODE_ENV === 'production') {
+  if (input.JWT_SECRET === undefined) {
+    if (production) {
       errors.push('JWT_SECRET is required in production (at least 32 bytes)');
-    } else {
+    } else if (env) {
       jwtSecret = randomSecret();
       warnings.push('JWT_SECRET is not set: using a random one, so tokens stop working on restart');
     }
@@ -169,7 +172,12 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       'OUTBOX_MAX_ATTEMPTS is no longer used: delivery retries until OUTBOX_MAX_AGE (default 24h) instead',
     );
   }
-  if (env && (env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+  // In production the default (http://localhost:PORT) would put unusable links in every email and a wrong
+  // issuer in every token; only a developer's machine may fall back to it.
+  if (production && input.APP_URL === undefined) {
+    errors.push('APP_URL is required in production (the public base URL, e.g. https://helpdesk.example.com)');
+  }
+  if ((input.ADMIN_EMAIL === undefined) !== (input.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
   if (!env || errors.length > 0 || !jwtSecret) {

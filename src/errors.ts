@@ -80,7 +80,8 @@ export class RateLimitedError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message = 'The service is not ready.') {
-    super('not_ready', message);
+  /** `code` tells an operator which kind of not ready: `not_ready` (unreachable), `not_migrated`, … */
+  constructor(message = 'The service is not ready.', code = 'not_ready') {
+    super(code, message);
   }
 }

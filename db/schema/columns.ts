@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, customType, datetime } from 'drizzle-orm/mysql-core';
 
 /**
- * Column helpers shared by every table, following the portability rules in architecture.md:
+ * Column helpers shared by every table, following the project's portability rules (README, "Portability"):
  * ids are `bigint unsigned` auto-increment (drizzle's serial() is rejected by MariaDB in some positions),
  * timestamps are `datetime(3)` in UTC with a `CURRENT_TIMESTAMP(3)` default.
  */

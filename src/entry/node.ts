@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { parseConfig } from '../config.js';
@@ -21,10 +22,19 @@ if (!parsed.ok) {
   process.exit(1);
 }
 const { config } = parsed;
-const logger = createLogger({
-  level: config.logLevel,
-  pretty: config.env === 'development' && process.stdout.isTTY,
-});
+/** pino-pretty is a dev dependency: a production install started in a terminal must not crash over it. */
+function prettyPrinterInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+const wantsPretty = config.env === 'development' && process.stdout.isTTY === true;
+const pretty = wantsPretty && prettyPrinterInstalled();
+const logger = createLogger({ level: config.logLevel, pretty });
+if (wantsPretty && !pretty) logger.info('pino-pretty is not installed: logging JSON lines');
 for (const warning of parsed.warnings) logger.warn(warning);
 
 const database = createPoolDatabase(

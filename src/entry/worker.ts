@@ -87,6 +87,11 @@ function build(env: Env): Built {
       'ADMIN_EMAIL/ADMIN_PASSWORD are ignored on Workers: create the first admin with `npm run admin:create` against the database',
     );
   }
+  if (new URL(config.smtpUrl).searchParams.get('tls_reject_unauthorized') === 'false') {
+    logger.warn(
+      'SMTP_URL tls_reject_unauthorized=false is ignored on Workers: the relay needs a publicly trusted certificate',
+    );
+  }
   const database = createPerCallDatabase({
     host: hyperdrive.host,
     port: hyperdrive.port,
@@ -128,7 +133,7 @@ async function drain(b: Extract<Built, { ok: true }>, trigger: string): Promise<
   const { config, logger, deps } = b;
   const log = logger.child({ component: 'outbox', trigger });
   // A fresh transport per run: nodemailer opens (and closes) its SMTP socket inside sendMail.
-  const mailer = createSmtpMailer(config.smtpUrl, config.smtp);
+  const mailer = createSmtpMailer(config.smtpUrl, config.smtp, 'workers');
   try {
     const result = await drainOutbox({
       database: deps.database,

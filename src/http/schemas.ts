@@ -21,11 +21,27 @@ export const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 
-/** A JSON response or request body entry, for route definitions. */
-export const jsonContent = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
+/**
+ * A JSON response or request body entry, for route definitions. `example` is shown in /docs; it is typed
+ * by the schema, so an example that drifts from its schema fails the typecheck.
+ */
+export const jsonContent = <T extends z.ZodType>(schema: T, example?: z.input<T>) => ({
+  content: { 'application/json': example === undefined ? { schema } : { schema, example } },
+});
 
-/** A required JSON request body, for route definitions (`request: jsonBody(Input)`). */
-export const jsonBody = <T>(schema: T) => ({ body: { required: true, ...jsonContent(schema) } });
+/** A required JSON request body, for route definitions (`request: jsonBody(Input, example)`). */
+export const jsonBody = <T extends z.ZodType>(schema: T, example?: z.input<T>) => ({
+  body: { required: true, ...jsonContent(schema, example) },
+});
+
+/** The 429 of every rate-limited route. */
+export const rateLimitedResponse = {
+  description: '`rate_limited`: too many attempts; retry after `Retry-After` seconds',
+  headers: {
+    'Retry-After': { description: 'Seconds until the window resets', schema: { type: 'integer' as const } },
+  },
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
 
 /** The error responses of every route that reads a JSON body. */
 export const invalidBodyResponses = {

@@ -41,6 +41,7 @@ describe('a running Node server', () => {
       DATABASE_URL: tdb.url,
       SMTP_URL: sink.url,
       JWT_SECRET: 'x'.repeat(40),
+      APP_URL: base,
       PORT: String(port),
       OUTBOX_POLL_MS: '100',
       LOG_LEVEL: 'info',

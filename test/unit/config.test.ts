@@ -6,6 +6,7 @@ const valid = {
   DATABASE_URL: 'mysql://app:pw@db:3306/helpdesk',
   SMTP_URL: 'smtp://u:p@smtp.example.com:587',
   JWT_SECRET: 'a'.repeat(32),
+  APP_URL: 'https://helpdesk.example.com/',
 };
 
 describe('parseConfig', () => {
@@ -18,7 +19,7 @@ describe('parseConfig', () => {
       accessTokenTtlSeconds: 15 * 60,
       refreshTokenTtlSeconds: 30 * 86400,
       autoCloseDays: 4,
-      appUrl: 'http://localhost:8787',
+      appUrl: 'https://helpdesk.example.com',
       mailFrom: 'Helpdesk <helpdesk@localhost>',
       admin: null,
       authRateLimit: { perIp: 30, perEmail: 10 },
@@ -77,10 +78,11 @@ describe('parseConfig', () => {
       'ACCESS_TOKEN_TTL',
       'AUTO_CLOSE_DAYS',
       'LOG_LEVEL',
+      'APP_URL',
     ]) {
       expect(r.message).toContain(key);
     }
-    expect(r.errors).toHaveLength(7);
+    expect(r.errors).toHaveLength(8);
   });
 
   it('reports missing required keys as required', () => {
@@ -135,8 +137,35 @@ describe('parseConfig', () => {
   });
 
   it('treats empty strings as unset', () => {
-    const r = parseConfig({ ...valid, PORT: '', APP_URL: '' });
+    const r = parseConfig({ ...valid, NODE_ENV: 'development', PORT: '', APP_URL: '' });
     expect(r.ok && r.config.port).toBe(8787);
+    expect(r.ok && r.config.appUrl).toBe('http://localhost:8787');
+  });
+
+  it('reports a missing JWT_SECRET in the same message as the other bad keys', () => {
+    // Regression: the cross-key checks ran only once every key parsed, so a deploy with a bad PORT
+    // learnt about JWT_SECRET on its second attempt.
+    const { JWT_SECRET: _, ...noSecret } = valid;
+    const r = parseConfig({ ...noSecret, PORT: 'eighty', ADMIN_EMAIL: 'a@b.co' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([
+      expect.stringMatching(/^PORT /),
+      expect.stringMatching(/^JWT_SECRET is required in production/),
+      'ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
+    ]);
+  });
+
+  it('requires APP_URL in production, and defaults it to localhost elsewhere', () => {
+    const { APP_URL: _, ...noUrl } = valid;
+    const prod = parseConfig({ ...noUrl, PORT: '0' });
+    expect(prod.ok).toBe(false);
+    if (!prod.ok) {
+      expect(prod.errors).toHaveLength(2);
+      expect(prod.errors[1]).toMatch(/^APP_URL is required in production/);
+    }
+    const dev = parseConfig({ ...noUrl, NODE_ENV: 'development' });
+    expect(dev.ok && dev.config.appUrl).toBe('http://localhost:8787');
   });
 
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {

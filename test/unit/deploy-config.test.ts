@@ -38,21 +38,27 @@ describe('render.yaml', () => {
   const [web] = blueprint.services;
   const vars = new Map((web?.envVars ?? []).map((v) => [v.key, v]));
 
-  it('is one Node web service: build, migrate before deploy, start, health check on /ready', () => {
+  it('is one Node web service: node build without dev dependencies, migrate, start, liveness check', () => {
     expect(blueprint.services).toHaveLength(1);
     expect(web).toMatchObject({
       type: 'web',
       runtime: 'node',
-      buildCommand: 'npm ci --include=dev && npm run build',
+      // Builds with the dev dependencies (tsc), then prunes them: wrangler and workerd never ship.
+      buildCommand: 'npm ci --include=dev && npm run build:node && npm prune --omit=dev',
       preDeployCommand: 'npm run db:migrate',
       startCommand: 'npm start',
-      healthCheckPath: '/ready',
+      // /ready fails while the database blips; Render would restart instances that are fine.
+      healthCheckPath: '/health',
     });
-    // The pre-deploy command runs with what the build installed: tsx must be among the devDependencies
-    // that --include=dev keeps, and `npm start` must serve what `npm run build` compiles.
-    expect(pkg.scripts['db:migrate']).toBe('tsx scripts/migrate.ts');
-    expect(pkg.devDependencies.tsx).toBeDefined();
-    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
+    // The Node build must not build (or budget) the Worker bundle; `npm run build` still does both.
+    expect(pkg.scripts['build:node']).toContain('tsc -p tsconfig.build.json');
+    expect(pkg.scripts['build:node']).not.toMatch(/build-worker|wrangler/);
+    expect(pkg.scripts['build:worker']).toBe('node scripts/build-worker.mjs');
+    expect(pkg.scripts.build).toBe('npm run build:node && npm run build:worker');
+    // What runs after the prune needs node only: no tsx, no tsc.
+    for (const script of ['db:migrate', 'admin:create', 'db:seed', 'start']) {
+      expect(pkg.scripts[script], script).toMatch(/^node /);
+    }
     expect(pkg.scripts.start).toBe('node dist/src/entry/node.js');
   });
 
@@ -94,7 +100,49 @@ describe('wrangler.toml', () => {
     expect(config.alias).toEqual({ 'generate-function': './src/entry/workers-shims/generate-function.cjs' });
   });
 
+  it('generates the templates module itself, so a fresh clone deploys (fresh-clone.test.ts runs it)', () => {
+    expect(config.build.command).toBe('node scripts/gen-templates.mjs');
+  });
+
   it('keeps secrets and the database URL out of [vars]', () => {
     expect(Object.keys(config.vars).sort()).toEqual(['APP_URL', 'LOG_LEVEL', 'MAIL_FROM', 'NODE_ENV']);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  interface ComposeService {
+    image?: string;
+    ports?: string[];
+    environment?: Record<string, string>;
+  }
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, ComposeService>;
+  };
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+  it('publishes ports on 127.0.0.1 only: never MySQL (or the demo secrets) to the network', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+
+  it('pins every image to a version', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (!service.image) continue;
+      expect(service.image, name).toMatch(/:[^:]+$/);
+      expect(service.image, name).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('documents its default credentials and JWT_SECRET in the README', () => {
+    const values = Object.values(compose.services).flatMap((s) => Object.values(s.environment ?? {}));
+    const defaults = [...values.join('\n').matchAll(/\$\{(\w+):-([^}]*)\}/g)];
+    expect(defaults.map((d) => d[1])).toEqual(expect.arrayContaining(['JWT_SECRET', 'ADMIN_PASSWORD']));
+    const section = readme.slice(readme.indexOf('### Docker Compose'));
+    expect(section.length).toBeLessThan(readme.length);
+    for (const [, key, value] of defaults) {
+      expect(section, key).toContain(`\`${key}\``);
+      expect(section, key).toContain(value);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
+import { pageExample, ticketEventExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
@@ -11,6 +12,7 @@ import * as audit from './service.js';
 const listEventsRoute = createRoute({
   method: 'get',
   path: '/tickets/{id}/events',
+  operationId: 'listTicketEvents',
   tags: ['Tickets'],
   summary: "A ticket's audit trail, oldest first",
   description:
@@ -19,7 +21,10 @@ const listEventsRoute = createRoute({
   ...authenticated(),
   request: { params: TicketIdParam, query: PageQuery },
   responses: {
-    200: { description: 'A page of audit events', ...jsonContent(TicketEventPage) },
+    200: {
+      description: 'A page of audit events',
+      ...jsonContent(TicketEventPage, pageExample(ticketEventExample)),
+    },
     400: problemResponse('`invalid_cursor`'),
     401: unauthenticatedResponse,
     404: problemResponse('No such ticket, or not visible to the caller'),

@@ -6,24 +6,29 @@ import {
   invalidBodyResponses,
   jsonBody,
   problemResponse,
+  rateLimitedResponse,
   unauthenticatedResponse,
 } from '../../http/schemas.js';
 import { ChangePasswordInput, PasswordResetConfirmInput, PasswordResetInput } from './account-schemas.js';
 import * as password from './password.js';
 
 const tags = ['Accounts and tokens'];
-const rateLimited = problemResponse('`rate_limited`, with `Retry-After`');
+const rateLimited = rateLimitedResponse;
 
 const changeRoute = createRoute({
   method: 'post',
   path: '/auth/password',
+  operationId: 'changePassword',
   tags,
   summary: "Change the caller's password",
   description:
     'Needs the current password. Every other session of the caller is revoked; the one making this ' +
     'request stays usable. Attempts are rate limited per user and per client address, like login.',
   ...authenticated(),
-  request: jsonBody(ChangePasswordInput),
+  request: jsonBody(ChangePasswordInput, {
+    currentPassword: 'correct horse battery',
+    newPassword: 'staple battery horse correct',
+  }),
   responses: {
     204: { description: 'Password changed' },
     401: unauthenticatedResponse,
@@ -36,13 +41,15 @@ const changeRoute = createRoute({
 const requestResetRoute = createRoute({
   method: 'post',
   path: '/auth/password-reset',
+  operationId: 'requestPasswordReset',
+  security: [],
   tags,
   summary: 'Email a password-reset token',
   description:
     'Always 202 with an empty body, whether or not the email belongs to an account (no account ' +
     'enumeration). For an active account, an email with a single-use token valid for 30 minutes is queued; ' +
     "it is sent whatever the account's notification preference. Rate limited per client address and per email.",
-  request: jsonBody(PasswordResetInput),
+  request: jsonBody(PasswordResetInput, { email: 'ada@example.com' }),
   responses: {
     202: { description: 'Accepted; an email is on its way if the account exists' },
     429: rateLimited,
@@ -53,12 +60,17 @@ const requestResetRoute = createRoute({
 const confirmResetRoute = createRoute({
   method: 'post',
   path: '/auth/password-reset/confirm',
+  operationId: 'confirmPasswordReset',
+  security: [],
   tags,
   summary: 'Set a new password with a reset token',
   description:
     'Spends the token (single use, also under concurrent requests), sets the password, revokes every ' +
     "session of the account and voids the account's other reset tokens. Rate limited per client address.",
-  request: jsonBody(PasswordResetConfirmInput),
+  request: jsonBody(PasswordResetConfirmInput, {
+    token: 'mB1vQ8xL0sZ3kY7tR2wC9nH4dF6gJ5pA0eU1iO3qS8c',
+    newPassword: 'staple battery horse correct',
+  }),
   responses: {
     204: { description: 'Password set; log in with it' },
     400: problemResponse(

@@ -1,12 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
+import { tokenPairExample, userExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import {
   jsonBody as body,
   invalidBodyResponses as invalid,
   jsonContent as json,
   problemResponse,
+  rateLimitedResponse,
   unauthenticatedResponse,
 } from '../../http/schemas.js';
 import { passwordRoutes } from './password-routes.js';
@@ -17,13 +19,20 @@ import { sessionRoutes } from './session-routes.js';
 const registerRoute = createRoute({
   method: 'post',
   path: '/auth/register',
+  operationId: 'register',
+  security: [],
   tags: ['Accounts and tokens'],
   summary: 'Create a user account and log in',
   description: 'Public registration always creates a `user`. Passwords need at least 10 characters.',
-  request: body(RegisterInput),
+  request: body(RegisterInput, {
+    email: 'ada@example.com',
+    password: 'correct horse battery',
+    name: 'Ada Lovelace',
+  }),
   responses: {
-    201: { description: 'Account created; a new session', ...json(TokenPair) },
+    201: { description: 'Account created; a new session', ...json(TokenPair, tokenPairExample) },
     409: problemResponse('`email_taken`'),
+    429: rateLimitedResponse,
     ...invalid,
   },
 });
@@ -31,13 +40,16 @@ const registerRoute = createRoute({
 const loginRoute = createRoute({
   method: 'post',
   path: '/auth/login',
+  operationId: 'login',
+  security: [],
   tags: ['Accounts and tokens'],
   summary: 'Log in with email and password',
-  request: body(LoginInput),
+  request: body(LoginInput, { email: 'ada@example.com', password: 'correct horse battery' }),
   responses: {
-    200: { description: 'A new session', ...json(TokenPair) },
+    200: { description: 'A new session', ...json(TokenPair, tokenPairExample) },
     401: problemResponse('`invalid_credentials`, for an unknown email and a wrong password alike'),
     403: problemResponse('`account_disabled`'),
+    429: rateLimitedResponse,
     ...invalid,
   },
 });
@@ -45,16 +57,19 @@ const loginRoute = createRoute({
 const refreshRoute = createRoute({
   method: 'post',
   path: '/auth/refresh',
+  operationId: 'refreshTokens',
+  security: [],
   tags: ['Accounts and tokens'],
   summary: 'Exchange a refresh token for a new token pair',
   description:
     'The presented refresh token is dead afterwards. Presenting it again is reuse: 401 `refresh_token_reused`, ' +
     'and the whole session (token family) is revoked.',
-  request: body(RefreshInput),
+  request: body(RefreshInput, { refreshToken: tokenPairExample.refreshToken }),
   responses: {
-    200: { description: 'A new access and refresh token', ...json(TokenPair) },
+    200: { description: 'A new access and refresh token', ...json(TokenPair, tokenPairExample) },
     401: problemResponse('`invalid_refresh_token` or `refresh_token_reused`'),
     403: problemResponse('`account_disabled`'),
+    429: rateLimitedResponse,
     ...invalid,
   },
 });
@@ -62,21 +77,24 @@ const refreshRoute = createRoute({
 const logoutRoute = createRoute({
   method: 'post',
   path: '/auth/logout',
+  operationId: 'logout',
+  security: [],
   tags: ['Accounts and tokens'],
   summary: "End the refresh token's session",
   description: 'Idempotent: an unknown or already revoked token also gets 204.',
-  request: body(RefreshInput),
+  request: body(RefreshInput, { refreshToken: tokenPairExample.refreshToken }),
   responses: { 204: { description: 'The session is revoked' }, ...invalid },
 });
 
 const meRoute = createRoute({
   method: 'get',
   path: '/me',
+  operationId: 'getMe',
   tags: ['Accounts and tokens'],
   summary: 'The authenticated user',
   ...authenticated(),
   responses: {
-    200: { description: 'The caller', ...json(User) },
+    200: { description: 'The caller', ...json(User, userExample) },
     401: unauthenticatedResponse,
   },
 });
@@ -84,6 +102,7 @@ const meRoute = createRoute({
 const updateMeRoute = createRoute({
   method: 'patch',
   path: '/me',
+  operationId: 'updateMe',
   tags: ['Accounts and tokens'],
   summary: "Change the caller's name or email preference",
   description:
@@ -91,9 +110,9 @@ const updateMeRoute = createRoute({
     'replies, notes); password-reset emails are still sent, since the account owner asks for them. ' +
     'Omitted fields stay as they are; unknown fields (such as `role` or `email`) are refused with 422.',
   ...authenticated(),
-  request: body(UpdateMeInput),
+  request: body(UpdateMeInput, { name: 'Ada King', notifications: { email: false } }),
   responses: {
-    200: { description: 'The updated caller', ...json(User) },
+    200: { description: 'The updated caller', ...json(User, userExample) },
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`'),
     ...invalid,

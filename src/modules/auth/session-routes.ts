@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
+import { sessionListExample } from '../../http/examples.js';
 import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
@@ -16,6 +17,7 @@ const logoutAllRoute = createRoute({
   ...common,
   method: 'post',
   path: '/auth/logout-all',
+  operationId: 'logoutAll',
   summary: 'End every session of the caller',
   description:
     "Revokes all the caller's sessions, this one included: every refresh token stops working, and so " +
@@ -27,12 +29,13 @@ const listRoute = createRoute({
   ...common,
   method: 'get',
   path: '/auth/sessions',
+  operationId: 'listSessions',
   summary: "The caller's live sessions",
   description:
     'Sessions that are neither revoked nor expired, newest first, at most 100 (POST /auth/logout-all ends ' +
     'every one). `current` marks the session of the access token used for this request.',
   responses: {
-    200: { description: 'The sessions', ...jsonContent(SessionList) },
+    200: { description: 'The sessions', ...jsonContent(SessionList, sessionListExample) },
     401: unauthenticatedResponse,
   },
 });
@@ -41,6 +44,7 @@ const revokeRoute = createRoute({
   ...common,
   method: 'delete',
   path: '/auth/sessions/{id}',
+  operationId: 'revokeSession',
   summary: 'End one session of the caller',
   description:
     'Its refresh and access tokens stop working at once (revoking the current session logs this client out). ' +

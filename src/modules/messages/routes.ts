@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { IfMatchHeader, ifMatchVersion } from '../../http/etag.js';
+import { messageExample, pageExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
@@ -20,13 +21,14 @@ const errors = {
 const listMessagesRoute = createRoute({
   method: 'get',
   path: '/tickets/{id}/messages',
+  operationId: 'listMessages',
   tags,
   summary: "A ticket's conversation, oldest first",
   description: 'Internal notes are omitted for the requester.',
   ...authed,
   request: { params: TicketIdParam, query: PageQuery },
   responses: {
-    200: { description: 'A page of messages', ...jsonContent(MessagePage) },
+    200: { description: 'A page of messages', ...jsonContent(MessagePage, pageExample(messageExample)) },
     400: problemResponse('`invalid_cursor`'),
     ...errors,
   },
@@ -35,6 +37,7 @@ const listMessagesRoute = createRoute({
 const createMessageRoute = createRoute({
   method: 'post',
   path: '/tickets/{id}/messages',
+  operationId: 'createMessage',
   tags,
   summary: 'Reply, or add an internal note',
   description:
@@ -46,10 +49,10 @@ const createMessageRoute = createRoute({
   request: {
     params: TicketIdParam,
     headers: IfMatchHeader,
-    ...jsonBody(CreateMessageInput),
+    ...jsonBody(CreateMessageInput, { body: 'Load letter-size paper in tray 2, then print again.' }),
   },
   responses: {
-    201: { description: 'The message', ...jsonContent(Message) },
+    201: { description: 'The message', ...jsonContent(Message, messageExample) },
     409: problemResponse('`ticket_closed`: replies on a closed ticket are refused'),
     412: problemResponse('`precondition_failed`: `If-Match` no longer matches'),
     ...errors,

@@ -28,6 +28,20 @@ export interface SmtpTimeouts {
 
 export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = { connectTimeoutMs: 5000, socketTimeoutMs: 20_000 };
 
+/** Where the mailer runs: workerd's `node:tls` implements fewer options than Node's. */
+export type SmtpRuntime = 'node' | 'workers';
+
+/**
+ * The TLS options for `smtpUrl`'s `tls_reject_unauthorized` query option. On Node, `false` accepts a
+ * self-signed certificate (local sinks, Mailpit with TLS). workerd's `node:tls` throws "options.
+ * rejectUnauthorized is not implemented" for any value, which failed every email: on Workers the option is
+ * never passed, and certificates are always verified (README, "Email on Workers").
+ */
+export function tlsOptions(url: URL, runtime: SmtpRuntime): { tls?: { rejectUnauthorized: boolean } } {
+  if (runtime === 'workers') return {};
+  return { tls: { rejectUnauthorized: url.searchParams.get('tls_reject_unauthorized') !== 'false' } };
+}
+
 /**
  * An SMTP mailer for any Mailtrap-compatible server (`smtp://user:pass@host:port`, or `smtps://` for
  * implicit TLS). A real relay greets within a second; a relay that accepts TCP and never greets would
@@ -35,7 +49,11 @@ export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = { connectTimeoutMs: 5000, soc
  * minute), so the connect and greeting timeouts are short. All of them together stay well inside the
  * dispatcher's claim lease, which is renewed while sending anyway.
  */
-export function createSmtpMailer(smtpUrl: string, timeouts: SmtpTimeouts = DEFAULT_SMTP_TIMEOUTS): Mailer {
+export function createSmtpMailer(
+  smtpUrl: string,
+  timeouts: SmtpTimeouts = DEFAULT_SMTP_TIMEOUTS,
+  runtime: SmtpRuntime = 'node',
+): Mailer {
   const url = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     host: url.hostname,
@@ -53,8 +71,7 @@ export function createSmtpMailer(smtpUrl: string, timeouts: SmtpTimeouts = DEFAU
     connectionTimeout: timeouts.connectTimeoutMs,
     greetingTimeout: timeouts.connectTimeoutMs,
     socketTimeout: timeouts.socketTimeoutMs,
-    // Local sinks and Mailpit offer no certificate; STARTTLS is still used when offered.
-    tls: { rejectUnauthorized: url.searchParams.get('tls_reject_unauthorized') !== 'false' },
+    ...tlsOptions(url, runtime),
   });
   return {
     async send(email) {

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { IdParam } from '../../http/ids.js';
+import { notificationExample, pageExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
@@ -12,6 +13,7 @@ import { listForTicket, requeue } from './service.js';
 const listNotificationsRoute = createRoute({
   method: 'get',
   path: '/tickets/{id}/notifications',
+  operationId: 'listTicketNotifications',
   tags: ['Notifications'],
   summary: "Delivery state of a ticket's emails (staff)",
   description:
@@ -21,7 +23,10 @@ const listNotificationsRoute = createRoute({
   ...authenticated(),
   request: { params: TicketIdParam, query: PageQuery },
   responses: {
-    200: { description: 'A page of notifications, oldest first', ...jsonContent(NotificationPage) },
+    200: {
+      description: 'A page of notifications, oldest first',
+      ...jsonContent(NotificationPage, pageExample(notificationExample)),
+    },
     400: problemResponse('`invalid_cursor`'),
     401: unauthenticatedResponse,
     403: problemResponse('The requester asking (staff only)'),

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { etag, IfMatchHeader, ifMatchVersion } from '../../http/etag.js';
+import { pageExample, ticketExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
 import {
@@ -27,7 +28,7 @@ const notFound = { 404: problemResponse('No such ticket, or not visible to the c
 const withEtag = (description: string) => ({
   description,
   headers: { ETag: { schema: { type: 'string' as const }, description: 'The ticket version, quoted' } },
-  ...jsonContent(Ticket),
+  ...jsonContent(Ticket, ticketExample),
 });
 const precondition = {
   412: problemResponse('`precondition_failed`: `If-Match` no longer matches; nothing changed'),
@@ -36,13 +37,18 @@ const precondition = {
 const createTicketRoute = createRoute({
   method: 'post',
   path: '/tickets',
+  operationId: 'createTicket',
   tags,
   summary: 'Raise a ticket',
   description:
     'Creates a `new` ticket requested by the caller; `body` becomes its first message. Emails the requester ' +
     '(acknowledgement) and every active agent and admin.',
   ...authed,
-  request: jsonBody(CreateTicketInput),
+  request: jsonBody(CreateTicketInput, {
+    subject: 'Cannot print invoices',
+    body: 'The printer says: PC LOAD LETTER.',
+    tags: ['printer'],
+  }),
   responses: {
     201: {
       ...withEtag('The ticket'),
@@ -58,6 +64,7 @@ const createTicketRoute = createRoute({
 const listTicketsRoute = createRoute({
   method: 'get',
   path: '/tickets',
+  operationId: 'listTickets',
   tags,
   summary: 'List tickets',
   description:
@@ -67,7 +74,7 @@ const listTicketsRoute = createRoute({
   ...authed,
   request: { query: TicketListQuery },
   responses: {
-    200: { description: 'A page of tickets', ...jsonContent(TicketPage) },
+    200: { description: 'A page of tickets', ...jsonContent(TicketPage, pageExample(ticketExample)) },
     400: problemResponse('`invalid_cursor`'),
     ...errors,
   },
@@ -76,6 +83,7 @@ const listTicketsRoute = createRoute({
 const getTicketRoute = createRoute({
   method: 'get',
   path: '/tickets/{id}',
+  operationId: 'getTicket',
   tags,
   summary: 'Get a ticket',
   ...authed,
@@ -86,6 +94,7 @@ const getTicketRoute = createRoute({
 const updateTicketRoute = createRoute({
   method: 'patch',
   path: '/tickets/{id}',
+  operationId: 'updateTicket',
   tags,
   summary: 'Change subject, priority, tags or assignee',
   description:
@@ -93,7 +102,11 @@ const updateTicketRoute = createRoute({
     'active agent or admin (422). Assigning emails the new assignee and the requester. Each changed field ' +
     'writes one audit event.',
   ...authed,
-  request: { params: TicketIdParam, headers: IfMatchHeader, ...jsonBody(UpdateTicketInput) },
+  request: {
+    params: TicketIdParam,
+    headers: IfMatchHeader,
+    ...jsonBody(UpdateTicketInput, { assigneeId: '7', priority: 'high' }),
+  },
   responses: {
     200: withEtag('The updated ticket'),
     403: problemResponse('`forbidden`: a requester changing anything but the subject'),
@@ -106,12 +119,16 @@ const updateTicketRoute = createRoute({
 const listTransitionsRoute = createRoute({
   method: 'get',
   path: '/tickets/{id}/transitions',
+  operationId: 'listTicketTransitions',
   tags,
   summary: 'What the caller may move the ticket to now',
   ...authed,
   request: { params: TicketIdParam },
   responses: {
-    200: { description: 'Current status and allowed targets', ...jsonContent(AllowedTransitions) },
+    200: {
+      description: 'Current status and allowed targets',
+      ...jsonContent(AllowedTransitions, { status: 'open', allowed: ['pending', 'solved'] }),
+    },
     ...errors,
     ...notFound,
   },
@@ -120,6 +137,7 @@ const listTransitionsRoute = createRoute({
 const transitionRoute = createRoute({
   method: 'post',
   path: '/tickets/{id}/transitions',
+  operationId: 'transitionTicket',
   tags,
   summary: 'Move the ticket through its lifecycle',
   description:
@@ -129,7 +147,7 @@ const transitionRoute = createRoute({
     'requester), → closed (staff; also automatically after AUTO_CLOSE_DAYS); closed is terminal. Emails the ' +
     'requester and the assignee.',
   ...authed,
-  request: { params: TicketIdParam, headers: IfMatchHeader, ...jsonBody(TransitionInput) },
+  request: { params: TicketIdParam, headers: IfMatchHeader, ...jsonBody(TransitionInput, { to: 'solved' }) },
   responses: {
     200: withEtag('The moved ticket'),
     403: problemResponse(

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
+import { pageExample, userExample } from '../../http/examples.js';
 import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import {
@@ -23,13 +24,14 @@ const listRoute = createRoute({
   ...common,
   method: 'get',
   path: '/users',
+  operationId: 'listUsers',
   summary: 'List users',
   description:
     'Admins see every account; agents get a read-only list of staff (agents and admins); users get 403. ' +
     'Ordered by id, cursor-paginated. Filters combine with AND.',
   request: { query: UserListQuery },
   responses: {
-    200: { description: 'A page of users', ...jsonContent(UserPage) },
+    200: { description: 'A page of users', ...jsonContent(UserPage, pageExample(userExample)) },
     400: problemResponse('`invalid_cursor`'),
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`: the caller is not staff'),
@@ -41,13 +43,14 @@ const getRoute = createRoute({
   ...common,
   method: 'get',
   path: '/users/{id}',
+  operationId: 'getUser',
   summary: 'One user',
   description:
     'Staff may read any account; a user only their own (any other id, existing or not, is 403). ' +
     'An id that is not a positive integer is treated as one that does not exist.',
   request: { params: IdParam },
   responses: {
-    200: { description: 'The user', ...jsonContent(User) },
+    200: { description: 'The user', ...jsonContent(User, userExample) },
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`: a user asking for another account'),
     404: problemResponse('`not_found` (staff only)'),
@@ -58,15 +61,21 @@ const createUserRoute = createRoute({
   ...common,
   method: 'post',
   path: '/users',
+  operationId: 'createUser',
   summary: 'Create an account (admin)',
   description:
     'Admins create accounts of any role, staff included. The password follows the registration rules.',
-  request: jsonBody(CreateUserInput),
+  request: jsonBody(CreateUserInput, {
+    email: 'grace@example.com',
+    name: 'Grace Hopper',
+    role: 'agent',
+    password: 'nanoseconds-11.8-inches',
+  }),
   responses: {
     201: {
       description: 'Created',
       headers: { Location: { description: 'The new user', schema: { type: 'string' } } },
-      ...jsonContent(User),
+      ...jsonContent(User, userExample),
     },
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`: the caller is not an admin'),
@@ -79,15 +88,16 @@ const updateRoute = createRoute({
   ...common,
   method: 'patch',
   path: '/users/{id}',
+  operationId: 'updateUser',
   summary: 'Change name, role or active (admin)',
   description:
     'Each field is authorized on its own: admins may change all three on any account; anyone may change ' +
     'their own `name` here as with PATCH /me. `active: false` disables the account and revokes all its ' +
     'sessions at once. Demoting or disabling the last active admin is refused with 409 `last_admin`. ' +
     'Unknown fields are refused (422).',
-  request: { params: IdParam, ...jsonBody(UpdateUserInput) },
+  request: { params: IdParam, ...jsonBody(UpdateUserInput, { role: 'agent' }) },
   responses: {
-    200: { description: 'The updated user', ...jsonContent(User) },
+    200: { description: 'The updated user', ...jsonContent(User, userExample) },
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`: the caller may not read this account or change these fields'),
     404: problemResponse('`not_found`'),
