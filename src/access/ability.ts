@@ -2,6 +2,7 @@ import { AbilityBuilder, createMongoAbility, type MongoAbility } from '@casl/abi
 import type { Role } from '../../db/schema/index.js';
 import type { Actor } from '../context.js';
 import { ForbiddenError } from '../errors.js';
+import { STAFF_ROLES } from './roles.js';
 
 /**
  * What a caller may do, in one place. Every route's permission question is asked here (or of the SQL
@@ -58,8 +59,6 @@ type SubjectName = Subjects['kind'];
 export type Action = 'read' | 'list' | 'create' | 'update' | 'revoke' | 'triage' | 'transition';
 
 export type AppAbility = MongoAbility<[Action, Subjects | SubjectName]>;
-
-export const STAFF_ROLES = ['agent', 'admin'] as const satisfies readonly Role[];
 
 /** The rules for one caller. Cheap to build (a handful of rules), so it is built per request. */
 export function defineAbilityFor(actor: Pick<Actor, 'id' | 'role'>): AppAbility {

@@ -1,7 +1,7 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { messages, ticketEvents, tickets, users } from '../../db/schema/index.js';
 import type { Actor } from '../context.js';
-import { STAFF_ROLES } from './ability.js';
+import { STAFF_ROLES } from './roles.js';
 
 /**
  * SQL twins of the `read`/`list` rules in `ability.ts`, for list queries: a page must hold exactly the

@@ -1,4 +1,4 @@
-import { abilityOf, authorize } from '../../access/index.js';
+import { abilityOf, authorize, REQUESTER_ROLE } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
 import { hashPassword } from '../users/passwords.js';
@@ -84,7 +84,7 @@ export async function register(ctx: ServiceContext, input: RegisterInput): Promi
   const id = await insertUser(ctx.db, ctx.clock, {
     email: input.email,
     name: input.name,
-    role: 'user',
+    role: REQUESTER_ROLE,
     passwordHash,
   });
   return openSession(ctx, await loadUser(ctx, id));

@@ -1,5 +1,6 @@
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { users } from '../../../db/schema/index.js';
+import { isStaffRole, STAFF_ROLES } from '../../access/index.js';
 import type { ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { enqueue, mailDomain, type NewNotification } from '../notifications/outbox.js';
@@ -75,7 +76,7 @@ export async function newTicketAudience(db: Queryable, requesterId: number) {
     .where(
       or(
         eq(users.id, requesterId),
-        and(inArray(users.role, ['agent', 'admin']), eq(users.active, true), eq(users.notifyByEmail, true)),
+        and(inArray(users.role, [...STAFF_ROLES]), eq(users.active, true), eq(users.notifyByEmail, true)),
       ),
     );
   const requester = rows.find((r) => r.id === requesterId);
@@ -165,7 +166,7 @@ export function messageCreated(
 ): NewNotification[] {
   const ids = message.internal ? [view.assignee?.id] : [view.requester.id, view.assignee?.id];
   // An internal note goes to staff only, even if the assignee has since lost their staff role.
-  const to = pick(people, ids, authorId).filter((p) => !message.internal || p.role !== 'user');
+  const to = pick(people, ids, authorId).filter((p) => !message.internal || isStaffRole(p.role));
   return items(
     ctx,
     view,

@@ -8,6 +8,7 @@ import {
   ticketTags,
   users,
 } from '../../../db/schema/index.js';
+import { STAFF_ROLES } from '../../access/index.js';
 import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
@@ -216,7 +217,7 @@ export async function findAssignableStaff(db: Queryable, id: number) {
   const [row] = await db
     .select({ id: users.id, name: users.name, email: users.email })
     .from(users)
-    .where(and(eq(users.id, id), inArray(users.role, ['agent', 'admin']), eq(users.active, true)))
+    .where(and(eq(users.id, id), inArray(users.role, [...STAFF_ROLES]), eq(users.active, true)))
     .for('update');
   return row ?? null;
 }

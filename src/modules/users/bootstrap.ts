@@ -1,3 +1,4 @@
+import { ADMIN_ROLE } from '../../access/index.js';
 import type { Db, Queryable } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import { hashPassword } from './passwords.js';
@@ -21,7 +22,12 @@ export async function ensureFirstAdmin(
   const passwordHash = await hashPassword(admin.password, bcryptCost);
   return db.transaction(async (tx) => {
     if (await present(tx)) return 'exists';
-    await insertUser(tx, clock, { email: admin.email, passwordHash, name: 'Administrator', role: 'admin' });
+    await insertUser(tx, clock, {
+      email: admin.email,
+      passwordHash,
+      name: 'Administrator',
+      role: ADMIN_ROLE,
+    });
     return 'created';
   });
 }

@@ -7,6 +7,7 @@ import {
   tickets,
   users,
 } from '../../../db/schema/index.js';
+import { ADMIN_ROLE } from '../../access/index.js';
 import { dbErrno, ER, insertId, type Queryable } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import { ConflictError } from '../../errors.js';
@@ -69,7 +70,7 @@ export async function countActiveAdmins(db: Queryable): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(users)
-    .where(and(eq(users.role, 'admin'), eq(users.active, true)));
+    .where(and(eq(users.role, ADMIN_ROLE), eq(users.active, true)));
   return row?.n ?? 0;
 }
 
@@ -82,7 +83,7 @@ export async function lockActiveAdmins(tx: Queryable): Promise<number[]> {
   const rows = await tx
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.role, 'admin'), eq(users.active, true)))
+    .where(and(eq(users.role, ADMIN_ROLE), eq(users.active, true)))
     .orderBy(asc(users.id))
     .for('update');
   return rows.map((r) => r.id);
@@ -92,7 +93,7 @@ export async function lockActiveAdmins(tx: Queryable): Promise<number[]> {
 export async function promoteToAdmin(db: Queryable, clock: Clock, userId: number): Promise<void> {
   await db
     .update(users)
-    .set({ role: 'admin', active: true, updatedAt: clock.now() })
+    .set({ role: ADMIN_ROLE, active: true, updatedAt: clock.now() })
     .where(eq(users.id, userId));
 }
 

@@ -1,4 +1,11 @@
-import { abilityOf, authorize, type UserSubject, userListScope } from '../../access/index.js';
+import {
+  abilityOf,
+  authorize,
+  isAdminRole,
+  REQUESTER_ROLE,
+  type UserSubject,
+  userListScope,
+} from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { inTransaction } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
@@ -24,7 +31,7 @@ async function readableUser(ctx: ServiceContext, rawId: string): Promise<repo.Us
   authorize(
     abilityOf(ctx),
     'read',
-    row ? userSubject(row) : { kind: 'User', id: id ?? 0, role: 'user', active: false },
+    row ? userSubject(row) : { kind: 'User', id: id ?? 0, role: REQUESTER_ROLE, active: false },
   );
   if (!row) throw new NotFoundError('user', id ?? undefined);
   return row;
@@ -82,14 +89,14 @@ export async function update(
   if (patch.name === undefined && patch.role === undefined && patch.active === undefined) {
     return toUser(current);
   }
-  const mayRemoveAdmin = (patch.role !== undefined && patch.role !== 'admin') || patch.active === false;
+  const mayRemoveAdmin = (patch.role !== undefined && !isAdminRole(patch.role)) || patch.active === false;
   await inTransaction(ctx.db, async (tx) => {
     // Lock order: the admin rows first, then the target, in every transaction that takes both.
     const admins = mayRemoveAdmin ? await repo.lockActiveAdmins(tx) : [];
     const row = await repo.findUserById(tx, current.id, true);
     if (!row) throw new NotFoundError('user', current.id);
-    const wasActiveAdmin = row.role === 'admin' && row.active;
-    const staysActiveAdmin = (patch.role ?? row.role) === 'admin' && (patch.active ?? row.active);
+    const wasActiveAdmin = isAdminRole(row.role) && row.active;
+    const staysActiveAdmin = isAdminRole(patch.role ?? row.role) && (patch.active ?? row.active);
     if (wasActiveAdmin && !staysActiveAdmin && !admins.some((id) => id !== row.id)) {
       throw new ConflictError('last_admin', 'This is the last active admin: promote another admin first.');
     }
