@@ -86,3 +86,14 @@ export const sessionListExample = {
 export const pageExample = <T>(item: T) => ({ data: [item], nextCursor: 'WyIyMDI2LTExLTIxIiwxMDQyXQ' });
 
 export const healthExample = { status: 'ok' as const };
+
+/** An admin creating a staff account (POST /users). */
+export const createUserExample = {
+  email: grace.email,
+  name: grace.name,
+  role: 'agent' as const,
+  password: 'nanoseconds-11.8-inches',
+};
+
+/** An admin promoting a user to agent (PATCH /users/{id}). */
+export const promoteUserExample = { role: 'agent' as const };

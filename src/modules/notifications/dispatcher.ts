@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { notifications, tickets, users } from '../../../db/schema/index.js';
+import { notifications, type Role, tickets, users } from '../../../db/schema/index.js';
+import { isStaffRole } from '../../access/index.js';
 import { type BackgroundLoop, startLoop } from '../../background.js';
 import {
   affectedRows,
@@ -79,7 +80,7 @@ const STAFF_TEMPLATES = new Set(['note_created', 'ticket_created_staff']);
 /** A claimed row with what decides, at send time, whether its recipient may still have it. */
 interface Claimed {
   row: typeof notifications.$inferSelect;
-  role: string | null;
+  role: Role | null;
   active: boolean | null;
   requesterId: number | null;
 }
@@ -92,7 +93,7 @@ interface Claimed {
 export function recipientEligible(c: Claimed): boolean {
   if (c.row.recipientUserId === null || c.active === null) return true;
   if (!c.active) return false;
-  if (c.role === 'agent' || c.role === 'admin') return true;
+  if (c.role !== null && isStaffRole(c.role)) return true;
   if (STAFF_TEMPLATES.has(c.row.template)) return false;
   return c.row.ticketId === null || c.requesterId === c.row.recipientUserId;
 }

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
-import { IdParam } from '../../http/ids.js';
 import { notificationExample, pageExample } from '../../http/examples.js';
+import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
-import { pageExample, userExample } from '../../http/examples.js';
+import { createUserExample, pageExample, promoteUserExample, userExample } from '../../http/examples.js';
 import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import {
@@ -65,12 +65,7 @@ const createUserRoute = createRoute({
   summary: 'Create an account (admin)',
   description:
     'Admins create accounts of any role, staff included. The password follows the registration rules.',
-  request: jsonBody(CreateUserInput, {
-    email: 'grace@example.com',
-    name: 'Grace Hopper',
-    role: 'agent',
-    password: 'nanoseconds-11.8-inches',
-  }),
+  request: jsonBody(CreateUserInput, createUserExample),
   responses: {
     201: {
       description: 'Created',
@@ -95,7 +90,7 @@ const updateRoute = createRoute({
     'their own `name` here as with PATCH /me. `active: false` disables the account and revokes all its ' +
     'sessions at once. Demoting or disabling the last active admin is refused with 409 `last_admin`. ' +
     'Unknown fields are refused (422).',
-  request: { params: IdParam, ...jsonBody(UpdateUserInput, { role: 'agent' }) },
+  request: { params: IdParam, ...jsonBody(UpdateUserInput, promoteUserExample) },
   responses: {
     200: { description: 'The updated user', ...jsonContent(User, userExample) },
     401: unauthenticatedResponse,

@@ -2,6 +2,7 @@ import {
   abilityOf,
   authorize,
   isAdminRole,
+  isStaffRole,
   REQUESTER_ROLE,
   type UserSubject,
   userListScope,
@@ -109,8 +110,8 @@ export async function update(
       await repo.revokeUserSessions(tx, row.id, ctx.clock.now());
     }
     // Someone who is no longer active staff must not keep tickets (and their email) assigned to them.
-    const wasStaff = row.role !== 'user' && row.active;
-    const staysStaff = (patch.role ?? row.role) !== 'user' && (patch.active ?? row.active);
+    const wasStaff = isStaffRole(row.role) && row.active;
+    const staysStaff = isStaffRole(patch.role ?? row.role) && (patch.active ?? row.active);
     if (wasStaff && !staysStaff) {
       await repo.unassignOpenTickets(tx, row.id, requireActor(ctx).id, ctx.clock.now());
     }
