@@ -220,6 +220,9 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
   if (env && (env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (env && env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
+    errors.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
+  }
   if (!env || errors.length > 0 || !jwtSecret) {
     const unique = [...new Set(errors)];
     return {
