@@ -106,7 +106,7 @@ const EnvSchema = z.object({
     .default('0.0.0.0'),
   HTTP_HEADERS_TIMEOUT: duration('10s'),
   HTTP_REQUEST_TIMEOUT: duration('30s'),
-  HTTP_KEEP_ALIVE_TIMEOUT: duration('65s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: duration('5s'),
   HTTP_MAX_CONNECTIONS: intInRange(1000, 1, 1_000_000),
   CORS_ORIGINS: z
     .string()

@@ -33,17 +33,26 @@ export function parseTrustProxy(value: string): TrustProxy | string {
   return { mode: 'cidr', ranges };
 }
 
+/**
+ * Dotted-quad IPv4 or IPv6 only: ipaddr.js alone also accepts forms such as `100` or `0x7f.1`, which
+ * no proxy writes and which would make a typo in TRUST_PROXY mean some other address.
+ */
+function strictParse(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text) && !ipaddr.IPv6.isValid(text)) return null;
+  return unmap(ipaddr.parse(text));
+}
+
 function toRange(text: string): Range | null {
-  try {
-    if (text.includes('/')) {
-      const [addr, bits] = ipaddr.parseCIDR(text);
-      return [unmap(addr), addr.kind() === 'ipv6' && unmap(addr).kind() === 'ipv4' ? bits - 96 : bits];
-    }
-    const addr = unmap(ipaddr.parse(text));
-    return [addr, addr.kind() === 'ipv4' ? 32 : 128];
-  } catch {
-    return null;
-  }
+  const [addrText = '', bitsText, extra] = text.split('/');
+  const addr = strictParse(addrText.trim());
+  if (!addr || extra !== undefined) return null;
+  const max = addr.kind() === 'ipv4' ? 32 : 128;
+  // An IPv4-mapped IPv6 range (::ffff:10.0.0.0/104) counts in IPv4 bits once unmapped.
+  const mapped = addrText.includes(':') && addr.kind() === 'ipv4';
+  if (bitsText === undefined) return [addr, max];
+  if (!/^\d{1,3}$/.test(bitsText.trim())) return null;
+  const bits = Number(bitsText) - (mapped ? 96 : 0);
+  return bits >= 0 && bits <= max ? [addr, bits] : null;
 }
 
 /** `::ffff:192.0.2.1` (how a dual-stack socket reports an IPv4 peer) is 192.0.2.1. */
@@ -56,8 +65,7 @@ function unmap(addr: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
 /** A well-formed address in canonical text, else null (a header may carry anything). */
 function canonical(text: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | null {
   const t = text?.trim();
-  if (!t || t.length > 64 || !ipaddr.isValid(t)) return null;
-  return unmap(ipaddr.parse(t));
+  return t && t.length <= 64 ? strictParse(t) : null;
 }
 
 export interface ClientIpSources {

@@ -12,8 +12,8 @@ import { problem } from './problem.js';
 export function hardenServer(server: Server, limits: Config['server']): void {
   server.headersTimeout = limits.headersTimeoutSeconds * 1000;
   server.requestTimeout = limits.requestTimeoutSeconds * 1000;
-  // Longer than the idle timeout of the proxies in front (60 s at most common load balancers), so a
-  // proxy never sends a request on a connection we are closing at that moment.
+  // Node's own 5 s by default: an idle keep-alive connection must not outlive a graceful shutdown. Behind
+  // a load balancer that reuses idle connections longer, raise it above the balancer's idle timeout.
   server.keepAliveTimeout = limits.keepAliveTimeoutSeconds * 1000;
   // Node checks the two timeouts above every connectionsCheckingInterval (30 s by default), which it
   // reads when the server starts listening: call this right after creating the server.
