@@ -1,15 +1,18 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
+import { corsPolicy, securityHeaders } from './http/headers.js';
 import {
   afterWrites,
   bodySizeLimit,
+  clientAddress,
   databaseHandle,
   jsonOnly,
   requestIds,
   requestLogging,
 } from './http/middleware.js';
 import { createRouter } from './http/openapi.js';
+import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
@@ -28,7 +31,21 @@ export const API_BASE = '/api/v1';
 export function createApp(deps: AppDeps) {
   const app = createRouter();
 
-  app.use('*', requestIds(), requestLogging(deps), bodySizeLimit(), jsonOnly());
+  const limiter = new PrincipalLimiter(
+    deps.config.principalRateLimit.limit,
+    deps.config.principalRateLimit.windowSeconds * 1000,
+    deps.clock,
+  );
+  // Security headers outermost, so error responses get them too; CORS next, so a preflight never
+  // reaches the body checks and a 4xx still carries Access-Control-Allow-Origin for the browser to read.
+  app.use('*', requestIds(), securityHeaders(deps.config, API_BASE));
+  const corsMiddleware = corsPolicy(deps.config);
+  if (corsMiddleware) app.use('*', corsMiddleware);
+  app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly());
+  app.use('*', async (c, next) => {
+    c.set('principalLimiter', limiter);
+    await next();
+  });
   app.use(`${API_BASE}/*`, afterWrites(deps), databaseHandle(deps));
 
   app.route('/', opsRoutes());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './http/client-ip.js';
 
 /** Parses durations such as `900`, `90s`, `15m`, `12h`, `30d` into seconds. */
 export function parseDuration(value: string): number | null {
@@ -47,6 +48,18 @@ const intInRange = (fallback: number, min: number, max: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
+/** `https://app.example.com` as a browser sends it in `Origin` (scheme, host, port; no path), else null. */
+function corsOrigin(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
 /** bcrypt cost when BCRYPT_COST is unset: about 250 ms per hash with bcryptjs on one core (see README). */
 export const DEFAULT_BCRYPT_COST = 12;
 
@@ -83,6 +96,52 @@ const EnvSchema = z.object({
   AUTH_RATE_LIMIT_PER_IP: intInRange(30, 1, 1_000_000),
   AUTH_RATE_LIMIT_PER_EMAIL: intInRange(10, 1, 1_000_000),
   BCRYPT_COST: intInRange(DEFAULT_BCRYPT_COST, 4, 15),
+  TRUST_PROXY: z
+    .string()
+    .default('none')
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  HOST: z
+    .string()
+    .regex(/^[\w.:-]{1,255}$/, 'must be an address to listen on, like 0.0.0.0, :: or 127.0.0.1')
+    .default('0.0.0.0'),
+  HTTP_HEADERS_TIMEOUT: duration('10s'),
+  HTTP_REQUEST_TIMEOUT: duration('30s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: duration('5s'),
+  HTTP_MAX_CONNECTIONS: intInRange(1000, 1, 1_000_000),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const origins: string[] = [];
+      for (const raw of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const origin = corsOrigin(raw);
+        if (!origin) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a comma-separated list of origins like https://app.example.com (got "${raw}")`,
+          });
+          return z.NEVER;
+        }
+        origins.push(origin);
+      }
+      return origins;
+    }),
+  RATE_LIMIT_PER_PRINCIPAL: intInRange(600, 1, 1_000_000),
+  RATE_LIMIT_WINDOW: duration('1m'),
+  TICKET_CREATE_LIMIT: intInRange(10, 1, 1_000_000),
+  TICKET_CREATE_LIMIT_STAFF: intInRange(200, 1, 1_000_000),
+  // At most 30 minutes: the auth limiter sweeps rate_limits rows older than two of its 15-minute windows.
+  TICKET_CREATE_WINDOW: duration('10m').refine((s) => s <= 1800, 'must be at most 30m'),
   ADMIN_EMAIL: z.email('must be an email address').optional(),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
 });
@@ -125,6 +184,22 @@ export interface Config {
   /** bcrypt cost (log2 rounds) for every password hash: register, admin create, password change and reset. */
   bcryptCost: number;
   admin: { email: string; password: string } | null;
+  /** Which proxy headers say who the client is (src/http/client-ip.ts); none by default. */
+  trustProxy: TrustProxy;
+  /** The Node server's listener and its defences against slow or oversized requests (seconds). */
+  server: {
+    host: string;
+    headersTimeoutSeconds: number;
+    requestTimeoutSeconds: number;
+    keepAliveTimeoutSeconds: number;
+    maxConnections: number;
+  };
+  /** Browser origins allowed to call the API cross-origin; empty: no CORS headers at all. */
+  corsOrigins: string[];
+  /** Requests per window for each authenticated principal, counted in process (per instance). */
+  principalRateLimit: { limit: number; windowSeconds: number };
+  /** Tickets each principal may create per window (shared by all instances, in the database). */
+  ticketCreateLimit: { user: number; staff: number; windowSeconds: number };
 }
 
 export type ConfigResult =
@@ -180,6 +255,9 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
   if ((input.ADMIN_EMAIL === undefined) !== (input.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (env && env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
+    errors.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
+  }
   if (!env || errors.length > 0 || !jwtSecret) {
     const unique = [...new Set(errors)];
     return {
@@ -220,6 +298,21 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       },
       authRateLimit: { perIp: env.AUTH_RATE_LIMIT_PER_IP, perEmail: env.AUTH_RATE_LIMIT_PER_EMAIL },
       bcryptCost: env.BCRYPT_COST,
+      trustProxy: env.TRUST_PROXY,
+      server: {
+        host: env.HOST,
+        headersTimeoutSeconds: env.HTTP_HEADERS_TIMEOUT,
+        requestTimeoutSeconds: env.HTTP_REQUEST_TIMEOUT,
+        keepAliveTimeoutSeconds: env.HTTP_KEEP_ALIVE_TIMEOUT,
+        maxConnections: env.HTTP_MAX_CONNECTIONS,
+      },
+      corsOrigins: env.CORS_ORIGINS,
+      principalRateLimit: { limit: env.RATE_LIMIT_PER_PRINCIPAL, windowSeconds: env.RATE_LIMIT_WINDOW },
+      ticketCreateLimit: {
+        user: env.TICKET_CREATE_LIMIT,
+        staff: env.TICKET_CREATE_LIMIT_STAFF,
+        windowSeconds: env.TICKET_CREATE_WINDOW,
+      },
       admin:
         env.ADMIN_EMAIL && env.ADMIN_PASSWORD
           ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }

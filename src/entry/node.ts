@@ -1,10 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.js';
 import { parseConfig } from '../config.js';
 import { createPoolDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
+import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
 import { startOutboxLoop } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
@@ -92,9 +93,12 @@ const housekeeping = startHousekeepingLoop(
 );
 
 const app = createApp(deps);
-const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, (info) =>
-  logger.info({ port: info.port, url: config.appUrl }, 'helpdesk API listening'),
+// HOST defaults to 0.0.0.0: a container or PaaS (Render, Docker) must accept connections from outside.
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.server.host }, (info) =>
+  logger.info({ host: info.address, port: info.port, url: config.appUrl }, 'helpdesk API listening'),
 );
+// Timeouts, a connection cap and problem+json for malformed requests (before 'listening' fires).
+hardenServer(server as Server, config.server);
 
 // Graceful shutdown. Keep-alive clients would otherwise go on sending requests over their open
 // connections for as long as they like, so once it starts every response says `Connection: close` (and

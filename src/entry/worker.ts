@@ -58,6 +58,10 @@ function configRecord(env: Env, hyperdrive: HyperdriveBinding): Record<string, s
       record[name] = String(value);
     }
   }
+  // A Worker has no socket address, and Cloudflare's edge sets CF-Connecting-IP on every request itself
+  // (replacing any value a client sent), so it is the only trustworthy address here: the default.
+  // Setting TRUST_PROXY=none on Workers leaves every client unknown (one shared per-address bucket).
+  record.TRUST_PROXY ??= 'cloudflare';
   // Only for validation (config.databaseUrl is unused on Workers): connections are opened from the
   // binding's fields, and the password stays out of the URL so it cannot end up in a log line.
   const user = encodeURIComponent(hyperdrive.user);

@@ -22,6 +22,8 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   }
   if (!session.active) throw new UnauthorizedError('account_disabled', 'This account has been disabled.');
   c.set('actor', { id: claims.userId, role: session.role, sessionId: claims.sessionId });
+  // Counted only once the caller is known to be live, so a revoked token cannot spend its user's quota.
+  c.get('principalLimiter').take(c, `user:${claims.userId}`);
   await next();
 };
 

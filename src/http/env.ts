@@ -2,6 +2,7 @@ import type { Actor } from '../context.js';
 import type { Db } from '../database.js';
 import type { AppDeps } from '../deps.js';
 import type { Logger } from '../logger.js';
+import type { PrincipalLimiter } from './principal-limit.js';
 
 /** Hono's typed context variables for this app. */
 export interface AppEnv {
@@ -12,6 +13,10 @@ export interface AppEnv {
     /** Database handle for this request (a pooled handle on Node, the request's own connection on Workers). */
     db: Db;
     deps: AppDeps;
+    /** The client's address as TRUST_PROXY allows it to be known (src/http/client-ip.ts); null if unknown. */
+    clientIp: string | null;
+    /** The app's per-principal request limiter (one per app, so per instance). */
+    principalLimiter: PrincipalLimiter;
     /** Set by `authenticate()` on protected routes. */
     actor: Actor;
   };

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { AppDeps } from '../deps.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+import { clientIpResolver } from './client-ip.js';
 import type { AppEnv } from './env.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -22,6 +23,23 @@ export function requestLogging(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     // The path only: query strings may carry tokens (password-reset links).
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+  };
+}
+
+/**
+ * Resolves the client's address once per request, as TRUST_PROXY allows: rate limits, sessions and
+ * audit all read `clientIp`, so a forged header is ignored everywhere at once.
+ */
+export function clientAddress(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const resolve = clientIpResolver(deps.config.trustProxy);
+  return async (c, next) => {
+    // @hono/node-server passes the IncomingMessage as `env.incoming`; Workers have no socket.
+    const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+    c.set(
+      'clientIp',
+      resolve({ socket: env?.incoming?.socket?.remoteAddress, header: (name) => c.req.header(name) }),
+    );
+    await next();
   };
 }
 

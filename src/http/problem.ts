@@ -112,5 +112,8 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (p.status === 503) headers['Retry-After'] = '5';
   if (err instanceof RateLimitedError) headers['Retry-After'] = String(err.retryAfterSeconds);
   if (err instanceof UnauthorizedError) headers['WWW-Authenticate'] = 'Bearer';
+  // The unread rest of an oversized body is still on the connection: close it rather than keep it alive
+  // and have the adapter drop it mid-drain, which would kill the client's next request on it.
+  if (p.status === 413) headers.Connection = 'close';
   return problemResponse(c, p, headers);
 }

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import supertest from 'supertest';
@@ -6,6 +7,7 @@ import { createApp } from '../../src/app.js';
 import { type Config, parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/database.js';
 import type { AppDeps, Clock } from '../../src/deps.js';
+import { hardenServer } from '../../src/http/node-server.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -30,6 +32,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Every test client shares 127.0.0.1; test/integration/rate-limit.test.ts sets real limits.
     AUTH_RATE_LIMIT_PER_IP: '100000',
     AUTH_RATE_LIMIT_PER_EMAIL: '100000',
+    // Per-principal and ticket-creation limits out of the way too (their own tests set real ones).
+    RATE_LIMIT_PER_PRINCIPAL: '1000000',
+    TICKET_CREATE_LIMIT: '1000000',
+    TICKET_CREATE_LIMIT_STAFF: '1000000',
     // The lowest bcrypt cost: hashing at the default 12 would make every register/login ~250 ms.
     BCRYPT_COST: '4',
     ...overrides,
@@ -43,7 +49,10 @@ export interface TestApp {
   clock: TestClock;
   /** supertest bound to the app served by the real Node adapter. */
   http: ReturnType<typeof supertest>;
-  /** The same server listening on a port, for raw requests (streamed bodies). Closed by the caller. */
+  /**
+   * The same server listening on a port, hardened as the Node entry hardens it (timeouts, connection
+   * cap, clientError), for raw requests (streamed bodies, raw sockets). Closed by the caller.
+   */
   listen(): Promise<{ baseUrl: string; close(): Promise<void> }>;
 }
 
@@ -61,6 +70,7 @@ export function createTestApp(database: Database, configOverrides: Record<string
     listen: () =>
       new Promise((resolve) => {
         const s = createAdaptorServer({ fetch: app.fetch });
+        hardenServer(s as Server, config.server);
         s.listen(0, '127.0.0.1', () => {
           const addr = s.address() as AddressInfo;
           resolve({

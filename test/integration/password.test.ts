@@ -254,6 +254,8 @@ describe('POST /auth/password-reset and /confirm', () => {
     const limited = createTestApp(env.db.database, {
       AUTH_RATE_LIMIT_PER_IP: '4',
       AUTH_RATE_LIMIT_PER_EMAIL: '2',
+      // One trusted proxy: X-Forwarded-For's last entry is the client (each request names its own).
+      TRUST_PROXY: '1',
     });
     const email = uniqueEmail('rl');
     const from = (ip: string, address = email) =>

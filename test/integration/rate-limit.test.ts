@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RATE_WINDOW_MS } from '../../src/modules/auth/rate-limit.js';
 import { useTestApp } from '../helpers/app.js';
 
-const env = useTestApp({ AUTH_RATE_LIMIT_PER_IP: '5', AUTH_RATE_LIMIT_PER_EMAIL: '3' });
+// One trusted proxy (TRUST_PROXY=1): each request names its client in X-Forwarded-For's last entry.
+const env = useTestApp({ AUTH_RATE_LIMIT_PER_IP: '5', AUTH_RATE_LIMIT_PER_EMAIL: '3', TRUST_PROXY: '1' });
 
 const ip = () =>
   `203.0.113.${Math.floor(Math.random() * 250) + 1}, 10.0.0.${Math.floor(Math.random() * 250)}`;

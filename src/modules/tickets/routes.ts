@@ -58,6 +58,9 @@ const createTicketRoute = createRoute({
       },
     },
     ...errors,
+    429: problemResponse(
+      '`rate_limited`, with `Retry-After`: more tickets than TICKET_CREATE_LIMIT in the window',
+    ),
   },
 });
 

@@ -6,6 +6,7 @@ import { inTransaction } from '../../database.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import { toPage } from '../../http/pagination.js';
 import { insertMessage } from '../messages/repo.js';
+import { enforceTicketCreateLimit } from './create-limit.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
 import { cursorPosition, listQuery } from './list.js';
 import * as notify from './notify.js';
@@ -47,6 +48,7 @@ export function toTicket(v: repo.TicketView): Ticket {
 /** Raises a ticket: status `new`, the body as its first message, the audit event and the emails, atomically. */
 export async function create(ctx: ServiceContext, input: CreateTicketInput): Promise<Ticket> {
   authorize(abilityOf(ctx), 'create', 'Ticket');
+  await enforceTicketCreateLimit(ctx);
   const actor = requireActor(ctx);
   const now = ctx.clock.now();
   const priority = input.priority ?? 'normal';
