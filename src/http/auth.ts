@@ -21,7 +21,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
     throw new UnauthorizedError('session_revoked', 'This session has ended; log in again.');
   }
   if (!session.active) throw new UnauthorizedError('account_disabled', 'This account has been disabled.');
-  c.set('actor', { id: claims.userId, role: session.role, sessionId: claims.sessionId });
+  c.set('actor', { type: 'user', id: claims.userId, role: session.role, sessionId: claims.sessionId });
   await next();
 };
 
