@@ -323,11 +323,6 @@ export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Pr
   }
 }
 
-/** `db.transaction(fn)`, retried when it was a deadlock victim (see `retryOnDeadlock`). */
-export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return retryOnDeadlock(() => db.transaction(fn));
-}
-
 /** Reads `affectedRows` from the result of a drizzle mysql2 update/delete. */
 export function affectedRows(result: unknown): number {
   const header = Array.isArray(result) ? result[0] : result;

@@ -104,8 +104,10 @@ export const ticketEvents = mysqlTable(
     ticketId: ref('ticket_id')
       .notNull()
       .references(() => tickets.id, { onDelete: 'cascade' }),
-    /** Null for changes made by the system (auto-close). */
+    /** The user who made the change; null when it was not a person (see `actorJob`). */
     actorId: ref('actor_id').references(() => users.id),
+    /** For changes the system made by itself: which job (`auto_close`). */
+    actorJob: varchar('actor_job', { length: 40 }),
     type: varchar('type', { length: 64 }).notNull(),
     data: jsonValue<Record<string, unknown>>('data'),
     /** Events about internal notes are hidden from requesters. */

@@ -1,8 +1,8 @@
 import { AbilityBuilder, createMongoAbility, type MongoAbility } from '@casl/ability';
 import type { Role } from '../../db/schema/index.js';
-import type { Actor } from '../context.js';
+import type { Actor, UserActor } from '../context.js';
 import { ForbiddenError } from '../errors.js';
-import { STAFF_ROLES } from './roles.js';
+import { isAdminRole, isStaffRole, STAFF_ROLES } from './roles.js';
 
 /**
  * What a caller may do, in one place. Every route's permission question is asked here (or of the SQL
@@ -61,36 +61,49 @@ export type Action = 'read' | 'list' | 'create' | 'update' | 'revoke' | 'triage'
 export type AppAbility = MongoAbility<[Action, Subjects | SubjectName]>;
 
 /** The rules for one caller. Cheap to build (a handful of rules), so it is built per request. */
-export function defineAbilityFor(actor: Pick<Actor, 'id' | 'role'>): AppAbility {
+export function defineAbilityFor(actor: Actor): AppAbility {
   const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  if (actor.type === 'system') {
+    // The system's jobs (auto-close) act on tickets as staff would, and on nothing else.
+    staffTicketRules(can);
+  } else {
+    userRules(can, actor);
+  }
+  return build({ detectSubjectType: (s) => (typeof s === 'string' ? s : s.kind) });
+}
 
+type Can = AbilityBuilder<AppAbility>['can'];
+
+function staffTicketRules(can: Can): void {
+  can(['read', 'update', 'transition', 'triage'], 'Ticket');
+  can(['read', 'create'], 'Message');
+  can('read', ['TicketEvent', 'Notification']);
+}
+
+function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   // Everybody: their own account and sessions, and raising tickets.
   can('read', 'User', { id: actor.id });
   can('update', 'User', ['name', 'notifications'], { id: actor.id });
   can(['read', 'revoke'], 'Session', { userId: actor.id });
   can('create', 'Ticket');
 
-  if (actor.role === 'user') {
+  if (!isStaffRole(actor.role)) {
     can(['read', 'transition'], 'Ticket', { requesterId: actor.id });
     can('update', 'Ticket', ['subject'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.
     can(['read', 'create'], 'Message', { ticketRequesterId: actor.id, internal: false });
     can('read', 'TicketEvent', { ticketRequesterId: actor.id, internal: false });
   } else {
-    can(['read', 'update', 'transition', 'triage'], 'Ticket');
-    can(['read', 'create'], 'Message');
-    can('read', ['TicketEvent', 'Notification']);
+    staffTicketRules(can);
     // Staff see any account by id (ticket requesters), but list only their colleagues.
     can('read', 'User');
     can('list', 'User', { role: { $in: [...STAFF_ROLES] } });
   }
 
-  if (actor.role === 'admin') {
+  if (isAdminRole(actor.role)) {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
   }
-
-  return build({ detectSubjectType: (s) => (typeof s === 'string' ? s : s.kind) });
 }
 
 /** Throws 403 unless the ability allows `action` on `subject` (and `field`, when given). */

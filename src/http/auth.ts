@@ -21,7 +21,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
     throw new UnauthorizedError('session_revoked', 'This session has ended; log in again.');
   }
   if (!session.active) throw new UnauthorizedError('account_disabled', 'This account has been disabled.');
-  c.set('actor', { id: claims.userId, role: session.role, sessionId: claims.sessionId });
+  c.set('actor', { type: 'user', id: claims.userId, role: session.role, sessionId: claims.sessionId });
   // Counted only once the caller is known to be live, so a revoked token cannot spend its user's quota.
   c.get('principalLimiter').take(c, `user:${claims.userId}`);
   await next();

@@ -54,7 +54,7 @@ export const ticketEventExample = {
   id: '9001',
   ticketId: '1042',
   type: 'ticket.status_changed',
-  actor: { id: grace.id, name: grace.name, role: 'agent' as const },
+  actor: { type: 'user' as const, id: grace.id, name: grace.name, role: 'agent' as const },
   data: { from: 'new', to: 'open' },
   createdAt: later,
 };

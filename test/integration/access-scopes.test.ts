@@ -8,6 +8,7 @@ import {
   ticketScope,
   userListScope,
 } from '../../src/access/index.js';
+import type { UserActor } from '../../src/context.js';
 import type { Db } from '../../src/database.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { makeTicket, makeUser } from '../helpers/factories.js';
@@ -15,13 +16,14 @@ import { makeTicket, makeUser } from '../helpers/factories.js';
 // The SQL scopes used by list queries must select exactly the rows the CASL ability allows one by one.
 let tdb: TestDatabase;
 let db: Db;
-const actors: { id: number; role: Role }[] = [];
+const actors: UserActor[] = [];
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   db = await tdb.database.use(async (d) => d);
   const roles: Role[] = ['user', 'user', 'agent', 'admin'];
-  for (const role of roles) actors.push({ id: (await makeUser(db, { role })).id, role });
+  for (const role of roles)
+    actors.push({ type: 'user', id: (await makeUser(db, { role })).id, role, sessionId: 0 });
   const inactive = await makeUser(db, { role: 'agent' });
   await db.update(users).set({ active: false }).where(eq(users.id, inactive.id));
   for (const requester of actors) {

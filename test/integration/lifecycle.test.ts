@@ -240,9 +240,18 @@ describe('auto-close', () => {
       expect(closes).toEqual([
         expect.objectContaining({
           actorId: null,
+          actorJob: 'auto_close',
           data: expect.objectContaining({ from: 'solved', to: 'closed' }),
         }),
       ]);
+      // The audit trail names the system job, not a missing person.
+      const trail = await api()
+        .get(`/api/v1/tickets/${id}/events`)
+        .set(...user.auth);
+      expect(trail.body.data.at(-1)).toMatchObject({
+        type: 'ticket.status_changed',
+        actor: { type: 'system', job: 'auto_close' },
+      });
     }
     for (const [id, status] of [
       [recent, 'solved'],

@@ -14,9 +14,17 @@ export const TicketEvent = z
       example: 'ticket.status_changed',
     }),
     actor: z
-      .object({ id: z.string(), name: z.string(), role: z.enum(ROLES) })
-      .nullable()
-      .openapi({ description: '`null` for changes the system made (auto-close)' }),
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('user'), id: z.string(), name: z.string(), role: z.enum(ROLES) }),
+        z.object({
+          type: z.literal('system'),
+          job: z.string().openapi({ description: 'The job that made the change', example: 'auto_close' }),
+        }),
+      ])
+      .openapi({
+        description: 'Who made the change: a person, or the system itself (`auto_close`)',
+        example: { type: 'user', id: '7', name: 'Alan Agent', role: 'agent' },
+      }),
     data: z.record(z.string(), z.unknown()),
     createdAt: z.string().openapi({ example: '2026-11-21T20:40:52.123Z' }),
   })

@@ -21,6 +21,7 @@ export async function list(
       type: ticketEvents.type,
       data: ticketEvents.data,
       createdAt: ticketEvents.createdAt,
+      actorJob: ticketEvents.actorJob,
       actor: { id: users.id, name: users.name, role: users.role },
     })
     .from(ticketEvents)
@@ -43,7 +44,9 @@ export async function list(
       id: String(r.id),
       ticketId: String(r.ticketId),
       type: r.type,
-      actor: r.actor ? { id: String(r.actor.id), name: r.actor.name, role: r.actor.role } : null,
+      actor: r.actor
+        ? { type: 'user', id: String(r.actor.id), name: r.actor.name, role: r.actor.role }
+        : { type: 'system', job: r.actorJob ?? 'auto_close' },
       data: r.data ?? {},
       createdAt: r.createdAt.toISOString(),
     }),

@@ -1,4 +1,4 @@
-import { requireActor, type ServiceContext } from '../../context.js';
+import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { enqueue, mailDomain } from '../notifications/outbox.js';
 import { findUserByEmail, findUserById, setPassword } from '../users/repo.js';
@@ -23,7 +23,7 @@ const CONFIRM_PATH = '/api/v1/auth/password-reset/confirm';
  * used to guess the password. Every other session of the caller is revoked; this one stays usable.
  */
 export async function changePassword(ctx: ServiceContext, input: ChangePasswordInput): Promise<void> {
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   await enforceRateLimit(ctx, 'password_change', `user:${actor.id}`);
   const user = await findUserById(ctx.db, actor.id);
   if (!user) throw new NotFoundError('user', actor.id);
@@ -32,7 +32,7 @@ export async function changePassword(ctx: ServiceContext, input: ChangePasswordI
   }
   // Hashed before the transaction opens: no row lock waits on bcrypt.
   const passwordHash = await ctx.passwords.hash(input.newPassword, ctx.config.bcryptCost);
-  await ctx.db.transaction((tx) =>
+  await withTransaction(ctx, (tx) =>
     setPassword(tx, ctx.clock, user.id, passwordHash, { keepSessionId: actor.sessionId }),
   );
 }
@@ -52,7 +52,7 @@ export async function requestPasswordReset(ctx: ServiceContext, input: PasswordR
   const tokenHash = await sha256Hex(token);
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + RESET_TOKEN_TTL_MINUTES * 60_000);
-  await ctx.db.transaction(async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     await repo.insertResetToken(tx, { userId: user.id, tokenHash, now, expiresAt });
     // Sent whatever the user's notification preference: it was asked for, and it is the way back in.
     await enqueue(tx, ctx.clock, mailDomain(ctx.config.mailFrom), [
@@ -89,7 +89,7 @@ export async function confirmPasswordReset(
   const found = await repo.findResetToken(ctx.db, await sha256Hex(input.token));
   if (!found || found.usedAt || found.expiresAt <= now || !found.active) throw invalidToken();
   const passwordHash = await ctx.passwords.hash(input.newPassword, ctx.config.bcryptCost);
-  const done = await ctx.db.transaction(async (tx) => {
+  const done = await withTransaction(ctx, async (tx) => {
     if (!(await repo.markResetTokenUsed(tx, found.id, now))) return false;
     await setPassword(tx, ctx.clock, found.userId, passwordHash);
     return true;

@@ -1,5 +1,5 @@
 import { abilityOf, authorize, REQUESTER_ROLE } from '../../access/index.js';
-import { requireActor, type ServiceContext } from '../../context.js';
+import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
 import { hashPassword } from '../users/passwords.js';
 import { findUserByEmail, findUserById, insertUser, type UserRow, updateUser } from '../users/repo.js';
@@ -37,7 +37,7 @@ async function openSession(ctx: ServiceContext, user: UserRow): Promise<TokenPai
   const expiresAt = new Date(now.getTime() + ctx.config.refreshTokenTtlSeconds * 1000);
   const refreshToken = randomToken();
   const tokenHash = await sha256Hex(refreshToken);
-  const sessionId = await ctx.db.transaction(async (tx) => {
+  const sessionId = await withTransaction(ctx, async (tx) => {
     const id = await repo.insertSession(tx, {
       userId: user.id,
       now,
@@ -133,7 +133,7 @@ export async function refresh(ctx: ServiceContext, input: RefreshInput): Promise
   if (!found.user.active) throw new ForbiddenError('account_disabled', 'This account has been disabled.');
 
   const refreshToken = randomToken();
-  const rotated = await ctx.db.transaction(async (tx) => {
+  const rotated = await withTransaction(ctx, async (tx) => {
     if (!(await repo.markRotated(tx, found.tokenId, now))) return false;
     await repo.insertRefreshToken(tx, {
       sessionId: found.sessionId,
@@ -160,7 +160,7 @@ export async function logout(ctx: ServiceContext, input: RefreshInput): Promise<
 
 /** The caller's own account. */
 export async function me(ctx: ServiceContext): Promise<User> {
-  return toUser(await loadUser(ctx, requireActor(ctx).id));
+  return toUser(await loadUser(ctx, requireUser(ctx).id));
 }
 
 /**
@@ -168,7 +168,7 @@ export async function me(ctx: ServiceContext): Promise<User> {
  * the User, per field). An empty body changes nothing and returns the account as it is.
  */
 export async function updateMe(ctx: ServiceContext, input: UpdateMeInput): Promise<User> {
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   const row = await loadUser(ctx, actor.id);
   const ability = abilityOf(ctx);
   for (const field of ['name', 'notifications'] as const) {

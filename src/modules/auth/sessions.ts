@@ -1,5 +1,5 @@
 import { abilityOf, authorize } from '../../access/index.js';
-import { requireActor, type ServiceContext } from '../../context.js';
+import { requireUser, type ServiceContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
 import { revokeUserSessions } from '../users/repo.js';
@@ -14,7 +14,7 @@ export const MAX_LISTED_SESSIONS = 100;
 
 /** The caller's live sessions, newest first; `current` marks the one this request's token belongs to. */
 export async function listSessions(ctx: ServiceContext): Promise<SessionList> {
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   authorize(abilityOf(ctx), 'read', { kind: 'Session', userId: actor.id });
   const rows = await repo.listLiveSessions(ctx.db, actor.id, ctx.clock.now(), MAX_LISTED_SESSIONS);
   return {
@@ -46,7 +46,7 @@ export async function revokeSession(ctx: ServiceContext, input: { id: string }):
 
 /** Ends every session of the caller, this one included: every token they hold stops working. */
 export async function logoutAll(ctx: ServiceContext): Promise<void> {
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   authorize(abilityOf(ctx), 'revoke', { kind: 'Session', userId: actor.id });
   await revokeUserSessions(ctx.db, actor.id, ctx.clock.now());
 }

@@ -1,12 +1,10 @@
 import { abilityOf, type MessageSubject, messageScope } from '../../access/index.js';
-import { requireActor, type ServiceContext } from '../../context.js';
-import { inTransaction } from '../../database.js';
+import { requireActor, requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
+import { commitChange, type TicketChange } from '../tickets/commit.js';
 import { transitionOnReply } from '../tickets/lifecycle.js';
 import * as notify from '../tickets/notify.js';
-import * as tickets from '../tickets/repo.js';
-import { versionConflict } from '../tickets/service.js';
 import { statusChange } from '../tickets/status.js';
 import { lockForWrite, partyOf, readableView } from '../tickets/visibility.js';
 import { findMessage, insertMessage, listMessages } from './repo.js';
@@ -42,9 +40,9 @@ export async function create(
   ifMatch: number | null,
 ): Promise<Message> {
   const ability = abilityOf(ctx);
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   const now = ctx.clock.now();
-  const messageId = await inTransaction(ctx.db, async (tx) => {
+  const messageId = await withTransaction(ctx, async (tx, ctx) => {
     const row = await lockForWrite(tx, ctx, ticketId, ifMatch);
     const subject: MessageSubject = {
       kind: 'Message',
@@ -67,33 +65,31 @@ export async function create(
       internal: input.internal,
       now,
     });
-    const events: tickets.NewEvent[] = [
-      {
-        ticketId: row.id,
-        actorId: actor.id,
-        type: 'message.created',
-        data: { messageId: String(id), internal: input.internal },
-        internal: input.internal,
-      },
-    ];
-    let changes: tickets.TicketChanges = {};
+    const change: TicketChange = {
+      changes: {},
+      events: [
+        {
+          type: 'message.created',
+          data: { messageId: String(id), internal: input.internal },
+          internal: input.internal,
+        },
+      ],
+    };
     const to = transitionOnReply(row.status, party, input.internal);
     const move = to ? statusChange(row, to, now) : null;
     if (move) {
-      changes = move.changes;
-      events.push({ ...move.event, actorId: actor.id });
+      change.changes = move.changes;
+      change.events.push(move.event);
     }
-    if (party === 'staff' && !input.internal && row.firstResponseAt === null) changes.firstResponseAt = now;
+    if (party === 'staff' && !input.internal && row.firstResponseAt === null) {
+      change.changes.firstResponseAt = now;
+    }
     // Every message bumps the version too: the ticket's updatedAt (part of its representation) moved.
-    if (!(await tickets.updateIfVersion(tx, row.id, row.version, changes, now))) throw versionConflict();
-    await tickets.insertEvents(tx, now, events);
-
-    const view = (await tickets.findView(tx, row.id))!;
-    const people = await notify.ticketPeople(tx, view, actor.id);
-    await notify.queue(tx, ctx, [
+    change.notify = (view, people) => [
       ...notify.messageCreated(ctx, view, people, input, actor.id),
       ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actor.id) : []),
-    ]);
+    ];
+    await commitChange(tx, ctx, row, change);
     return id;
   });
   const message = await findMessage(ctx.db, messageId);

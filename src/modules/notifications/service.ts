@@ -1,8 +1,8 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { notifications, ticketEvents, tickets } from '../../../db/schema/index.js';
 import { abilityOf, authorize } from '../../access/index.js';
-import { requireActor, type ServiceContext } from '../../context.js';
-import { affectedRows, inTransaction } from '../../database.js';
+import { requireActor, requireUser, type ServiceContext, withTransaction } from '../../context.js';
+import { affectedRows } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
@@ -57,11 +57,11 @@ export async function listForTicket(
  * internal `notification.requeued` event on the ticket.
  */
 export async function requeue(ctx: ServiceContext, rawId: string): Promise<NotificationStatusView> {
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   const id = parseId(rawId);
   const notFound = () => new NotFoundError('notification', rawId);
   if (id === null) throw notFound();
-  return inTransaction(ctx.db, async (tx) => {
+  return withTransaction(ctx, async (tx) => {
     const [found] = await tx
       .select({ row: notifications, requesterId: tickets.requesterId })
       .from(notifications)

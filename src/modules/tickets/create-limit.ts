@@ -1,6 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { rateLimits } from '../../../db/schema/index.js';
-import { requireActor, type ServiceContext } from '../../context.js';
+import { isStaffRole } from '../../access/index.js';
+import { requireUser, type ServiceContext } from '../../context.js';
 import { RateLimitedError } from '../../errors.js';
 
 /**
@@ -11,9 +12,9 @@ import { RateLimitedError } from '../../errors.js';
  * behalf of customers (a phone call), so their tier is higher; a rate tier is not a permission.
  */
 export async function enforceTicketCreateLimit(ctx: ServiceContext): Promise<void> {
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   const { user, staff, windowSeconds } = ctx.config.ticketCreateLimit;
-  const limit = actor.role === 'user' ? user : staff;
+  const limit = isStaffRole(actor.role) ? staff : user;
   const windowMs = windowSeconds * 1000;
   const now = ctx.clock.now().getTime();
   const windowStart = new Date(now - (now % windowMs));

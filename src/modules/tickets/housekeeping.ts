@@ -1,12 +1,11 @@
-import { and, eq, lt } from 'drizzle-orm';
-import { tickets } from '../../../db/schema/index.js';
 import { type BackgroundLoop, startLoop } from '../../background.js';
 import type { Config } from '../../config.js';
-import type { ServiceContext } from '../../context.js';
+import { actorUserId, systemContext, withTransaction } from '../../context.js';
 import type { Database } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { inlineHasher } from '../users/passwords.js';
+import { commitChange } from './commit.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
 import { statusChange } from './status.js';
@@ -36,33 +35,26 @@ export async function autoCloseSolved(
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - deps.config.autoCloseDays * 86_400_000);
   return deps.database.use(async (db) => {
-    const ctx: ServiceContext = {
-      db,
-      clock: deps.clock,
-      config: deps.config,
-      log: deps.logger,
-      actor: null,
-      client: { ip: null, userAgent: null },
-      passwords: inlineHasher,
-    };
+    const ctx = systemContext(
+      { db, clock: deps.clock, config: deps.config, log: deps.logger, passwords: inlineHasher },
+      'auto_close',
+    );
+    const reason = `solved for ${deps.config.autoCloseDays} days`;
     let closed = 0;
     for (;;) {
       const due = await repo.findSolvedBefore(db, cutoff, batch);
       let progressed = false;
       for (const { id } of due) {
-        const done = await db.transaction(async (tx) => {
-          const [row] = await tx
-            .select()
-            .from(tickets)
-            .where(and(eq(tickets.id, id), eq(tickets.status, 'solved'), lt(tickets.solvedAt, cutoff)))
-            .for('update', { skipLocked: true });
+        const done = await withTransaction(ctx, async (tx, ctx) => {
+          const row = await repo.lockSolvedBefore(tx, id, cutoff);
           if (!row) return false; // closed, reopened or being changed by someone else right now
-          const change = statusChange(row, 'closed', now, `solved for ${deps.config.autoCloseDays} days`);
-          if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now))) return false;
-          await repo.insertEvents(tx, now, [{ ...change.event, actorId: null }]);
-          const view = (await repo.findView(tx, row.id))!;
-          const people = await notify.ticketPeople(tx, view, null);
-          await notify.queue(tx, ctx, notify.statusChanged(ctx, view, people, change.event.data, null));
+          const change = statusChange(row, 'closed', now, reason);
+          await commitChange(tx, ctx, row, {
+            changes: change.changes,
+            events: [change.event],
+            notify: (view, people) =>
+              notify.statusChanged(ctx, view, people, change.event.data, actorUserId(ctx.actor)),
+          });
           return true;
         });
         if (done) {

@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, or, type S
 import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { messages, tickets, ticketTags } from '../../../db/schema/index.js';
 import { messageScope, ticketScope } from '../../access/index.js';
-import type { Actor } from '../../context.js';
+import { type Actor, actorUserId } from '../../context.js';
 import { decodeCursor } from '../../http/pagination.js';
 import type { PageOrder, TicketRow, TicketView } from './repo.js';
 import type { TicketListQuery, TicketSort } from './schemas.js';
@@ -69,14 +69,14 @@ export function fullTextQuery(q: string): string | null {
 
 /** The WHERE and ORDER BY of GET /tickets for this caller: visibility scope first, then the filters. */
 export function listQuery(
-  actor: Pick<Actor, 'id' | 'role'>,
+  actor: Actor,
   query: TicketListQuery,
 ): { where: SQL | undefined; order: PageOrder } | null {
   const filters: (SQL | undefined)[] = [ticketScope(actor)];
   if (query.status) filters.push(inArray(tickets.status, query.status));
   if (query.priority) filters.push(inArray(tickets.priority, query.priority));
   if (query.assignee === 'none') filters.push(isNull(tickets.assigneeId));
-  else if (query.assignee === 'me') filters.push(eq(tickets.assigneeId, actor.id));
+  else if (query.assignee === 'me') filters.push(eq(tickets.assigneeId, actorUserId(actor) ?? 0));
   else if (query.assignee) filters.push(eq(tickets.assigneeId, Number(query.assignee)));
   if (query.requester) filters.push(eq(tickets.requesterId, Number(query.requester)));
   if (query.tag) {

@@ -146,7 +146,7 @@ export function assigned(
   ctx: ServiceContext,
   view: TicketView,
   people: People,
-  actorId: number,
+  actorId: number | null,
 ): NewNotification[] {
   if (!view.assignee) return [];
   const to = pick(people, [view.assignee.id, view.requester.id], actorId);

@@ -9,6 +9,7 @@ import {
   users,
 } from '../../../db/schema/index.js';
 import { STAFF_ROLES } from '../../access/index.js';
+import { type Actor, actorUserId } from '../../context.js';
 import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
@@ -186,20 +187,27 @@ export type EventType =
 
 export interface NewEvent {
   ticketId: number;
-  actorId: number | null;
   type: EventType;
   data: Record<string, unknown>;
   /** Hidden from the requester (events about internal notes). */
   internal?: boolean;
 }
 
-/** Writes audit events; always called inside the transaction that makes the change. */
-export async function insertEvents(db: Queryable, now: Date, events: NewEvent[]): Promise<void> {
+/** Writes audit events naming their actor; always called inside the transaction that makes the change. */
+export async function insertEvents(
+  db: Queryable,
+  now: Date,
+  actor: Actor,
+  events: NewEvent[],
+): Promise<void> {
   if (events.length === 0) return;
+  const actorId = actorUserId(actor);
+  const actorJob = actor.type === 'system' ? actor.job : null;
   await db.insert(ticketEvents).values(
     events.map((e) => ({
       ticketId: e.ticketId,
-      actorId: e.actorId,
+      actorId,
+      actorJob,
       type: e.type,
       data: e.data,
       internal: e.internal ?? false,
@@ -219,6 +227,28 @@ export async function findAssignableStaff(db: Queryable, id: number) {
     .from(users)
     .where(and(eq(users.id, id), inArray(users.role, [...STAFF_ROLES]), eq(users.active, true)))
     .for('update');
+  return row ?? null;
+}
+
+/** A ticket's tags, sorted. */
+export async function findTags(db: Queryable, ticketId: number): Promise<string[]> {
+  const rows = await db
+    .select({ tag: ticketTags.tag })
+    .from(ticketTags)
+    .where(eq(ticketTags.ticketId, ticketId));
+  return rows.map((r) => r.tag).sort();
+}
+
+/**
+ * Locks ticket `id` if it is still solved before `cutoff` and nobody else holds it (`SKIP LOCKED`): the
+ * auto-close sweep takes a ticket only when no other instance or request is changing it right now.
+ */
+export async function lockSolvedBefore(db: Queryable, id: number, cutoff: Date): Promise<TicketRow | null> {
+  const [row] = await db
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.id, id), eq(tickets.status, 'solved'), lt(tickets.solvedAt, cutoff)))
+    .for('update', { skipLocked: true });
   return row ?? null;
 }
 

@@ -1,15 +1,20 @@
-import { eq } from 'drizzle-orm';
-import { ticketTags } from '../../../db/schema/index.js';
 import { abilityOf, authorize } from '../../access/index.js';
-import { requireActor, type ServiceContext } from '../../context.js';
-import { inTransaction } from '../../database.js';
+import {
+  actorUserId,
+  requireActor,
+  requireUser,
+  type ServiceContext,
+  withTransaction,
+} from '../../context.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import { toPage } from '../../http/pagination.js';
 import { insertMessage } from '../messages/repo.js';
+import { commitChange } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
 import { cursorPosition, listQuery } from './list.js';
 import * as notify from './notify.js';
+import { planUpdate } from './plan.js';
 import * as repo from './repo.js';
 import type {
   AllowedTransitions,
@@ -49,10 +54,10 @@ export function toTicket(v: repo.TicketView): Ticket {
 export async function create(ctx: ServiceContext, input: CreateTicketInput): Promise<Ticket> {
   authorize(abilityOf(ctx), 'create', 'Ticket');
   await enforceTicketCreateLimit(ctx);
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   const now = ctx.clock.now();
   const priority = input.priority ?? 'normal';
-  const view = await inTransaction(ctx.db, async (tx) => {
+  const view = await withTransaction(ctx, async (tx) => {
     const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId: actor.id, now });
     const tags = input.tags ?? [];
     await repo.changeTags(tx, id, tags);
@@ -63,10 +68,9 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
       internal: false,
       now,
     });
-    await repo.insertEvents(tx, now, [
+    await repo.insertEvents(tx, now, actor, [
       {
         ticketId: id,
-        actorId: actor.id,
         type: 'ticket.created',
         data: { subject: input.subject, priority, tags, messageId: String(messageId) },
       },
@@ -124,73 +128,28 @@ export async function update(
   ifMatch: number | null,
 ): Promise<Ticket> {
   const ability = abilityOf(ctx);
-  const actor = requireActor(ctx);
-  const now = ctx.clock.now();
-  const view = await inTransaction(ctx.db, async (tx) => {
+  const actorId = actorUserId(requireActor(ctx));
+  const view = await withTransaction(ctx, async (tx, ctx) => {
     const row = await lockForWrite(tx, ctx, id, ifMatch);
     for (const field of Object.keys(input)) {
       if (!ability.can('update', ticketSubject(row), field)) {
         throw new ForbiddenError('forbidden', `You may not change ${field} of this ticket.`);
       }
     }
-    const changes: repo.TicketChanges = {};
-    const events: repo.NewEvent[] = [];
-    const event = (type: repo.EventType, data: Record<string, unknown>) =>
-      events.push({ ticketId: row.id, actorId: actor.id, type, data });
-
-    if (input.subject !== undefined && input.subject !== row.subject) {
-      changes.subject = input.subject;
-      event('ticket.subject_changed', { from: row.subject, to: input.subject });
+    const plan = planUpdate(row, input, input.tags === undefined ? [] : await repo.findTags(tx, row.id));
+    const assigneeId = plan.changes.assigneeId;
+    if (assigneeId != null && !(await repo.findAssignableStaff(tx, assigneeId))) {
+      throw new ValidationError([{ path: 'assigneeId', message: 'must be an active agent or admin' }]);
     }
-    if (input.priority !== undefined && input.priority !== row.priority) {
-      changes.priority = input.priority;
-      event('ticket.priority_changed', { from: row.priority, to: input.priority });
-    }
-    const assigneeId =
-      input.assigneeId === undefined
-        ? undefined
-        : input.assigneeId === null
-          ? null
-          : Number(input.assigneeId);
-    if (assigneeId !== undefined && assigneeId !== row.assigneeId) {
-      if (assigneeId !== null && !(await repo.findAssignableStaff(tx, assigneeId))) {
-        throw new ValidationError([{ path: 'assigneeId', message: 'must be an active agent or admin' }]);
-      }
-      changes.assigneeId = assigneeId;
-      event('ticket.assigned', {
-        from: row.assigneeId === null ? null : String(row.assigneeId),
-        to: assigneeId === null ? null : String(assigneeId),
-      });
-    }
-    if (input.tags !== undefined) {
-      const current = (
-        await tx.select({ tag: ticketTags.tag }).from(ticketTags).where(eq(ticketTags.ticketId, row.id))
-      )
-        .map((r) => r.tag)
-        .sort();
-      const added = input.tags.filter((t) => !current.includes(t));
-      const removed = current.filter((t) => !input.tags!.includes(t));
-      if (added.length > 0 || removed.length > 0) {
-        await repo.changeTags(tx, row.id, added, removed);
-        event('ticket.tags_changed', { added, removed });
-      }
-    }
-    if (events.length === 0) return (await repo.findView(tx, row.id))!;
-    if (!(await repo.updateIfVersion(tx, row.id, row.version, changes, now))) throw versionConflict();
-    await repo.insertEvents(tx, now, events);
-    const updated = (await repo.findView(tx, row.id))!;
-    if (changes.assigneeId) {
-      const people = await notify.ticketPeople(tx, updated, actor.id);
-      await notify.queue(tx, ctx, notify.assigned(ctx, updated, people, actor.id));
-    }
-    return updated;
+    await repo.changeTags(tx, row.id, plan.tags.added, plan.tags.removed);
+    return commitChange(tx, ctx, row, {
+      ...plan,
+      // Unassigning emails nobody; assigning emails the new assignee and the requester.
+      notify: assigneeId ? (v, people) => notify.assigned(ctx, v, people, actorId) : undefined,
+    });
   });
   return toTicket(view);
 }
-
-/** Unreachable while writes hold the row lock; kept so a lost race can never pass for success. */
-export const versionConflict = () =>
-  new ConflictError('version_conflict', 'The ticket was changed by someone else; read it again.');
 
 /** What this caller may move the ticket to now. */
 export async function allowedTransitions(ctx: ServiceContext, id: string): Promise<AllowedTransitions> {
@@ -206,7 +165,7 @@ export async function transition(
   input: TransitionInput,
   ifMatch: number | null,
 ): Promise<Ticket> {
-  const view = await inTransaction(ctx.db, async (tx) => {
+  const view = await withTransaction(ctx, async (tx, ctx) => {
     const row = await lockForWrite(tx, ctx, id, ifMatch);
     const party = partyOf(abilityOf(ctx), row);
     const allowed = party ? allowedTargets(row.status, party) : [];
@@ -225,15 +184,13 @@ export async function transition(
         },
       );
     }
-    const actor = requireActor(ctx);
-    const now = ctx.clock.now();
-    const change = statusChange(row, input.to, now, input.reason);
-    if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now))) throw versionConflict();
-    await repo.insertEvents(tx, now, [{ ...change.event, actorId: actor.id }]);
-    const updated = (await repo.findView(tx, row.id))!;
-    const people = await notify.ticketPeople(tx, updated, actor.id);
-    await notify.queue(tx, ctx, notify.statusChanged(ctx, updated, people, change.event.data, actor.id));
-    return updated;
+    const actorId = actorUserId(requireActor(ctx));
+    const change = statusChange(row, input.to, ctx.clock.now(), input.reason);
+    return commitChange(tx, ctx, row, {
+      changes: change.changes,
+      events: [change.event],
+      notify: (v, people) => notify.statusChanged(ctx, v, people, change.event.data, actorId),
+    });
   });
   return toTicket(view);
 }

@@ -1,5 +1,5 @@
 import { ADMIN_ROLE } from '../../access/index.js';
-import type { Db, Queryable } from '../../database.js';
+import { type Db, type Queryable, retryOnDeadlock } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import { hashPassword } from './passwords.js';
 import { countActiveAdmins, findUserByEmail, insertUser } from './repo.js';
@@ -20,14 +20,17 @@ export async function ensureFirstAdmin(
   // Most starts find an admin: check before paying for a hash, and hash outside the transaction.
   if (await present(db)) return 'exists';
   const passwordHash = await hashPassword(admin.password, bcryptCost);
-  return db.transaction(async (tx) => {
-    if (await present(tx)) return 'exists';
-    await insertUser(tx, clock, {
-      email: admin.email,
-      passwordHash,
-      name: 'Administrator',
-      role: ADMIN_ROLE,
-    });
-    return 'created';
-  });
+  // No request context here (it runs before the app serves): the deadlock retry `withTransaction` gives verbs.
+  return retryOnDeadlock(() =>
+    db.transaction(async (tx) => {
+      if (await present(tx)) return 'exists';
+      await insertUser(tx, clock, {
+        email: admin.email,
+        passwordHash,
+        name: 'Administrator',
+        role: ADMIN_ROLE,
+      });
+      return 'created';
+    }),
+  );
 }

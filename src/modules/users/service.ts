@@ -7,8 +7,7 @@ import {
   type UserSubject,
   userListScope,
 } from '../../access/index.js';
-import { requireActor, type ServiceContext } from '../../context.js';
-import { inTransaction } from '../../database.js';
+import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
 import { decodeCursor, toPage } from '../../http/pagination.js';
@@ -40,7 +39,7 @@ async function readableUser(ctx: ServiceContext, rawId: string): Promise<repo.Us
 
 /** GET /users: everyone for an admin, staff only for an agent, 403 for a user; keyset pages by id. */
 export async function list(ctx: ServiceContext, query: UserListQuery): Promise<UserPage> {
-  const actor = requireActor(ctx);
+  const actor = requireUser(ctx);
   authorize(abilityOf(ctx), 'list', 'User');
   const afterId = query.cursor ? (decodeCursor(query.cursor, ['number'])[0] as number) : undefined;
   const rows = await repo.listUsers(ctx.db, {
@@ -91,7 +90,7 @@ export async function update(
     return toUser(current);
   }
   const mayRemoveAdmin = (patch.role !== undefined && !isAdminRole(patch.role)) || patch.active === false;
-  await inTransaction(ctx.db, async (tx) => {
+  await withTransaction(ctx, async (tx) => {
     // Lock order: the admin rows first, then the target, in every transaction that takes both.
     const admins = mayRemoveAdmin ? await repo.lockActiveAdmins(tx) : [];
     const row = await repo.findUserById(tx, current.id, true);
@@ -113,7 +112,7 @@ export async function update(
     const wasStaff = isStaffRole(row.role) && row.active;
     const staysStaff = isStaffRole(patch.role ?? row.role) && (patch.active ?? row.active);
     if (wasStaff && !staysStaff) {
-      await repo.unassignOpenTickets(tx, row.id, requireActor(ctx).id, ctx.clock.now());
+      await repo.unassignOpenTickets(tx, row.id, requireUser(ctx).id, ctx.clock.now());
     }
   });
   const updated = await repo.findUserById(ctx.db, current.id);

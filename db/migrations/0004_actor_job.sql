@@ -1,0 +1,1 @@
+ALTER TABLE `ticket_events` ADD `actor_job` varchar(40);

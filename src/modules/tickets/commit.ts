@@ -1,0 +1,53 @@
+import { actorUserId, requireActor, type ServiceContext } from '../../context.js';
+import type { Queryable } from '../../database.js';
+import { ConflictError } from '../../errors.js';
+import type { NewNotification } from '../notifications/outbox.js';
+import * as notify from './notify.js';
+import * as repo from './repo.js';
+
+/**
+ * One change to a ticket, as a verb plans it: the row's new values, its audit events (one per thing that
+ * changed) and the emails it causes. Every writer — a PATCH, a transition, a reply, the auto-close sweep,
+ * and later macros, merges, bulk edits, inbound email and SLA events — builds one of these and hands it
+ * to `commitChange`.
+ */
+export interface TicketChange {
+  changes: repo.TicketChanges;
+  events: Omit<repo.NewEvent, 'ticketId'>[];
+  /** The emails, from the ticket as committed and the people it concerns (requester, assignee, actor). */
+  notify?: (view: repo.TicketView, people: notify.People) => NewNotification[];
+}
+
+/** Unreachable while writes hold the row lock; kept so a lost race can never pass for success. */
+export const versionConflict = () =>
+  new ConflictError('version_conflict', 'The ticket was changed by someone else; read it again.');
+
+/**
+ * The one commit path for a ticket change, inside the caller's transaction (the row locked by
+ * `lockForWrite` or a sweep's `SKIP LOCKED` select): writes the row if it is still at the version the
+ * caller read, bumping it; records the audit events with the context's actor; re-reads the view; queues
+ * the emails in the outbox. A change with no events changes nothing and returns the current view.
+ */
+export async function commitChange(
+  tx: Queryable,
+  ctx: ServiceContext,
+  row: repo.TicketRow,
+  change: TicketChange,
+): Promise<repo.TicketView> {
+  if (change.events.length === 0) return (await repo.findView(tx, row.id))!;
+  const actor = requireActor(ctx);
+  const now = ctx.clock.now();
+  if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now))) throw versionConflict();
+  await repo.insertEvents(
+    tx,
+    now,
+    actor,
+    change.events.map((e) => ({ ...e, ticketId: row.id })),
+  );
+  const view = (await repo.findView(tx, row.id))!;
+  if (change.notify) {
+    const people = await notify.ticketPeople(tx, view, actorUserId(actor));
+    await notify.queue(tx, ctx, change.notify(view, people));
+  }
+  return view;
+}
