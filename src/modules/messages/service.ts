@@ -2,6 +2,7 @@ import { abilityOf, type MessageSubject, messageScope } from '../../access/index
 import { requireActor, type ServiceContext } from '../../context.js';
 import { inTransaction } from '../../database.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
 import { transitionOnReply } from '../tickets/lifecycle.js';
 import * as notify from '../tickets/notify.js';
@@ -39,7 +40,7 @@ export async function create(
   ctx: ServiceContext,
   ticketId: string,
   input: CreateMessageInput,
-  ifMatch: number | null,
+  ifMatch: IfMatch,
 ): Promise<Message> {
   const ability = abilityOf(ctx);
   const actor = requireActor(ctx);
@@ -85,7 +86,10 @@ export async function create(
     }
     if (party === 'staff' && !input.internal && row.firstResponseAt === null) changes.firstResponseAt = now;
     // Every message bumps the version too: the ticket's updatedAt (part of its representation) moved.
-    if (!(await tickets.updateIfVersion(tx, row.id, row.version, changes, now))) throw versionConflict();
+    // An internal note moves only the staff's version: the requester's view must not change with it.
+    const visible = !input.internal || move !== null;
+    if (!(await tickets.updateIfVersion(tx, row.id, row.version, changes, now, visible)))
+      throw versionConflict();
     await tickets.insertEvents(tx, now, events);
 
     const view = (await tickets.findView(tx, row.id))!;

@@ -4,6 +4,7 @@ import { abilityOf, authorize } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { inTransaction } from '../../database.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
+import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
 import { insertMessage } from '../messages/repo.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
@@ -19,14 +20,18 @@ import type {
   UpdateTicketInput,
 } from './schemas.js';
 import { statusChange } from './status.js';
-import { lockForWrite, partyOf, readableView, ticketSubject } from './visibility.js';
+import { lockForWrite, partyOf, readableView, seesInternal, ticketSubject } from './visibility.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const person = (p: { id: number; name: string; email: string }) => ({ ...p, id: String(p.id) });
 
-/** The public shape of a ticket. */
-export function toTicket(v: repo.TicketView): Ticket {
+/**
+ * The public shape of a ticket, as this caller sees it: staff get the full `version`/`updatedAt`, a
+ * requester the ones only requester-visible changes move (see `seesInternal`).
+ */
+export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
   const t = v.ticket;
+  const full = seesInternal(abilityOf(ctx), t);
   return {
     id: String(t.id),
     subject: t.subject,
@@ -36,11 +41,11 @@ export function toTicket(v: repo.TicketView): Ticket {
     requester: person(v.requester),
     assignee: v.assignee ? person(v.assignee) : null,
     createdAt: t.createdAt.toISOString(),
-    updatedAt: t.updatedAt.toISOString(),
+    updatedAt: (full ? t.updatedAt : t.publicUpdatedAt).toISOString(),
     firstResponseAt: iso(t.firstResponseAt),
     solvedAt: iso(t.solvedAt),
     closedAt: iso(t.closedAt),
-    version: t.version,
+    version: full ? t.version : t.publicVersion,
   };
 }
 
@@ -83,8 +88,10 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
         requesterId,
         assigneeId: null,
         version: 1,
+        publicVersion: 1,
         createdAt: now,
         updatedAt: now,
+        publicUpdatedAt: now,
         firstResponseAt: null,
         solvedAt: null,
         closedAt: null,
@@ -96,19 +103,25 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
     await notify.ticketCreated(tx, ctx, created, input.body, actor.id, audience);
     return created;
   });
-  return toTicket(view);
+  return toTicket(ctx, view);
 }
 
 export async function get(ctx: ServiceContext, id: string): Promise<Ticket> {
-  return toTicket(await readableView(ctx, id));
+  return toTicket(ctx, await readableView(ctx, id));
 }
 
 /** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
 export async function list(ctx: ServiceContext, query: TicketListQuery) {
-  const q = listQuery(requireActor(ctx), query);
+  const actor = requireActor(ctx);
+  const q = listQuery(actor, query);
   if (!q) return { data: [], nextCursor: null };
   const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
-  return toPage(rows, query.limit, (v) => cursorPosition(query.sort, v), toTicket);
+  return toPage(
+    rows,
+    query.limit,
+    (v) => cursorPosition(query.sort, actor, v),
+    (v) => toTicket(ctx, v),
+  );
 }
 
 /**
@@ -119,7 +132,7 @@ export async function update(
   ctx: ServiceContext,
   id: string,
   input: UpdateTicketInput,
-  ifMatch: number | null,
+  ifMatch: IfMatch,
 ): Promise<Ticket> {
   const ability = abilityOf(ctx);
   const actor = requireActor(ctx);
@@ -183,7 +196,7 @@ export async function update(
     }
     return updated;
   });
-  return toTicket(view);
+  return toTicket(ctx, view);
 }
 
 /** Unreachable while writes hold the row lock; kept so a lost race can never pass for success. */
@@ -202,7 +215,7 @@ export async function transition(
   ctx: ServiceContext,
   id: string,
   input: TransitionInput,
-  ifMatch: number | null,
+  ifMatch: IfMatch,
 ): Promise<Ticket> {
   const view = await inTransaction(ctx.db, async (tx) => {
     const row = await lockForWrite(tx, ctx, id, ifMatch);
@@ -233,5 +246,5 @@ export async function transition(
     await notify.queue(tx, ctx, notify.statusChanged(ctx, updated, people, change.event.data, actor.id));
     return updated;
   });
-  return toTicket(view);
+  return toTicket(ctx, view);
 }
