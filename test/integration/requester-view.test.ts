@@ -70,7 +70,7 @@ describe('internal notes are not a side channel', () => {
     const patched = await api()
       .patch(`/api/v1/tickets/${id}`)
       .set(...requester.auth)
-      .set('If-Match', seen.headers.etag)
+      .set('If-Match', String(seen.headers.etag))
       .send({ subject: 'Printer still on fire' });
     expect(patched.status).toBe(200);
     expect(patched.body.version).toBe(seen.body.version + 1);
@@ -81,7 +81,7 @@ describe('internal notes are not a side channel', () => {
     const stale = await api()
       .patch(`/api/v1/tickets/${id}`)
       .set(...agent.auth)
-      .set('If-Match', patched.headers.etag)
+      .set('If-Match', String(patched.headers.etag))
       .send({ priority: 'high' });
     expect(stale.status).toBe(412);
   });
