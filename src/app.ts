@@ -16,6 +16,7 @@ import { authRoutes } from './modules/auth/routes.js';
 import { messageRoutes } from './modules/messages/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { PAGE_PATHS, pageRoutes } from './modules/pages/routes.js';
 import { ticketRoutes } from './modules/tickets/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
@@ -28,10 +29,12 @@ export const API_BASE = '/api/v1';
 export function createApp(deps: AppDeps) {
   const app = createRouter();
 
-  app.use('*', requestIds(), requestLogging(deps), bodySizeLimit(), jsonOnly());
+  app.use('*', requestIds(), requestLogging(deps), bodySizeLimit(), jsonOnly(PAGE_PATHS));
   app.use(`${API_BASE}/*`, afterWrites(deps), databaseHandle(deps));
+  for (const path of PAGE_PATHS) app.use(path, databaseHandle(deps));
 
   app.route('/', opsRoutes());
+  app.route('/', pageRoutes());
   app.route(API_BASE, authRoutes());
   app.route(API_BASE, userRoutes());
   app.route(API_BASE, ticketRoutes());
