@@ -199,3 +199,46 @@ describe('GET/POST /verify-email (the page the link opens)', () => {
     expect(hostile.text).toContain('&quot;&gt;&lt;script&gt;');
   });
 });
+
+describe('GET/POST /reset-password (the page the reset link opens without WEB_URL)', () => {
+  it('the form post sets the password from the email alone; login works with it; escaped; CSP', async () => {
+    const account = await register(api());
+    await api().post('/api/v1/auth/password-reset').send({ email: account.email });
+    const reset = to(await mail.deliver(), account.email).find((m) => m.subject.startsWith('Reset'))!;
+    const url = /(http:\/\/\S+\/reset-password\?token=\S+)/.exec(reset.text)?.[1];
+    expect(url).toBeDefined();
+    const link = new URL(url!);
+    const page = await api().get(`${link.pathname}${link.search}`);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.text).toContain('<form method="post" action="/reset-password">');
+
+    const token = link.searchParams.get('token')!;
+    const weak = await api().post('/reset-password').type('form').send({ token, newPassword: 'short' });
+    expect(weak.status).toBe(422);
+    expect(weak.text).toContain('at least 10 characters');
+    const done = await api()
+      .post('/reset-password')
+      .type('form')
+      .send({ token, newPassword: 'a brand new passphrase' });
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('Password changed');
+    const login = await api()
+      .post('/api/v1/auth/login')
+      .send({ email: account.email, password: 'a brand new passphrase' });
+    expect(login.status).toBe(200);
+    const reused = await api()
+      .post('/reset-password')
+      .type('form')
+      .send({ token, newPassword: 'yet another passphrase' });
+    expect(reused.status).toBe(400);
+
+    const hostile = await api().get(
+      `/reset-password?token=${encodeURIComponent('"><img src=x onerror=alert(1)>')}`,
+    );
+    expect(hostile.text).not.toContain('<img');
+    expect(hostile.text).toContain('&quot;&gt;&lt;img');
+  });
+});
