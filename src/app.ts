@@ -19,6 +19,7 @@ import { authRoutes } from './modules/auth/routes.js';
 import { messageRoutes } from './modules/messages/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
+import { PAGE_PATHS, pageRoutes } from './modules/pages/routes.js';
 import { ticketRoutes } from './modules/tickets/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
@@ -41,14 +42,16 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestIds(), securityHeaders(deps.config, API_BASE));
   const corsMiddleware = corsPolicy(deps.config);
   if (corsMiddleware) app.use('*', corsMiddleware);
-  app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly());
+  app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly(PAGE_PATHS));
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
     await next();
   });
   app.use(`${API_BASE}/*`, afterWrites(deps), databaseHandle(deps));
+  for (const path of PAGE_PATHS) app.use(path, databaseHandle(deps));
 
   app.route('/', opsRoutes());
+  app.route('/', pageRoutes());
   app.route(API_BASE, authRoutes());
   app.route(API_BASE, userRoutes());
   app.route(API_BASE, ticketRoutes());

@@ -72,6 +72,7 @@ const EnvSchema = z.object({
     .min(3, 'must be an address like "Helpdesk <help@example.com>"')
     .default('Helpdesk <helpdesk@localhost>'),
   APP_URL: urlWithScheme(['http:', 'https:'], 'https://helpdesk.example.com').optional(),
+  WEB_URL: urlWithScheme(['http:', 'https:'], 'https://support.example.com').optional(),
   JWT_SECRET: z
     .string()
     .refine((v) => new TextEncoder().encode(v).length >= 32, 'must be at least 32 bytes long')
@@ -153,6 +154,12 @@ export interface Config {
   smtpUrl: string;
   mailFrom: string;
   appUrl: string;
+  /**
+   * The front end people use, if there is one (no trailing slash): links in emails go to its pages
+   * (`/tickets/<id>`, `/verify-email?token=`, `/reset-password?token=`). Null: the API serves the two
+   * token pages itself and ticket emails carry no link (there is nothing but JSON to link to).
+   */
+  webUrl: string | null;
   jwtSecret: string;
   port: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -275,6 +282,7 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       smtpUrl: env.SMTP_URL,
       mailFrom: env.MAIL_FROM,
       appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+      webUrl: env.WEB_URL ? env.WEB_URL.replace(/\/+$/, '') : null,
       jwtSecret,
       port: env.PORT,
       logLevel: env.LOG_LEVEL,

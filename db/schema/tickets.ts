@@ -7,6 +7,7 @@ import {
   mysqlEnum,
   mysqlTable,
   primaryKey,
+  uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
 import { createdAt, exactVarchar, id, jsonValue, ref, timestamp } from './columns.js';
@@ -32,8 +33,15 @@ export const tickets = mysqlTable(
       .references(() => users.id),
     assigneeId: ref('assignee_id').references(() => users.id),
     version: int('version', { unsigned: true }).notNull().default(1),
+    /**
+     * `version` and `updatedAt` as the requester sees them: bumped only by changes the requester can see,
+     * so an internal note leaves their view (version, ETag, updatedAt) exactly as it was. Staff see the
+     * full `version`/`updatedAt`. Backfill: copies of `version` and `updated_at`.
+     */
+    publicVersion: int('public_version', { unsigned: true }).notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    publicUpdatedAt: timestamp('public_updated_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     firstResponseAt: timestamp('first_response_at'),
     solvedAt: timestamp('solved_at'),
     closedAt: timestamp('closed_at'),
@@ -44,6 +52,8 @@ export const tickets = mysqlTable(
     index('tickets_created_idx').on(t.createdAt, t.id),
     index('tickets_priority_idx').on(t.priorityRank, t.updatedAt, t.id),
     index('tickets_requester_updated_idx').on(t.requesterId, t.updatedAt, t.id),
+    // A requester's list sorts by what they can see change.
+    index('tickets_requester_public_updated_idx').on(t.requesterId, t.publicUpdatedAt, t.id),
     index('tickets_assignee_updated_idx').on(t.assigneeId, t.updatedAt, t.id),
     index('tickets_status_updated_idx').on(t.status, t.updatedAt, t.id),
     // The staff queues: "open and unassigned, most urgent first" and "open and unassigned, newest first".
@@ -112,7 +122,16 @@ export const ticketEvents = mysqlTable(
     data: jsonValue<Record<string, unknown>>('data'),
     /** Events about internal notes are hidden from requesters. */
     internal: boolean('internal').notNull().default(false),
+    /**
+     * The event's position among the ticket's requester-visible events (1, 2, 3…), null for internal
+     * ones. Requesters see it as the event id: global ids would leave gaps where hidden events are.
+     * Backfill: ROW_NUMBER() over each ticket's non-internal events by id.
+     */
+    publicSeq: int('public_seq', { unsigned: true }),
     createdAt: createdAt(),
   },
-  (t) => [index('ticket_events_ticket_idx').on(t.ticketId, t.internal, t.id)],
+  (t) => [
+    index('ticket_events_ticket_idx').on(t.ticketId, t.internal, t.id),
+    uniqueIndex('ticket_events_public_seq_unique').on(t.ticketId, t.publicSeq),
+  ],
 );

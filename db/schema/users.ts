@@ -17,6 +17,13 @@ export const users = mysqlTable(
     active: boolean('active').notNull().default(true),
     /** Email notifications opt-out (PATCH /me `notifications`). */
     notifyByEmail: boolean('notify_by_email').notNull().default(true),
+    /**
+     * Whether the address is proven (the "Verified addresses" contract): no ticket email goes to an
+     * unverified one. The default is true because every path but public registration (staff-created
+     * accounts, the bootstrap admin, the seed) vouches for the address, and so do the rows that existed
+     * before the column; registration sets false explicitly.
+     */
+    emailVerified: boolean('email_verified').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at').notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },

@@ -12,6 +12,7 @@ const grace = { id: '7', name: 'Grace Hopper', email: 'grace@example.com' };
 export const userExample = {
   ...ada,
   role: 'user' as const,
+  emailVerified: true,
   active: true,
   notifications: { email: true },
   createdAt: at,

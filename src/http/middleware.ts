@@ -56,18 +56,23 @@ export const bodySizeLimit = (): MiddlewareHandler<AppEnv> => {
   return (c, next) => (BODY_METHODS.has(c.req.method) ? limit(c, next) : next());
 };
 
-/** 415 for a request that carries a body in anything but JSON. */
-export const jsonOnly = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (BODY_METHODS.has(c.req.method)) {
-    const length = c.req.header('content-length');
-    const hasBody =
-      (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const isJson = type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
-    if (hasBody && !isJson) throw new UnsupportedMediaTypeError();
-  }
-  await next();
-};
+/**
+ * 415 for a request that carries a body in anything but JSON, except on `formPaths`: the HTML pages
+ * that take a plain form post (the links in emails).
+ */
+export const jsonOnly =
+  (formPaths: readonly string[] = []): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (BODY_METHODS.has(c.req.method) && !formPaths.includes(c.req.path)) {
+      const length = c.req.header('content-length');
+      const hasBody =
+        (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const isJson = type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
+      if (hasBody && !isJson) throw new UnsupportedMediaTypeError();
+    }
+    await next();
+  };
 
 /** Gives the request a database handle for its whole lifetime. */
 export const databaseHandle =

@@ -39,7 +39,10 @@ async function call(method: Method, path: string, opts: { token?: string; body?:
 
 async function resetTokenFrom(email: string): Promise<string> {
   await mail.deliver();
-  const [reset] = await mail.sink.waitFor((m) => m.envelopeTo.includes(email));
+  // (A registered account's first email is its verification link; the reset email is the other one.)
+  const [reset] = await mail.sink.waitFor(
+    (m) => m.envelopeTo.includes(email) && (m.parsed.subject ?? '').startsWith('Reset'),
+  );
   const token = /^([A-Za-z0-9_-]{43})$/m.exec(reset!.parsed.text ?? '')?.[1];
   if (!token) throw new Error('no token in the reset email');
   return token;

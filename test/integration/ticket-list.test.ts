@@ -63,14 +63,15 @@ beforeAll(async () => {
     .post(`/api/v1/tickets/${ids.a2}/transitions`)
     .set(...agent.auth)
     .send({ to: 'open' });
-  // Distinct, known update times so the sort orders are unambiguous.
+  // Distinct, known update times so the sort orders are unambiguous (a requester sorts by the update
+  // time they are shown, publicUpdatedAt, so both are set).
   const order = ['a1', 'a2', 'a3', 'b1', 'b2'];
   await env.db.database.use(async (db) => {
     for (const [i, key] of order.entries()) {
       const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
       await db
         .update(tickets)
-        .set({ updatedAt: at, createdAt: new Date(Date.UTC(2025, 0, 1, 0, 0, 10 - i)) })
+        .set({ updatedAt: at, publicUpdatedAt: at, createdAt: new Date(Date.UTC(2025, 0, 1, 0, 0, 10 - i)) })
         .where(eq(tickets.id, Number(ids[key])));
     }
   });

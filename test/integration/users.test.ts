@@ -101,6 +101,7 @@ describe('GET /users/:id', () => {
         name: 'Target',
         role: 'user',
         active: true,
+        emailVerified: true,
         notifications: { email: true },
         createdAt: expect.stringMatching(/Z$/),
       });

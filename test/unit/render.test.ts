@@ -60,8 +60,11 @@ const sample = {
   actor: { name: 'Sam' },
   change: { from: 'new', to: 'solved', reason: 'fixed' },
   token: 'tok_123',
-  confirmUrl: 'https://h.test/api/v1/auth/password-reset/confirm',
+  resetTokenUrl: 'https://h.test/reset-password?token=tok_123',
+  resetPageUrl: 'https://h.test/reset-password',
+  verifyTokenUrl: 'https://h.test/verify-email?token=tok_456',
   expiresInMinutes: 30,
+  expiresInHours: 72,
 };
 
 describe('the shipped email templates', () => {
@@ -72,6 +75,21 @@ describe('the shipped email templates', () => {
     expect(email.text).not.toContain('{{');
     expect(email.html).toMatch(/^<!doctype html>/);
     expect(email.html).not.toMatch(/<b>burns|Printer <on>/);
-    if (name !== 'password_reset') expect(email.subject).toContain('[#1042]');
+    if (!['password_reset', 'verify_email'].includes(name)) expect(email.subject).toContain('[#1042]');
+  });
+
+  it('without WEB_URL (ticket.url null) ticket emails carry no link, and nothing points at the JSON API', () => {
+    for (const name of TEMPLATE_NAMES) {
+      const email = renderEmail(name, { ...sample, ticket: { ...sample.ticket, url: null } });
+      expect(email.text, name).not.toContain('/api/v1');
+      expect(email.html, name).not.toMatch(/View the ticket|Open the ticket/);
+    }
+  });
+
+  it('the password-reset email links to the page that resets it and no longer says "POST it"', () => {
+    const email = renderEmail('password_reset', sample);
+    expect(email.text).toContain('https://h.test/reset-password?token=tok_123');
+    expect(email.text).not.toMatch(/POST/);
+    expect(email.html).toContain('href="https://h.test/reset-password?token=tok_123"');
   });
 });

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { etag, ifMatchVersion } from '../../src/http/etag.js';
+import { etag, ifMatch, notModified } from '../../src/http/etag.js';
 import { parseId } from '../../src/http/ids.js';
 import { jsonOnly, MAX_BODY_BYTES, requestIds } from '../../src/http/middleware.js';
 import { decodeCursor } from '../../src/http/pagination.js';
@@ -175,7 +175,7 @@ describe('headers, at 16 KiB', () => {
   const app = new Hono()
     .use(requestIds())
     .use(jsonOnly())
-    .all('/', (c) => c.text(String(ifMatchVersion(c))))
+    .all('/', (c) => c.text(`${String(ifMatch(c))} ${notModified(c, 1)}`))
     .onError((_err, c) => c.text('refused', 415));
   const send = (headers: Record<string, string>) =>
     Promise.resolve(app.request('/', { method: 'POST', headers, body: '{}' }));
@@ -188,8 +188,14 @@ describe('headers, at 16 KiB', () => {
       `W/${run('W/', HEADER)}`,
     ]) {
       await timed((s) => send({ 'if-match': s, 'content-type': 'application/json' }), worst);
+      await timed((s) => send({ 'if-none-match': s, 'content-type': 'application/json' }), worst);
     }
-    expect(await (await send({ 'if-match': etag(5), 'content-type': 'application/json' })).text()).toBe('5');
+    expect(await (await send({ 'if-match': etag(5), 'content-type': 'application/json' })).text()).toBe(
+      '5 false',
+    );
+    expect(
+      await (await send({ 'if-none-match': `W/"1", ${etag(2)}`, 'content-type': 'application/json' })).text(),
+    ).toBe('null true');
   });
 
   it('X-Request-Id', async () => {

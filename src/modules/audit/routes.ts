@@ -17,7 +17,8 @@ const listEventsRoute = createRoute({
   summary: "A ticket's audit trail, oldest first",
   description:
     'One event per change, written in the same transaction as the change. Requesters do not see events ' +
-    'about internal notes.',
+    'about internal notes, and their event ids number the events they can see (1, 2, 3…, per ticket), so ' +
+    'no gap reveals a hidden event; staff see global ids.',
   ...authenticated(),
   request: { params: TicketIdParam, query: PageQuery },
   responses: {

@@ -1,12 +1,16 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { ticketEvents, tickets, users } from '../../../db/schema/index.js';
-import { ticketEventScope } from '../../access/index.js';
+import { abilityOf, ticketEventScope } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
-import { readableView } from '../tickets/visibility.js';
+import { readableView, seesInternal } from '../tickets/visibility.js';
 import type { TicketEvent } from './schemas.js';
 
-/** A page of a ticket's audit trail, oldest first; a requester sees no events about internal notes. */
+/**
+ * A page of a ticket's audit trail, oldest first; a requester sees no events about internal notes.
+ * Staff see global event ids; a requester sees each event's position among the events they can see
+ * (1, 2, 3…), because gaps in global ids would show where hidden events are.
+ */
 export async function list(
   ctx: ServiceContext,
   ticketId: string,
@@ -14,9 +18,12 @@ export async function list(
 ) {
   const view = await readableView(ctx, ticketId);
   const after = afterIdCursor(page.cursor);
+  const full = seesInternal(abilityOf(ctx), view.ticket);
+  // A requester's events all have a publicSeq (the scope excludes internal ones) in id order.
+  const key = full ? ticketEvents.id : ticketEvents.publicSeq;
   const rows = await ctx.db
     .select({
-      id: ticketEvents.id,
+      id: sql<number>`${key}`.mapWith(Number),
       ticketId: ticketEvents.ticketId,
       type: ticketEvents.type,
       data: ticketEvents.data,
@@ -31,10 +38,10 @@ export async function list(
       and(
         eq(ticketEvents.ticketId, view.ticket.id),
         ticketEventScope(requireActor(ctx)),
-        after === null ? undefined : gt(ticketEvents.id, after),
+        after === null ? undefined : gt(key, after),
       ),
     )
-    .orderBy(asc(ticketEvents.id))
+    .orderBy(asc(key))
     .limit(page.limit + 1);
   return toPage(
     rows,

@@ -35,3 +35,13 @@ export const PasswordResetConfirmInput = z
   })
   .openapi('PasswordResetConfirmInput');
 export type PasswordResetConfirmInput = z.infer<typeof PasswordResetConfirmInput>;
+
+export const VerifyEmailInput = z
+  .object({
+    token: z.string().min(1).max(2000).openapi({
+      description: 'The `token` parameter of the link in the verification email',
+      example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJlbWFpbCI6ImFkYUBleGFtcGxlLmNvbSJ9.c2lnbmF0dXJl',
+    }),
+  })
+  .openapi('VerifyEmailInput');
+export type VerifyEmailInput = z.infer<typeof VerifyEmailInput>;

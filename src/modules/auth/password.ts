@@ -10,11 +10,15 @@ import type {
 import { accountKey, enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
 import { randomToken, sha256Hex } from './tokens.js';
+import { linkBase } from './verification.js';
 
 /** How long a password-reset token stays valid. */
 export const RESET_TOKEN_TTL_MINUTES = 30;
-/** Where the email tells the reader to send the token (the API route; there is no web front end). */
-const CONFIRM_PATH = '/api/v1/auth/password-reset/confirm';
+/**
+ * The page the reset link opens: the front end's when WEB_URL is set, else the small HTML page the API
+ * serves itself at the root, so a person can reset a password from the email alone.
+ */
+export const RESET_PASSWORD_PAGE = '/reset-password';
 
 /**
  * Changes the caller's own password, proven by the current one. Only ever acts on the caller's account,
@@ -65,7 +69,9 @@ export async function requestPasswordReset(ctx: ServiceContext, input: PasswordR
           appName: 'Helpdesk',
           token,
           expiresInMinutes: RESET_TOKEN_TTL_MINUTES,
-          confirmUrl: `${ctx.config.appUrl}${CONFIRM_PATH}`,
+          // "token" in the key: the outbox redacts the link with the token once the email is sent.
+          resetTokenUrl: `${linkBase(ctx)}${RESET_PASSWORD_PAGE}?token=${encodeURIComponent(token)}`,
+          resetPageUrl: `${linkBase(ctx)}${RESET_PASSWORD_PAGE}`,
         },
       },
     ]);

@@ -13,7 +13,8 @@ export type LimitedAction =
   | 'refresh'
   | 'password_reset'
   | 'password_reset_confirm'
-  | 'password_change';
+  | 'password_change'
+  | 'verify_email_resend';
 
 /**
  * Counts one attempt in a fixed 15-minute window and says how many the window holds now. The upsert is

@@ -15,6 +15,7 @@ import { passwordRoutes } from './password-routes.js';
 import { LoginInput, RefreshInput, RegisterInput, TokenPair, UpdateMeInput, User } from './schemas.js';
 import * as auth from './service.js';
 import { sessionRoutes } from './session-routes.js';
+import { verificationRoutes } from './verification-routes.js';
 
 const registerRoute = createRoute({
   method: 'post',
@@ -23,7 +24,10 @@ const registerRoute = createRoute({
   security: [],
   tags: ['Accounts and tokens'],
   summary: 'Create a user account and log in',
-  description: 'Public registration always creates a `user`. Passwords need at least 10 characters.',
+  description:
+    'Public registration always creates a `user`. Passwords need at least 10 characters. The account ' +
+    'starts with `emailVerified: false` and one email goes out, with a link to verify the address; until ' +
+    'then the account works through the API but no ticket email is sent to it.',
   request: body(RegisterInput, {
     email: 'ada@example.com',
     password: 'correct horse battery',
@@ -137,5 +141,6 @@ export function authRoutes() {
       c.json(await auth.updateMe(serviceContext(c), c.req.valid('json')), 200),
     )
     .route('/', sessionRoutes())
-    .route('/', passwordRoutes());
+    .route('/', passwordRoutes())
+    .route('/', verificationRoutes());
 }

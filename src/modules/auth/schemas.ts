@@ -50,6 +50,13 @@ export const User = z
     name: z.string(),
     role: z.enum(ROLES),
     active: z.boolean(),
+    emailVerified: z.boolean().openapi({
+      description:
+        'Whether the address is proven. A self-registered account starts unverified and gets no ticket ' +
+        'email until its owner follows the link in the verification email; accounts created by staff ' +
+        'start verified.',
+      example: true,
+    }),
     notifications: NotificationSettings,
     createdAt: z.string().openapi({ example: '2026-11-21T20:40:52.123Z' }),
   })
@@ -64,6 +71,7 @@ export function toUser(row: typeof users.$inferSelect): User {
     name: row.name,
     role: row.role,
     active: row.active,
+    emailVerified: row.emailVerified,
     notifications: { email: row.notifyByEmail },
     createdAt: row.createdAt.toISOString(),
   };

@@ -2,7 +2,14 @@ import { abilityOf, authorize, REQUESTER_ROLE } from '../../access/index.js';
 import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
 import { hashPassword } from '../users/passwords.js';
-import { findUserByEmail, findUserById, insertUser, type UserRow, updateUser } from '../users/repo.js';
+import {
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  normaliseEmail,
+  type UserRow,
+  updateUser,
+} from '../users/repo.js';
 import { userSubject } from '../users/service.js';
 import { accountKey, enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
@@ -16,6 +23,7 @@ import {
   type User,
 } from './schemas.js';
 import { randomToken, sha256Hex, signAccessToken } from './tokens.js';
+import { queueVerificationEmail } from './verification.js';
 
 const dummyHashes = new Map<number, Promise<string>>();
 /**
@@ -77,15 +85,24 @@ async function loadUser(ctx: ServiceContext, id: number): Promise<UserRow> {
   return row;
 }
 
-/** Public sign-up: always creates a `user`; 409 `email_taken` for a registered address. */
+/**
+ * Public sign-up: always creates a `user`; 409 `email_taken` for a registered address. The address is
+ * unproven (anyone can type anyone's), so the account starts unverified and gets no ticket email; the
+ * one email it gets is the verification link, queued in the same transaction as the account.
+ */
 export async function register(ctx: ServiceContext, input: RegisterInput): Promise<TokenPair> {
   await enforceRateLimit(ctx, 'register', accountKey(null, input.email));
   const passwordHash = await ctx.passwords.hash(input.password, ctx.config.bcryptCost);
-  const id = await insertUser(ctx.db, ctx.clock, {
-    email: input.email,
-    name: input.name,
-    role: REQUESTER_ROLE,
-    passwordHash,
+  const id = await withTransaction(ctx, async (tx) => {
+    const id = await insertUser(tx, ctx.clock, {
+      email: input.email,
+      name: input.name,
+      role: REQUESTER_ROLE,
+      passwordHash,
+      emailVerified: false,
+    });
+    await queueVerificationEmail(tx, ctx, { id, email: normaliseEmail(input.email) });
+    return id;
   });
   return openSession(ctx, await loadUser(ctx, id));
 }

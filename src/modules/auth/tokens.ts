@@ -57,6 +57,57 @@ function base64url(bytes: Uint8Array): string {
     .replace(/=+$/, '');
 }
 
+/** The audience of email-verification tokens: distinct, so no other token of ours can pass for one. */
+export const VERIFY_EMAIL_AUDIENCE = 'helpdesk-verify-email';
+
+export interface VerifyEmailClaims {
+  userId: number;
+  email: string;
+}
+
+/**
+ * Signs an email-verification token: HS256 over the user id and the address, with an expiry. Stateless:
+ * it is "used" once the account is verified or its address is no longer the one signed.
+ */
+export async function signVerifyEmailToken(
+  config: Config,
+  clock: Clock,
+  claims: VerifyEmailClaims,
+  ttlSeconds: number,
+): Promise<string> {
+  const iat = Math.floor(clock.now().getTime() / 1000);
+  return new SignJWT({ email: claims.email })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(String(claims.userId))
+    .setIssuer(config.appUrl)
+    .setAudience(VERIFY_EMAIL_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(await key(config));
+}
+
+/** The claims of a valid email-verification token, or null (tampered, expired, another kind of token). */
+export async function verifyVerifyEmailToken(
+  config: Config,
+  clock: Clock,
+  token: string,
+): Promise<VerifyEmailClaims | null> {
+  try {
+    const { payload } = await jwtVerify(token, await key(config), {
+      algorithms: ['HS256'],
+      issuer: config.appUrl,
+      audience: VERIFY_EMAIL_AUDIENCE,
+      currentDate: clock.now(),
+      requiredClaims: ['sub', 'exp'],
+    });
+    const userId = Number(payload.sub);
+    if (!Number.isSafeInteger(userId) || typeof payload.email !== 'string') return null;
+    return { userId, email: payload.email };
+  } catch {
+    return null;
+  }
+}
+
 /** A random, URL-safe token with 256 bits of entropy (refresh and reset tokens). */
 export function randomToken(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(32)));

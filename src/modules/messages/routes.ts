@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
-import { IfMatchHeader, ifMatchVersion } from '../../http/etag.js';
+import { IfMatchHeader, ifMatch } from '../../http/etag.js';
 import { messageExample, pageExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
@@ -66,7 +66,7 @@ export function messageRoutes() {
     )
     .openapi(createMessageRoute, async (c) => {
       const id = c.req.valid('param').id;
-      const message = await messages.create(serviceContext(c), id, c.req.valid('json'), ifMatchVersion(c));
+      const message = await messages.create(serviceContext(c), id, c.req.valid('json'), ifMatch(c));
       return c.json(message, 201);
     });
 }

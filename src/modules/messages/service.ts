@@ -1,6 +1,7 @@
 import { abilityOf, type MessageSubject, messageScope } from '../../access/index.js';
 import { requireActor, requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
 import { commitChange, type TicketChange } from '../tickets/commit.js';
 import { transitionOnReply } from '../tickets/lifecycle.js';
@@ -37,7 +38,7 @@ export async function create(
   ctx: ServiceContext,
   ticketId: string,
   input: CreateMessageInput,
-  ifMatch: number | null,
+  ifMatch: IfMatch,
 ): Promise<Message> {
   const ability = abilityOf(ctx);
   const actor = requireUser(ctx);
@@ -85,6 +86,8 @@ export async function create(
       change.changes.firstResponseAt = now;
     }
     // Every message bumps the version too: the ticket's updatedAt (part of its representation) moved.
+    // An internal note moves only the staff's version: the requester's view must not change with it.
+    change.requesterVisible = !input.internal || move !== null;
     change.notify = (view, people) => [
       ...notify.messageCreated(ctx, view, people, input, actor.id),
       ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actor.id) : []),

@@ -14,6 +14,11 @@ import * as repo from './repo.js';
 export interface TicketChange {
   changes: repo.TicketChanges;
   events: Omit<repo.NewEvent, 'ticketId'>[];
+  /**
+   * Whether the requester can see the change (default true). An internal note alone moves only the
+   * staff's version and `updatedAt`, so the requester's view of the ticket does not move with it.
+   */
+  requesterVisible?: boolean;
   /** The emails, from the ticket as committed and the people it concerns (requester, assignee, actor). */
   notify?: (view: repo.TicketView, people: notify.People) => NewNotification[];
 }
@@ -37,7 +42,10 @@ export async function commitChange(
   if (change.events.length === 0) return (await repo.findView(tx, row.id))!;
   const actor = requireActor(ctx);
   const now = ctx.clock.now();
-  if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now))) throw versionConflict();
+  const visible = change.requesterVisible ?? true;
+  if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now, visible))) {
+    throw versionConflict();
+  }
   await repo.insertEvents(
     tx,
     now,

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { messages, tickets, ticketTags } from '../../../db/schema/index.js';
-import { messageScope, ticketScope } from '../../access/index.js';
+import { isStaffRole, messageScope, ticketScope } from '../../access/index.js';
 import { type Actor, actorUserId } from '../../context.js';
 import { decodeCursor } from '../../http/pagination.js';
 import type { PageOrder, TicketRow, TicketView } from './repo.js';
@@ -19,30 +19,45 @@ const SORTS: Record<TicketSort, { columns: MySqlColumn[]; descending: boolean }>
   '-priority': { columns: [tickets.priorityRank, tickets.updatedAt, tickets.id], descending: true },
 };
 
+/** Staff (and the system's jobs) see a ticket's full version and `updatedAt`; requesters the public ones. */
+const seesStaffView = (actor: Actor) => actor.type === 'system' || isStaffRole(actor.role);
+
+/**
+ * The sort as this caller sees it: a requester's "updated" is `publicUpdatedAt` (what they are shown as
+ * `updatedAt`), so an internal note does not move their ticket up their list either.
+ */
+function sortOf(sort: TicketSort, actor: Actor) {
+  const { columns, descending } = SORTS[sort];
+  if (seesStaffView(actor)) return { columns, descending };
+  return { columns: columns.map((c) => (c === tickets.updatedAt ? tickets.publicUpdatedAt : c)), descending };
+}
+
 /** The cursor position of a row under `sort`: the values of the sort columns. */
-export function cursorPosition(sort: TicketSort, view: TicketView): (string | number)[] {
+export function cursorPosition(sort: TicketSort, actor: Actor, view: TicketView): (string | number)[] {
   const t = view.ticket;
   const byColumn = new Map<MySqlColumn, string | number>([
     [tickets.updatedAt, t.updatedAt.toISOString()],
+    [tickets.publicUpdatedAt, t.publicUpdatedAt.toISOString()],
     [tickets.createdAt, t.createdAt.toISOString()],
     [tickets.priorityRank, t.priorityRank],
     [tickets.id, t.id],
   ]);
-  return SORTS[sort].columns.map((c) => byColumn.get(c)!);
+  return sortOf(sort, actor).columns.map((c) => byColumn.get(c)!);
 }
 
 const keyOf = (c: MySqlColumn) =>
   (Object.entries(getTableColumns(tickets)).find(([, col]) => col === c)?.[0] ?? 'id') as keyof TicketRow;
 
-const isDateColumn = (c: MySqlColumn) => c === tickets.updatedAt || c === tickets.createdAt;
+const isDateColumn = (c: MySqlColumn) =>
+  c === tickets.updatedAt || c === tickets.createdAt || c === tickets.publicUpdatedAt;
 
 /**
  * Rows strictly after the cursor: (a, b, c) > (x, y, z) spelt out. The redundant leading `a >= x` is
  * what lets MySQL and MariaDB turn it into an index range; with the OR alone they scan from the start
  * of the index (page 50 of a 20k-ticket list went from 29 to thousands of requests per second).
  */
-function afterCursor(sort: TicketSort, cursor: string): SQL {
-  const { columns, descending } = SORTS[sort];
+function afterCursor(sort: TicketSort, actor: Actor, cursor: string): SQL {
+  const { columns, descending } = sortOf(sort, actor);
   const values = decodeCursor(
     cursor,
     columns.map((c) => (isDateColumn(c) ? 'string' : 'number')),
@@ -100,7 +115,7 @@ export function listQuery(
       ),
     );
   }
-  if (query.cursor) filters.push(afterCursor(query.sort, query.cursor));
-  const { columns, descending } = SORTS[query.sort];
+  if (query.cursor) filters.push(afterCursor(query.sort, actor, query.cursor));
+  const { columns, descending } = sortOf(query.sort, actor);
   return { where: and(...filters), order: { keys: columns.map(keyOf), descending } };
 }

@@ -12,8 +12,10 @@ import type { TicketView } from './repo.js';
  * transaction of the change it reports, so the emails are queued if and only if the change commits.
  *
  * Nobody is emailed about their own action, except the requester's acknowledgement of a new ticket
- * (whose whole point is to confirm their own action). Disabled accounts and accounts that opted out
- * (`notifications.email: false`) get no ticket emails.
+ * (whose whole point is to confirm their own action). Disabled accounts, accounts that opted out
+ * (`notifications.email: false`) and accounts whose address is not verified get no ticket emails: an
+ * unverified address may belong to someone else, who would otherwise receive mail with a subject and
+ * body chosen by whoever registered it ("Verified addresses").
  */
 
 interface Person {
@@ -29,7 +31,12 @@ const personColumns = {
   role: users.role,
   active: users.active,
   notifyByEmail: users.notifyByEmail,
+  emailVerified: users.emailVerified,
 };
+
+/** Whether this person takes ticket email at all (queue time; the dispatcher re-checks at send time). */
+const takesEmail = (p: { active: boolean; notifyByEmail: boolean; emailVerified: boolean }) =>
+  p.active && p.notifyByEmail && p.emailVerified;
 
 function ticketVars(ctx: ServiceContext, view: TicketView) {
   const t = view.ticket;
@@ -38,7 +45,8 @@ function ticketVars(ctx: ServiceContext, view: TicketView) {
     subject: t.subject,
     priority: t.priority,
     status: t.status,
-    url: `${ctx.config.appUrl}/api/v1/tickets/${t.id}`,
+    // Only a front end has a page to send a person to; the API's JSON is not one (issue 10 item 23).
+    url: ctx.config.webUrl ? `${ctx.config.webUrl}/tickets/${t.id}` : null,
   };
 }
 
@@ -76,7 +84,12 @@ export async function newTicketAudience(db: Queryable, requesterId: number) {
     .where(
       or(
         eq(users.id, requesterId),
-        and(inArray(users.role, [...STAFF_ROLES]), eq(users.active, true), eq(users.notifyByEmail, true)),
+        and(
+          inArray(users.role, [...STAFF_ROLES]),
+          eq(users.active, true),
+          eq(users.notifyByEmail, true),
+          eq(users.emailVerified, true),
+        ),
       ),
     );
   const requester = rows.find((r) => r.id === requesterId);
@@ -95,7 +108,7 @@ export async function ticketCreated(
 ): Promise<void> {
   const vars = { message: { body }, requester: { name: view.requester.name, email: view.requester.email } };
   const { requester } = audience;
-  const ack = requester.active && requester.notifyByEmail ? [requester] : [];
+  const ack = takesEmail(requester) ? [requester] : [];
   const staff = audience.staff.filter((s) => s.id !== actorId);
   await queue(db, ctx, [
     ...items(ctx, view, 'ticket.created', 'ticket_created_requester', ack, vars),
@@ -116,7 +129,7 @@ export type People = Map<number, PersonRow>;
 /** Those of `ids` who take ticket email, minus the actor, once each. */
 function pick(people: People, ids: (number | null | undefined)[], actorId: number | null): PersonRow[] {
   const wanted = [...new Set(ids.filter((id): id is number => id != null && id !== actorId))];
-  return wanted.map((id) => people.get(id)).filter((p): p is PersonRow => !!p && p.active && p.notifyByEmail);
+  return wanted.map((id) => people.get(id)).filter((p): p is PersonRow => !!p && takesEmail(p));
 }
 
 /** The actor's name for "by whom" lines (null for the system). */

@@ -1,5 +1,5 @@
 import { type AnyColumn, and, asc, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/mysql-core';
+import { alias, type MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import {
   type TicketPriority,
   type TicketStatus,
@@ -122,8 +122,10 @@ export async function insertTicket(
     requesterId: row.requesterId,
     status: 'new',
     version: 1,
+    publicVersion: 1,
     createdAt: row.now,
     updatedAt: row.now,
+    publicUpdatedAt: row.now,
   });
   return insertId(result);
 }
@@ -159,6 +161,8 @@ export interface TicketChanges {
 /**
  * Applies `changes` if the ticket is still at `version`, bumping it. Zero rows means somebody else
  * wrote first: the caller must not report success (race-safe in SQL, never read-modify-write in JS).
+ * `visible: false` is for changes only staff can see (an internal note): they leave the requester's
+ * `publicVersion`/`publicUpdatedAt` alone, so the requester's view does not move.
  */
 export async function updateIfVersion(
   db: Queryable,
@@ -166,8 +170,13 @@ export async function updateIfVersion(
   version: number,
   changes: TicketChanges,
   now: Date,
+  visible = true,
 ): Promise<boolean> {
-  const set: Partial<typeof tickets.$inferInsert> = { ...changes, updatedAt: now, version: version + 1 };
+  const set: MySqlUpdateSetSource<typeof tickets> = { ...changes, updatedAt: now, version: version + 1 };
+  if (visible) {
+    set.publicVersion = sql`${tickets.publicVersion} + 1`;
+    set.publicUpdatedAt = now;
+  }
   if (changes.priority) set.priorityRank = PRIORITY_RANK[changes.priority];
   const result = await db
     .update(tickets)
@@ -193,7 +202,12 @@ export interface NewEvent {
   internal?: boolean;
 }
 
-/** Writes audit events naming their actor; always called inside the transaction that makes the change. */
+/**
+ * Writes audit events naming their actor; always called inside the transaction that makes the change,
+ * which holds the ticket's row lock (or has just created the ticket), so numbering the requester-visible
+ * ones from the current maximum cannot race; the unique (ticket_id, public_seq) key would refuse it
+ * loudly if it did.
+ */
 export async function insertEvents(
   db: Queryable,
   now: Date,
@@ -203,16 +217,32 @@ export async function insertEvents(
   if (events.length === 0) return;
   const actorId = actorUserId(actor);
   const actorJob = actor.type === 'system' ? actor.job : null;
+  const next = new Map<number, number>();
+  for (const ticketId of new Set(events.filter((e) => !e.internal).map((e) => e.ticketId))) {
+    const [row] = await db
+      .select({ last: sql<number | null>`MAX(${ticketEvents.publicSeq})` })
+      .from(ticketEvents)
+      .where(eq(ticketEvents.ticketId, ticketId));
+    next.set(ticketId, Number(row?.last ?? 0) + 1);
+  }
   await db.insert(ticketEvents).values(
-    events.map((e) => ({
-      ticketId: e.ticketId,
-      actorId,
-      actorJob,
-      type: e.type,
-      data: e.data,
-      internal: e.internal ?? false,
-      createdAt: now,
-    })),
+    events.map((e) => {
+      let publicSeq: number | null = null;
+      if (!e.internal) {
+        publicSeq = next.get(e.ticketId)!;
+        next.set(e.ticketId, publicSeq + 1);
+      }
+      return {
+        ticketId: e.ticketId,
+        actorId,
+        actorJob,
+        type: e.type,
+        data: e.data,
+        internal: e.internal ?? false,
+        publicSeq,
+        createdAt: now,
+      };
+    }),
   );
 }
 

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
-import { etag, IfMatchHeader, ifMatchVersion } from '../../http/etag.js';
+import { etag, IfMatchHeader, IfNoneMatchHeader, ifMatch, notModified } from '../../http/etag.js';
 import { pageExample, ticketExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
@@ -89,9 +89,21 @@ const getTicketRoute = createRoute({
   operationId: 'getTicket',
   tags,
   summary: 'Get a ticket',
+  description:
+    'A requester sees the `version`, `ETag` and `updatedAt` that only requester-visible changes move (an ' +
+    'internal note leaves them as they were); staff see the full ones. With `If-None-Match` naming the ' +
+    'current `ETag` (or `*`), the answer is 304 with no body.',
   ...authed,
-  request: { params: TicketIdParam },
-  responses: { 200: withEtag('The ticket'), ...errors, ...notFound },
+  request: { params: TicketIdParam, headers: IfNoneMatchHeader },
+  responses: {
+    200: withEtag('The ticket'),
+    304: {
+      description: 'Not modified: the `ETag` the client holds is current',
+      headers: { ETag: { schema: { type: 'string' as const } } },
+    },
+    ...errors,
+    ...notFound,
+  },
 });
 
 const updateTicketRoute = createRoute({
@@ -181,12 +193,14 @@ export function ticketRoutes() {
     .openapi(listTicketsRoute, async (c) =>
       c.json(await tickets.list(serviceContext(c), c.req.valid('query')), 200),
     )
-    .openapi(getTicketRoute, async (c) =>
-      c.json(tagged(c, await tickets.get(serviceContext(c), c.req.valid('param').id)), 200),
-    )
+    .openapi(getTicketRoute, async (c) => {
+      const ticket = tagged(c, await tickets.get(serviceContext(c), c.req.valid('param').id));
+      if (notModified(c, ticket.version)) return c.body(null, 304);
+      return c.json(ticket, 200);
+    })
     .openapi(updateTicketRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const ticket = await tickets.update(serviceContext(c), id, c.req.valid('json'), ifMatchVersion(c));
+      const ticket = await tickets.update(serviceContext(c), id, c.req.valid('json'), ifMatch(c));
       return c.json(tagged(c, ticket), 200);
     })
     .openapi(listTransitionsRoute, async (c) =>
@@ -194,7 +208,7 @@ export function ticketRoutes() {
     )
     .openapi(transitionRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const ticket = await tickets.transition(serviceContext(c), id, c.req.valid('json'), ifMatchVersion(c));
+      const ticket = await tickets.transition(serviceContext(c), id, c.req.valid('json'), ifMatch(c));
       return c.json(tagged(c, ticket), 200);
     });
 }

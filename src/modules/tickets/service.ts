@@ -7,6 +7,7 @@ import {
   withTransaction,
 } from '../../context.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
+import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
 import { insertMessage } from '../messages/repo.js';
 import { commitChange } from './commit.js';
@@ -25,14 +26,18 @@ import type {
   UpdateTicketInput,
 } from './schemas.js';
 import { statusChange } from './status.js';
-import { lockForWrite, partyOf, readableView, ticketSubject } from './visibility.js';
+import { lockForWrite, partyOf, readableView, seesInternal, ticketSubject } from './visibility.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const person = (p: { id: number; name: string; email: string }) => ({ ...p, id: String(p.id) });
 
-/** The public shape of a ticket. */
-export function toTicket(v: repo.TicketView): Ticket {
+/**
+ * The public shape of a ticket, as this caller sees it: staff get the full `version`/`updatedAt`, a
+ * requester the ones only requester-visible changes move (see `seesInternal`).
+ */
+export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
   const t = v.ticket;
+  const full = seesInternal(abilityOf(ctx), t);
   return {
     id: String(t.id),
     subject: t.subject,
@@ -42,11 +47,11 @@ export function toTicket(v: repo.TicketView): Ticket {
     requester: person(v.requester),
     assignee: v.assignee ? person(v.assignee) : null,
     createdAt: t.createdAt.toISOString(),
-    updatedAt: t.updatedAt.toISOString(),
+    updatedAt: (full ? t.updatedAt : t.publicUpdatedAt).toISOString(),
     firstResponseAt: iso(t.firstResponseAt),
     solvedAt: iso(t.solvedAt),
     closedAt: iso(t.closedAt),
-    version: t.version,
+    version: full ? t.version : t.publicVersion,
   };
 }
 
@@ -89,8 +94,10 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
         requesterId,
         assigneeId: null,
         version: 1,
+        publicVersion: 1,
         createdAt: now,
         updatedAt: now,
+        publicUpdatedAt: now,
         firstResponseAt: null,
         solvedAt: null,
         closedAt: null,
@@ -102,19 +109,25 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
     await notify.ticketCreated(tx, ctx, created, input.body, actor.id, audience);
     return created;
   });
-  return toTicket(view);
+  return toTicket(ctx, view);
 }
 
 export async function get(ctx: ServiceContext, id: string): Promise<Ticket> {
-  return toTicket(await readableView(ctx, id));
+  return toTicket(ctx, await readableView(ctx, id));
 }
 
 /** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
 export async function list(ctx: ServiceContext, query: TicketListQuery) {
-  const q = listQuery(requireActor(ctx), query);
+  const actor = requireActor(ctx);
+  const q = listQuery(actor, query);
   if (!q) return { data: [], nextCursor: null };
   const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
-  return toPage(rows, query.limit, (v) => cursorPosition(query.sort, v), toTicket);
+  return toPage(
+    rows,
+    query.limit,
+    (v) => cursorPosition(query.sort, actor, v),
+    (v) => toTicket(ctx, v),
+  );
 }
 
 /**
@@ -125,7 +138,7 @@ export async function update(
   ctx: ServiceContext,
   id: string,
   input: UpdateTicketInput,
-  ifMatch: number | null,
+  ifMatch: IfMatch,
 ): Promise<Ticket> {
   const ability = abilityOf(ctx);
   const actorId = actorUserId(requireActor(ctx));
@@ -148,7 +161,7 @@ export async function update(
       notify: assigneeId ? (v, people) => notify.assigned(ctx, v, people, actorId) : undefined,
     });
   });
-  return toTicket(view);
+  return toTicket(ctx, view);
 }
 
 /** What this caller may move the ticket to now. */
@@ -163,7 +176,7 @@ export async function transition(
   ctx: ServiceContext,
   id: string,
   input: TransitionInput,
-  ifMatch: number | null,
+  ifMatch: IfMatch,
 ): Promise<Ticket> {
   const view = await withTransaction(ctx, async (tx, ctx) => {
     const row = await lockForWrite(tx, ctx, id, ifMatch);
@@ -192,5 +205,5 @@ export async function transition(
       notify: (v, people) => notify.statusChanged(ctx, v, people, change.event.data, actorId),
     });
   });
-  return toTicket(view);
+  return toTicket(ctx, view);
 }

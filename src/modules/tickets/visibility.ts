@@ -2,6 +2,7 @@ import { type AppAbility, abilityOf, type TicketSubject } from '../../access/ind
 import type { ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { NotFoundError, PreconditionFailedError } from '../../errors.js';
+import { type IfMatch, matches } from '../../http/etag.js';
 import type { Party } from './lifecycle.js';
 import { findRow, findView, type TicketRow, type TicketView } from './repo.js';
 
@@ -23,6 +24,18 @@ export function partyOf(ability: AppAbility, row: Pick<TicketRow, 'requesterId'>
   return ability.can('transition', subject) ? 'requester' : null;
 }
 
+/**
+ * Whether the caller sees the ticket as staff: its full `version`/`updatedAt`, bumped by internal notes
+ * too. Everyone else (the requester) sees `publicVersion`/`publicUpdatedAt`, which staff-only changes
+ * never move, so a note cannot be detected through the ticket itself.
+ */
+export const seesInternal = (ability: AppAbility, row: Pick<TicketRow, 'requesterId'>) =>
+  ability.can('triage', ticketSubject(row));
+
+/** The version the caller sees, and that their `If-Match` is compared with. */
+export const visibleVersion = (ability: AppAbility, row: TicketRow) =>
+  seesInternal(ability, row) ? row.version : row.publicVersion;
+
 /** A ticket the caller may read, or 404 — never 403: a user must not learn another user's ticket exists. */
 export async function readableView(ctx: ServiceContext, rawId: string): Promise<TicketView> {
   const id = parseTicketId(rawId);
@@ -40,11 +53,14 @@ export async function lockForWrite(
   tx: Queryable,
   ctx: ServiceContext,
   rawId: string,
-  ifMatch: number | null,
+  ifMatch: IfMatch,
 ): Promise<TicketRow> {
   const id = parseTicketId(rawId);
   const row = await findRow(tx, id, true);
-  if (!row || !abilityOf(ctx).can('read', ticketSubject(row))) throw new NotFoundError('ticket', id);
-  if (ifMatch !== null && ifMatch !== row.version) throw new PreconditionFailedError();
+  const ability = abilityOf(ctx);
+  if (!row || !ability.can('read', ticketSubject(row))) throw new NotFoundError('ticket', id);
+  // A requester's If-Match is checked against the version they were shown: an internal note written
+  // since does not make their write fail (nor reveal, by failing it, that one was written).
+  if (!matches(ifMatch, visibleVersion(ability, row))) throw new PreconditionFailedError();
   return row;
 }

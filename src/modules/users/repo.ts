@@ -8,7 +8,7 @@ import {
   users,
 } from '../../../db/schema/index.js';
 import { ADMIN_ROLE } from '../../access/index.js';
-import { dbErrno, ER, insertId, type Queryable } from '../../database.js';
+import { affectedRows, dbErrno, ER, insertId, type Queryable } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import { ConflictError } from '../../errors.js';
 
@@ -20,6 +20,11 @@ export interface NewUser {
   role: Role;
   /** From `hashPassword(password, config.bcryptCost)`, computed before any transaction is opened. */
   passwordHash: string;
+  /**
+   * False only for public registration, which must prove the address; every other creator (staff, the
+   * command line, the bootstrap admin, the seed) vouches for it. Defaults to true.
+   */
+  emailVerified?: boolean;
 }
 
 /**
@@ -39,6 +44,7 @@ export async function insertUser(db: Queryable, clock: Clock, input: NewUser): P
       name: input.name.trim(),
       role: input.role,
       passwordHash: input.passwordHash,
+      emailVerified: input.emailVerified ?? true,
       createdAt: now,
       updatedAt: now,
     });
@@ -48,6 +54,19 @@ export async function insertUser(db: Queryable, clock: Clock, input: NewUser): P
       throw new ConflictError('email_taken', 'An account with this email already exists.');
     throw err;
   }
+}
+
+/**
+ * Marks the address of user `id` verified if it is still `email` and not verified yet; false otherwise
+ * (a second use of the link, or the address changed since the link was sent). Race-safe: of two
+ * concurrent uses exactly one gets true.
+ */
+export async function markEmailVerified(db: Queryable, clock: Clock, id: number, email: string) {
+  const result = await db
+    .update(users)
+    .set({ emailVerified: true, updatedAt: clock.now() })
+    .where(and(eq(users.id, id), eq(users.email, email), eq(users.emailVerified, false)));
+  return affectedRows(result) === 1;
 }
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | null> {
