@@ -4,6 +4,7 @@ import { parseConfig } from '../config.js';
 import { createPoolDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
 import { createLogger } from '../logger.js';
+import { startFeedLoop } from '../modules/feed/index.js';
 import { startOutboxLoop } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
 import { startHousekeepingLoop } from '../modules/tickets/housekeeping.js';
@@ -59,8 +60,14 @@ const outbox = startOutboxLoop(
   },
   config.outbox.pollMs,
 );
-// A successful write may have queued email: send it now rather than at the next poll.
-deps.afterWrite = () => outbox.wake();
+// Number new events for the change feed in the background, so feed reads rarely have to.
+const feed = startFeedLoop({ database, logger: logger.child({ component: 'feed' }) });
+// A successful write may have queued email and written events: send and number them now rather than at
+// the next poll.
+deps.afterWrite = () => {
+  outbox.wake();
+  feed.wake();
+};
 
 const housekeeping = startHousekeepingLoop(
   {
@@ -88,7 +95,7 @@ async function shutdown(signal: string): Promise<void> {
   }, 25_000);
   force.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await Promise.all([outbox.stop(), housekeeping.stop()]);
+  await Promise.all([outbox.stop(), housekeeping.stop(), feed.stop()]);
   mailer.close();
   await passwords.close();
   await database.close();
