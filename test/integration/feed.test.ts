@@ -239,6 +239,33 @@ describe('GET /events', () => {
     expect(row!.lastSeq).toBe(Number(counts!.n));
   });
 
+  it('sequencers racing each other number each event once, in id order for events already committed', async () => {
+    const t = Number(await raise(user, 'Race'));
+    await sequenceFeed(env.db.database);
+    await env.db.database.use((db) =>
+      insertEvents(
+        db,
+        new Date(),
+        { type: 'system', job: 'auto_close' },
+        Array.from({ length: 2000 }, (_, i) => ({ ticketId: t, type: 'ticket.tags_changed', data: { i } })),
+      ),
+    );
+    // Six at once, as several Node instances' loops and feed reads would: one holds the lock at a time,
+    // the others skip; between them every event is numbered exactly once.
+    const counts = await Promise.all(Array.from({ length: 6 }, () => sequenceFeed(env.db.database)));
+    const leftover = await sequenceFeed(env.db.database);
+    expect(counts.reduce((a, b) => a + b, 0) + leftover).toBe(2000);
+    const rows = await env.db.database.use((db) =>
+      db
+        .select({ id: ticketEvents.id, seq: ticketEvents.seq })
+        .from(ticketEvents)
+        .where(eq(ticketEvents.ticketId, t))
+        .orderBy(ticketEvents.id),
+    );
+    const seqs = rows.map((r) => r.seq!);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1);
+  });
+
   it('is in the OpenAPI document as listEvents, with its errors', async () => {
     const res = await api().get('/openapi.json');
     const op = res.body.paths['/api/v1/events']?.get;
