@@ -19,7 +19,8 @@ import { affectedRows, prepared, type Queryable } from '../../database.js';
  *   unique index on `seq` would refuse it if they did);
  * - a round assigns and bumps the counter in one transaction, so readers see all of a round or none, and
  *   rounds commit in counter order (the next round cannot start before the lock is released at commit):
- *   what a reader sees of `seq` is always a prefix 1..n with no holes.
+ *   a reader that sees number n sees every number below n that will ever exist (numbers given by the
+ *   sequencer itself are gap-free; a backfill's `seq = id` may leave holes, never filled later).
  */
 
 /** The one sequencer row's id. */
