@@ -44,13 +44,15 @@ export type RoundResult = { numbered: number } | 'busy';
 /**
  * Numbers up to `batch` committed, unnumbered events, in id order, after the last number handed out.
  *
- * The lock is taken with SKIP LOCKED: when another reader or the background loop is numbering right now,
- * this one does not queue behind it (it returns `busy` and the caller reads what is already numbered;
- * the other round is numbering those very events). A row lock rather than GET_LOCK because it lives and
+ * With `wait`, a round that finds the lock taken waits for it (a feed read: once the other round has
+ * committed, this one sees what it numbered and numbers whatever committed since, so a reader gets every
+ * event committed before its request, its own writes included); without, it returns `busy` at once
+ * (SKIP LOCKED: the background loop, which has nobody waiting on it). The wait is one round of at most
+ * `batch` rows updated by primary key: milliseconds. A row lock rather than GET_LOCK because it lives and
  * dies with the transaction: no session state left behind on a pooled connection (or a Hyperdrive one on
  * Workers), and nothing to release when a connection breaks mid-round.
  */
-export async function sequenceRound(db: Queryable, batch: number): Promise<RoundResult> {
+export async function sequenceRound(db: Queryable, batch: number, wait: boolean): Promise<RoundResult> {
   for (let attempt = 0; ; attempt++) {
     const result = await db.transaction(async (tx): Promise<RoundResult | 'missing'> => {
       // A locking read: creates no read view, so the consistent read below is taken after we hold the
@@ -59,8 +61,8 @@ export async function sequenceRound(db: Queryable, batch: number): Promise<Round
         .select({ lastSeq: feedSequence.lastSeq })
         .from(feedSequence)
         .where(eq(feedSequence.id, SEQUENCER))
-        .for('update', { skipLocked: true });
-      if (!counter) return (await sequencerExists(tx)) ? 'busy' : 'missing';
+        .for('update', wait ? undefined : { skipLocked: true });
+      if (!counter) return !wait && (await sequencerExists(tx)) ? 'busy' : 'missing';
       // A consistent (non-locking) read: rows of open transactions are invisible, so they are left for a
       // later round; it never waits on a writer, and takes no gap lock a writer's INSERT could wait on.
       const pending = await tx
@@ -76,12 +78,18 @@ export async function sequenceRound(db: Queryable, batch: number): Promise<Round
         sql` `,
       );
       const ids = pending.map((p) => p.id);
-      const updated = await tx
-        .update(ticketEvents)
-        .set({ seq: sql`CASE ${ticketEvents.id} ${cases} END` })
-        .where(and(inArray(ticketEvents.id, ids), isNull(ticketEvents.seq)));
-      // Every row we read as unnumbered must still be so: anything else means a second sequencer, and the
-      // whole round rolls back rather than hand out numbers out of order.
+      // Point lookups by primary key only (FORCE INDEX): in REPEATABLE READ a locking statement locks every
+      // row it examines, and a scan (the optimizer's choice on a small table, or a walk of the seq index's
+      // NULL entries) would reach an open transaction's new event and wait for its commit, while feed
+      // readers wait for this round. `seq IS NULL` is then only a check: every row we read as unnumbered
+      // must still be so, else the round rolls back rather than hand out numbers out of order.
+      const updated = await tx.execute(
+        sql`UPDATE ${ticketEvents} FORCE INDEX (PRIMARY) SET ${sql.identifier('seq')} = CASE ${sql.identifier('id')} ${cases} END
+            WHERE ${sql.identifier('id')} IN (${sql.join(
+              ids.map((id) => sql`${id}`),
+              sql`, `,
+            )}) AND ${sql.identifier('seq')} IS NULL`,
+      );
       if (affectedRows(updated) !== ids.length) {
         throw new Error(`feed sequencer: numbered ${affectedRows(updated)} of ${ids.length} events`);
       }

@@ -11,19 +11,19 @@ export const ROUND_SIZE = 500;
 
 /**
  * Numbers committed events that have no feed position yet, in rounds of `ROUND_SIZE`, until none is left,
- * another sequencer holds the lock, `maxRounds` have run or `budgetMs` has passed. Returns how many it
- * numbered. When nothing is pending this is one index probe and no transaction.
+ * `maxRounds` have run, `budgetMs` has passed or (unless `wait`) another sequencer holds the lock. Returns
+ * how many it numbered. When nothing is pending this is one index probe and no transaction.
  */
 export async function sequencePending(
   db: Queryable,
-  opts: { maxRounds?: number; budgetMs?: number } = {},
+  opts: { maxRounds?: number; budgetMs?: number; wait?: boolean } = {},
 ): Promise<number> {
-  const { maxRounds = Number.POSITIVE_INFINITY, budgetMs = 5_000 } = opts;
+  const { maxRounds = Number.POSITIVE_INFINITY, budgetMs = 5_000, wait = false } = opts;
   const started = Date.now();
   let numbered = 0;
   for (let round = 0; round < maxRounds && Date.now() - started <= budgetMs; round++) {
     if (!(await repo.hasPending(db))) break;
-    const result = await repo.sequenceRound(db, ROUND_SIZE);
+    const result = await repo.sequenceRound(db, ROUND_SIZE, wait);
     if (result === 'busy') break;
     numbered += result.numbered;
     if (result.numbered < ROUND_SIZE) break;
@@ -48,9 +48,10 @@ const cursorAt = (seq: number) => encodeCursor([CURSOR_TAG, seq]);
 
 /**
  * A page of the change feed: events strictly after `after`, oldest first (by commit order, see repo.ts),
- * staff only. Before reading, the request numbers what has committed since the last round (at most one
- * round, and not at all when another request or the background loop is doing it), so on Workers, which
- * have no background loop, the feed is current on every read. `nextCursor` is never null.
+ * staff only. Before reading, the request numbers what has committed since the last round (one round;
+ * when another is running it waits for it, so the page holds everything committed before the request),
+ * so on Workers, which have no background loop, the feed is current on every read. `nextCursor` is never
+ * null.
  */
 export async function list(ctx: ServiceContext, query: EventFeedQuery): Promise<EventFeedPage> {
   authorize(abilityOf(ctx), 'read', 'EventFeed');
@@ -59,7 +60,7 @@ export async function list(ctx: ServiceContext, query: EventFeedQuery): Promise<
   // freshness only (this page stops at what is numbered; the next round numbers the rest), so it is
   // logged and the read goes on.
   if (!ctx.tx) {
-    await sequencePending(ctx.db, { maxRounds: 1 }).catch((err: unknown) =>
+    await sequencePending(ctx.db, { maxRounds: 1, wait: true }).catch((err: unknown) =>
       ctx.log.warn({ err }, 'feed sequencing before a read failed'),
     );
   }
