@@ -9,7 +9,7 @@ import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
 import { load, type Measured } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
-import { seedConversation, seedTickets, seedUsers } from './bench/seed.js';
+import { seedConversation, seedEvents, seedTickets, seedUsers } from './bench/seed.js';
 import { startCountingSink } from './bench/sink.js';
 import { freePort, startPrivateServer } from './lib/private-mariadb.js';
 
@@ -143,6 +143,7 @@ try {
   const crowdOf = (i: number) => users.crowd[i % users.crowd.length]!;
   await seedTickets(conn, users, SIZE.firstPhase - SIZE.big - 25, crowdOf, 3);
   await seedConversation(conn, small.first, [users.small, users.agent], 60);
+  let feedHead = await seedEvents(conn);
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -246,6 +247,9 @@ try {
   };
   const bareCeiling = { name: 'bare Hono', value: bareHono.rps };
 
+  // A change-feed cursor at a feed position (the format is the feed's own: ["feed", seq], base64url).
+  const feedCursor = (seq: number) => Buffer.from(JSON.stringify(['feed', seq])).toString('base64url');
+
   /** The read scenarios (16 connections, GET), run at each data size. */
   const readScenarios = async (phase: string) => {
     const reads: [id: string, path: () => string, headers: Record<string, string>][] = [
@@ -254,6 +258,9 @@ try {
       ['list_own', () => '/tickets', big],
       ['staff_queue', () => '/tickets?status=open&assignee=none&sort=-priority', agent],
       ['list_page_50', () => `/tickets?limit=25&cursor=${cursorAt50}`, agent],
+      // A full page from the middle of the feed, and the poll of a consumer that is caught up.
+      ['events_page', () => `/events?limit=25&after=${feedCursor(Math.floor(feedHead / 2))}`, agent],
+      ['events_head', () => `/events?limit=25&after=${feedCursor(feedHead)}`, agent],
     ];
     for (const [id, path, headers] of reads) {
       if (id === 'list_page_50' && want(id)) await walkToPage50();
@@ -444,6 +451,7 @@ try {
     const t1 = Date.now();
     await seedTickets(conn, users, SIZE.secondPhase - n, crowdOf, 4, SMOKE ? 5_000 : 10_000);
     await conn.query('ANALYZE TABLE tickets, messages, ticket_tags');
+    feedHead = await seedEvents(conn);
     log(`seeded in ${Math.round((Date.now() - t1) / 1000)} s`);
     await readScenarios(SMOKE ? '20k' : '1M');
   }

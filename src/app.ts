@@ -16,6 +16,7 @@ import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { feedRoutes } from './modules/feed/index.js';
 import { messageRoutes } from './modules/messages/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
 import { opsRoutes } from './modules/ops/routes.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
+  app.route(API_BASE, feedRoutes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   index,
   int,
@@ -129,9 +130,19 @@ export const ticketEvents = mysqlTable(
      */
     publicSeq: int('public_seq', { unsigned: true }),
     createdAt: createdAt(),
+    /**
+     * The event's place in the change feed (GET /events), in commit order: null until the feed's sequencer
+     * numbers it after its transaction committed (src/modules/feed/repo.ts), never changed afterwards.
+     */
+    seq: bigint('seq', { mode: 'number', unsigned: true }),
   },
   (t) => [
     index('ticket_events_ticket_idx').on(t.ticketId, t.internal, t.id),
     uniqueIndex('ticket_events_public_seq_unique').on(t.ticketId, t.publicSeq),
+    // The feed pages by seq; its NULL entries (first in the index) are the sequencer's to-do list.
+    uniqueIndex('ticket_events_seq_uq').on(t.seq),
+    // The feed filtered by ticket or by type: an ordered range each.
+    index('ticket_events_ticket_seq_idx').on(t.ticketId, t.seq),
+    index('ticket_events_type_seq_idx').on(t.type, t.seq),
   ],
 );

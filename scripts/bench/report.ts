@@ -22,6 +22,8 @@ export const TARGETS: Record<string, { label: string; rps?: number; p99?: number
   get_ticket_during_logins: { label: 'get ticket at 200/s while logins saturate', p99: 50 },
   email_latency: { label: 'email: commit → accepted by SMTP (ms)', p99: 2000 },
   dispatcher: { label: 'dispatcher (mails/s)', rps: 500 },
+  events_page: { label: 'change feed `GET /events`, a 25-event page mid-feed', rps: 2000 },
+  events_head: { label: 'change feed, a caught-up poll (no new events)', rps: 2000 },
 };
 
 const RSS_LIMIT_MB = 200;

@@ -183,3 +183,31 @@ export async function seedConversation(conn: Connection, ticketId: number, autho
   ]);
   await insertRows(conn, 'messages', ['ticket_id', 'author_id', 'body', 'internal', 'created_at'], rows);
 }
+
+/**
+ * Gives every ticket without events its `ticket.created` event, numbered for the change feed (what the
+ * migration's backfill or the app's sequencer would do), following the sequencer's protocol: the
+ * `feed_sequence` row is locked while numbering, so the running app's own sequencer waits, never
+ * collides. Returns the highest feed position.
+ */
+export async function seedEvents(conn: Connection): Promise<number> {
+  await conn.query(
+    `INSERT INTO ticket_events (ticket_id, actor_id, type, data, internal, created_at)
+     SELECT t.id, t.requester_id, 'ticket.created', '{}', 0, t.created_at FROM tickets t
+     WHERE t.id > (SELECT COALESCE(MAX(ticket_id), 0) FROM ticket_events) ORDER BY t.id`,
+  );
+  await conn.query(
+    'INSERT IGNORE INTO feed_sequence (id, last_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM ticket_events',
+  );
+  await conn.query('BEGIN');
+  const [[{ last }]] = (await conn.query(
+    'SELECT last_seq AS last FROM feed_sequence WHERE id = 1 FOR UPDATE',
+  )) as unknown as [[{ last: number }]];
+  await conn.query('SET @seq = ?', [last]);
+  await conn.query('UPDATE ticket_events SET seq = (@seq := @seq + 1) WHERE seq IS NULL ORDER BY id');
+  const [[{ head }]] = (await conn.query('SELECT @seq AS head')) as unknown as [[{ head: number }]];
+  await conn.query('UPDATE feed_sequence SET last_seq = ? WHERE id = 1', [head]);
+  await conn.query('COMMIT');
+  await conn.query('ANALYZE TABLE ticket_events');
+  return Number(head);
+}

@@ -40,6 +40,10 @@ export interface SessionSubject {
   readonly kind: 'Session';
   userId: number;
 }
+/** The change feed (GET /events): every ticket's events, internal ones included. */
+export interface EventFeedSubject {
+  readonly kind: 'EventFeed';
+}
 
 type Subjects =
   | TicketSubject
@@ -47,7 +51,8 @@ type Subjects =
   | TicketEventSubject
   | NotificationSubject
   | UserSubject
-  | SessionSubject;
+  | SessionSubject
+  | EventFeedSubject;
 type SubjectName = Subjects['kind'];
 
 /**
@@ -95,6 +100,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
     can('read', 'TicketEvent', { ticketRequesterId: actor.id, internal: false });
   } else {
     staffTicketRules(can);
+    can('read', 'EventFeed');
     // Staff see any account by id (ticket requesters), but list only their colleagues.
     can('read', 'User');
     can('list', 'User', { role: { $in: [...STAFF_ROLES] } });

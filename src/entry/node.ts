@@ -7,6 +7,7 @@ import { createPoolDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
 import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
+import { startFeedLoop } from '../modules/feed/index.js';
 import { startOutboxLoop } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
 import { startHousekeepingLoop } from '../modules/tickets/housekeeping.js';
@@ -79,8 +80,14 @@ const outbox = startOutboxLoop(
   },
   config.outbox.pollMs,
 );
-// A successful write may have queued email: send it now rather than at the next poll.
-deps.afterWrite = () => outbox.wake();
+// Number new events for the change feed in the background, so feed reads rarely have to.
+const feed = startFeedLoop({ database, logger: logger.child({ component: 'feed' }) });
+// A successful write may have queued email and written events: send and number them now rather than at
+// the next poll.
+deps.afterWrite = () => {
+  outbox.wake();
+  feed.wake();
+};
 
 const housekeeping = startHousekeepingLoop(
   {
@@ -129,7 +136,7 @@ async function shutdown(signal: string): Promise<void> {
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if ('closeIdleConnections' in server) server.closeIdleConnections();
-  await Promise.all([closed, outbox.stop(), housekeeping.stop()]);
+  await Promise.all([closed, outbox.stop(), housekeeping.stop(), feed.stop()]);
   mailer.close();
   await passwords.close();
   await database.close();

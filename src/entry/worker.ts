@@ -4,6 +4,7 @@ import { createPerCallDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
 import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
+import { sequenceFeed } from '../modules/feed/index.js';
 import { drainOutbox } from '../modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../modules/notifications/mailer.js';
 import { autoCloseSolved } from '../modules/tickets/housekeeping.js';
@@ -167,6 +168,12 @@ async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Prom
     if (closed > 0) log.info({ closed }, 'auto-closed solved tickets');
   } catch (err) {
     log.error({ err }, 'auto-close failed');
+  }
+  // Feed reads number new events themselves; the cron keeps a quiet feed's backlog short all the same.
+  try {
+    await sequenceFeed(b.deps.database);
+  } catch (err) {
+    log.error({ err }, 'feed sequencing failed');
   }
 }
 

@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/database.js';
 import { type AppDeps, systemClock } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
+import { startFeedLoop } from '../../src/modules/feed/index.js';
 import { drainOutbox, startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
 import { autoCloseSolved, startHousekeepingLoop } from '../../src/modules/tickets/housekeeping.js';
@@ -90,8 +91,16 @@ async function nodeTarget(): Promise<Target> {
   };
   const housekeeping = { database: db.database, clock: systemClock, config, logger };
   const outbox = startOutboxLoop(dispatcher, config.outbox.pollMs);
-  deps.afterWrite = () => outbox.wake();
-  const loops = [outbox, startHousekeepingLoop(housekeeping, config.housekeepingIntervalSeconds * 1000)];
+  const feed = startFeedLoop({ database: db.database, logger });
+  deps.afterWrite = () => {
+    outbox.wake();
+    feed.wake();
+  };
+  const loops = [
+    outbox,
+    feed,
+    startHousekeepingLoop(housekeeping, config.housekeepingIntervalSeconds * 1000),
+  ];
   return {
     name: 'node',
     fetch: (path, init) => fetch(`${base}${path}`, init),
