@@ -11,6 +11,7 @@ import {
 } from './http/middleware.js';
 import { createRouter } from './http/openapi.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
+import { adminAuditRoutes } from './modules/admin-audit/index.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { messageRoutes } from './modules/messages/routes.js';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
+  app.route(API_BASE, adminAuditRoutes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,3 +1,4 @@
+export * from './admin-audit.js';
 export * from './notifications.js';
 export * from './rate-limits.js';
 export * from './sessions.js';

@@ -47,7 +47,9 @@ type Subjects =
   | NotificationSubject
   | UserSubject
   | SessionSubject;
-type SubjectName = Subjects['kind'];
+/** Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log). */
+type WholeSubject = 'AuditLog';
+type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
  * - `read`, `create`, `update`, `revoke`: what they say (`update` is checked per field).
@@ -104,6 +106,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   if (actor.role === 'admin') {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
+    can('read', 'AuditLog');
   }
 }
 

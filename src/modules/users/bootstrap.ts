@@ -1,5 +1,6 @@
 import { type Db, type Queryable, retryOnDeadlock } from '../../database.js';
 import type { Clock } from '../../deps.js';
+import { recordUserCreated } from './audit.js';
 import { hashPassword } from './passwords.js';
 import { countActiveAdmins, findUserByEmail, insertUser } from './repo.js';
 
@@ -23,7 +24,13 @@ export async function ensureFirstAdmin(
   return retryOnDeadlock(() =>
     db.transaction(async (tx) => {
       if (await present(tx)) return 'exists';
-      await insertUser(tx, clock, { email: admin.email, passwordHash, name: 'Administrator', role: 'admin' });
+      const user = { email: admin.email, name: 'Administrator', role: 'admin' } as const;
+      const id = await insertUser(tx, clock, { ...user, passwordHash });
+      // Nobody is signed in yet: the system creates the first admin, from the deployment's settings.
+      await recordUserCreated(tx, { actor: null, clock, client: { ip: null } }, id, user, {
+        action: 'user.created',
+        actor: { type: 'system', job: 'bootstrap' },
+      });
       return 'created';
     }),
   );
