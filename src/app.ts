@@ -11,7 +11,7 @@ import {
 } from './http/middleware.js';
 import { createRouter } from './http/openapi.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
-import { adminAuditRoutes } from './modules/admin-audit/index.js';
+import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { messageRoutes } from './modules/messages/routes.js';

@@ -1,26 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { AUDIT_ACTOR_TYPES } from '../../../db/schema/index.js';
 import { PageQuery, pageOf } from '../../http/pagination.js';
-
-/**
- * What an audit row can be about. Listed ahead of the modules that will write them (keys, webhooks,
- * groups, calendars, SLA policies, macros, custom fields), so the filter and the OpenAPI document
- * already know them; `record()` accepts nothing else.
- */
-export const AUDIT_TARGET_TYPES = [
-  'user',
-  'api_key',
-  'webhook',
-  'group',
-  'calendar',
-  'sla_policy',
-  'macro',
-  'custom_field',
-] as const;
-export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
-
-/** `<target type>.<verb>`: the type checker keeps an action's prefix a known target type. */
-export type AuditAction = `${AuditTargetType}.${string}`;
+import { AUDIT_TARGET_TYPES } from './record.js';
 
 const query = (name: string, description: string) => ({ param: { name, in: 'query' as const }, description });
 

@@ -174,7 +174,7 @@ export async function updateMe(ctx: ServiceContext, input: UpdateMeInput): Promi
   if (input.name === undefined && input.notifications === undefined) return toUser(row);
   await withTransaction(ctx, async (tx) => {
     // Locked: the audit's `from` is the name this update replaces, even under concurrent renames.
-    const before = (await findUserById(tx, actor.id, true)) ?? row;
+    const before = input.name === undefined ? row : ((await findUserById(tx, actor.id, true)) ?? row);
     await updateUser(tx, ctx.clock, actor.id, {
       name: input.name,
       notifyByEmail: input.notifications?.email,
