@@ -4,6 +4,7 @@ import { parseBcryptCost } from '../src/config.js';
 import { createPoolDatabase } from '../src/database.js';
 import { systemClock } from '../src/deps.js';
 import { scrubUrlCredentials } from '../src/logger.js';
+import { recordPasswordSet, recordUserCreated, recordUserUpdate } from '../src/modules/users/audit.js';
 import { hashPassword } from '../src/modules/users/passwords.js';
 import {
   findUserByEmail,
@@ -92,6 +93,10 @@ async function parse(argv: string[]): Promise<Args | 'help'> {
   return parsed.data;
 }
 
+/** The admin audit log names this script as the actor: whoever runs it holds the database's credentials. */
+const CLI = { type: 'system', job: 'admin_cli' } as const;
+const audit = { actor: null, clock: systemClock, client: { ip: null } };
+
 async function createOrPromote(url: string, args: Args, bcryptCost: number): Promise<string> {
   // Hashed before the transaction opens, so no row lock waits on bcrypt.
   const passwordHash = await hashPassword(args.password, bcryptCost);
@@ -101,16 +106,15 @@ async function createOrPromote(url: string, args: Args, bcryptCost: number): Pro
       db.transaction(async (tx) => {
         const existing = await findUserByEmail(tx, args.email);
         if (!existing) {
-          const id = await insertUser(tx, systemClock, {
-            email: args.email,
-            name: args.name ?? 'Administrator',
-            role: 'admin',
-            passwordHash,
-          });
+          const user = { email: args.email, name: args.name ?? 'Administrator', role: 'admin' } as const;
+          const id = await insertUser(tx, systemClock, { ...user, passwordHash });
+          await recordUserCreated(tx, audit, id, user, { action: 'user.created', actor: CLI });
           return `Created admin ${normaliseEmail(args.email)} (id ${id}).`;
         }
         await promoteToAdmin(tx, systemClock, existing.id);
         await setPassword(tx, systemClock, existing.id, passwordHash);
+        await recordUserUpdate(tx, audit, existing, { role: 'admin', active: true }, CLI);
+        await recordPasswordSet(tx, audit, existing.id, { action: 'user.password_reset', actor: CLI });
         const was = existing.role === 'admin' ? 'was already an admin' : `was ${existing.role}`;
         const nameNote = args.name
           ? ` --name was ignored: the account keeps its name "${existing.name}".`

@@ -14,6 +14,7 @@ import {
 import { createRouter } from './http/openapi.js';
 import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
+import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { feedRoutes } from './modules/feed/index.js';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());
+  app.route(API_BASE, adminAuditRoutes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

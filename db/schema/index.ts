@@ -1,3 +1,4 @@
+export * from './admin-audit.js';
 export * from './feed.js';
 export * from './notifications.js';
 export * from './rate-limits.js';

@@ -53,7 +53,9 @@ type Subjects =
   | UserSubject
   | SessionSubject
   | EventFeedSubject;
-type SubjectName = Subjects['kind'];
+/** Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log). */
+type WholeSubject = 'AuditLog';
+type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
  * - `read`, `create`, `update`, `revoke`: what they say (`update` is checked per field).
@@ -109,6 +111,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   if (isAdminRole(actor.role)) {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
+    can('read', 'AuditLog');
   }
 }
 

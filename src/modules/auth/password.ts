@@ -1,6 +1,7 @@
 import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { enqueue, mailDomain } from '../notifications/outbox.js';
+import { recordPasswordSet } from '../users/audit.js';
 import { findUserByEmail, findUserById, setPassword } from '../users/repo.js';
 import type {
   ChangePasswordInput,
@@ -36,9 +37,10 @@ export async function changePassword(ctx: ServiceContext, input: ChangePasswordI
   }
   // Hashed before the transaction opens: no row lock waits on bcrypt.
   const passwordHash = await ctx.passwords.hash(input.newPassword, ctx.config.bcryptCost);
-  await withTransaction(ctx, (tx) =>
-    setPassword(tx, ctx.clock, user.id, passwordHash, { keepSessionId: actor.sessionId }),
-  );
+  await withTransaction(ctx, async (tx) => {
+    await setPassword(tx, ctx.clock, user.id, passwordHash, { keepSessionId: actor.sessionId });
+    await recordPasswordSet(tx, ctx, user.id, { action: 'user.password_changed' });
+  });
 }
 
 /**
@@ -98,6 +100,9 @@ export async function confirmPasswordReset(
   const done = await withTransaction(ctx, async (tx) => {
     if (!(await repo.markResetTokenUsed(tx, found.id, now))) return false;
     await setPassword(tx, ctx.clock, found.userId, passwordHash);
+    // A public route: whoever holds the emailed token acts as the account's owner.
+    const owner = { type: 'user', id: found.userId } as const;
+    await recordPasswordSet(tx, ctx, found.userId, { action: 'user.password_reset', actor: owner });
     return true;
   });
   if (!done) throw invalidToken();

@@ -1,6 +1,7 @@
 import { abilityOf, authorize, REQUESTER_ROLE } from '../../access/index.js';
 import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
+import { recordUserCreated, recordUserUpdate } from '../users/audit.js';
 import { hashPassword } from '../users/passwords.js';
 import {
   findUserByEmail,
@@ -94,13 +95,9 @@ export async function register(ctx: ServiceContext, input: RegisterInput): Promi
   await enforceRateLimit(ctx, 'register', accountKey(null, input.email));
   const passwordHash = await ctx.passwords.hash(input.password, ctx.config.bcryptCost);
   const id = await withTransaction(ctx, async (tx) => {
-    const id = await insertUser(tx, ctx.clock, {
-      email: input.email,
-      name: input.name,
-      role: REQUESTER_ROLE,
-      passwordHash,
-      emailVerified: false,
-    });
+    const user = { email: input.email, name: input.name, role: REQUESTER_ROLE } as const;
+    const id = await insertUser(tx, ctx.clock, { ...user, passwordHash, emailVerified: false });
+    await recordUserCreated(tx, ctx, id, user, { action: 'user.registered', actor: { type: 'user', id } });
     await queueVerificationEmail(tx, ctx, { id, email: normaliseEmail(input.email) });
     return id;
   });
@@ -192,9 +189,15 @@ export async function updateMe(ctx: ServiceContext, input: UpdateMeInput): Promi
     if (input[field] !== undefined) authorize(ability, 'update', userSubject(row), field);
   }
   if (input.name === undefined && input.notifications === undefined) return toUser(row);
-  await updateUser(ctx.db, ctx.clock, actor.id, {
-    name: input.name,
-    notifyByEmail: input.notifications?.email,
+  await withTransaction(ctx, async (tx) => {
+    // Locked: the audit's `from` is the name this update replaces, even under concurrent renames.
+    const before = input.name === undefined ? row : ((await findUserById(tx, actor.id, true)) ?? row);
+    await updateUser(tx, ctx.clock, actor.id, {
+      name: input.name,
+      notifyByEmail: input.notifications?.email,
+    });
+    // The email preference is the person's own business, not an account change: only a rename is audited.
+    await recordUserUpdate(tx, ctx, before, { name: input.name });
   });
   return toUser(await loadUser(ctx, actor.id));
 }

@@ -1,6 +1,7 @@
 import { ADMIN_ROLE } from '../../access/index.js';
 import { type Db, type Queryable, retryOnDeadlock } from '../../database.js';
 import type { Clock } from '../../deps.js';
+import { recordUserCreated } from './audit.js';
 import { hashPassword } from './passwords.js';
 import { countActiveAdmins, findUserByEmail, insertUser } from './repo.js';
 
@@ -24,11 +25,12 @@ export async function ensureFirstAdmin(
   return retryOnDeadlock(() =>
     db.transaction(async (tx) => {
       if (await present(tx)) return 'exists';
-      await insertUser(tx, clock, {
-        email: admin.email,
-        passwordHash,
-        name: 'Administrator',
-        role: ADMIN_ROLE,
+      const user = { email: admin.email, name: 'Administrator', role: ADMIN_ROLE } as const;
+      const id = await insertUser(tx, clock, { ...user, passwordHash });
+      // Nobody is signed in yet: the system creates the first admin, from the deployment's settings.
+      await recordUserCreated(tx, { actor: null, clock, client: { ip: null } }, id, user, {
+        action: 'user.created',
+        actor: { type: 'system', job: 'bootstrap' },
       });
       return 'created';
     }),

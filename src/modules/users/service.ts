@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
 import { decodeCursor, toPage } from '../../http/pagination.js';
 import { toUser, type User } from '../auth/schemas.js';
+import { recordUserCreated, recordUserUpdate } from './audit.js';
 import * as repo from './repo.js';
 import type { CreateUserInput, UpdateUserInput, UserListQuery, UserPage } from './schemas.js';
 
@@ -63,7 +64,11 @@ export async function create(ctx: ServiceContext, input: CreateUserInput): Promi
   authorize(abilityOf(ctx), 'create', 'User');
   const passwordHash = await ctx.passwords.hash(input.password, ctx.config.bcryptCost);
   const { email, name, role } = input;
-  const id = await repo.insertUser(ctx.db, ctx.clock, { email, name, role, passwordHash });
+  const id = await withTransaction(ctx, async (tx) => {
+    const id = await repo.insertUser(tx, ctx.clock, { email, name, role, passwordHash });
+    await recordUserCreated(tx, ctx, id, { email, name, role }, { action: 'user.created' });
+    return id;
+  });
   const row = await repo.findUserById(ctx.db, id);
   if (!row) throw new NotFoundError('user', id);
   return toUser(row);
@@ -108,6 +113,7 @@ export async function update(
     if (row.active && patch.active === false) {
       await repo.revokeUserSessions(tx, row.id, ctx.clock.now());
     }
+    await recordUserUpdate(tx, ctx, row, patch);
     // Someone who is no longer active staff must not keep tickets (and their email) assigned to them.
     const wasStaff = isStaffRole(row.role) && row.active;
     const staysStaff = isStaffRole(patch.role ?? row.role) && (patch.active ?? row.active);
