@@ -1,2 +1,0 @@
-ALTER TABLE `ticket_tags` MODIFY COLUMN `tag` varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;--> statement-breakpoint
-ALTER TABLE `users` MODIFY COLUMN `email` varchar(320) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
