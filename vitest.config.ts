@@ -22,6 +22,12 @@ const SUBPROCESS = [
   'test/integration/multi-instance.test.ts',
   'test/integration/node-entry.test.ts',
   'test/integration/worker.test.ts',
+  'test/integration/worker-smtp-tls.test.ts',
+  'test/integration/node-host.test.ts',
+  'test/integration/admin-audit-system.test.ts',
+  'test/integration/fresh-clone.test.ts',
+  'test/integration/production-install.test.ts',
+  'test/integration/tour.test.ts',
   'test/parity/**/*.test.ts',
   // Not a process, but it loads wrangler to read wrangler.toml: seconds of import the unit loop should not pay.
   'test/unit/deploy-config.test.ts',

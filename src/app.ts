@@ -11,9 +11,10 @@ import {
   requestIds,
   requestLogging,
 } from './http/middleware.js';
-import { createRouter } from './http/openapi.js';
+import { createRouter, documentPrincipalLimits } from './http/openapi.js';
 import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
+import { rateLimitedResponse } from './http/schemas.js';
 import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, feedRoutes());
   app.route(API_BASE, adminAuditRoutes());
 
-  app.doc31('/openapi.json', {
+  const docConfig = {
     openapi: '3.1.0',
     info: {
       title: 'Helpdesk API',
@@ -73,6 +74,12 @@ export function createApp(deps: AppDeps) {
         '(`application/problem+json`) with a stable `code`; validation failures (422) list `errors[]`.',
     },
     servers: [{ url: deps.config.appUrl }],
+  };
+  // Built once, on first request: every route is registered by then.
+  let doc: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get('/openapi.json', (c) => {
+    doc ??= documentPrincipalLimits(app.getOpenAPI31Document(docConfig), rateLimitedResponse);
+    return c.json(doc);
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -63,6 +63,7 @@ export function createTestApp(database: Database, configOverrides: Record<string
   const deps: AppDeps = { config, database, clock, logger: createLogger({ level: config.logLevel }) };
   const app = createApp(deps);
   const server = createAdaptorServer({ fetch: app.fetch });
+  hardenServer(server as Server, config.server);
   return {
     deps,
     clock,

@@ -58,6 +58,11 @@ export const ROUTES: Route[] = [
   route('post', '/api/v1/tickets/{id}/messages', AUTH, [404, 409, 412, 422], { body: 'A stranger writes.' }),
   route('get', '/api/v1/tickets/{id}/events', AUTH, [404]),
   route('get', '/api/v1/tickets/{id}/notifications', AUTH, [403, 404]),
+  route('post', '/api/v1/auth/verify-email', PUBLIC, [400, 422], BODY),
+  route('post', '/api/v1/auth/verify-email/resend', AUTH, [409, 429], NONE),
+  route('post', '/api/v1/notifications/{id}/requeue', AUTH, [404, 409], NONE),
+  route('get', '/api/v1/events', AUTH, [400, 403, 422]),
+  route('get', '/api/v1/audit-log', AUTH, [400, 403, 422]),
   route('get', '/health', PUBLIC, []),
   route('get', '/ready', PUBLIC, [503]),
 ];

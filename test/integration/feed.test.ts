@@ -271,7 +271,7 @@ describe('GET /events', () => {
     const op = res.body.paths['/api/v1/events']?.get;
     expect(op.operationId).toBe('listEvents');
     expect(op.security).toEqual([{ bearerAuth: [] }]);
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '422']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '422', '429']);
     expect(op.responses['200'].content['application/json'].example.nextCursor).toEqual(expect.any(String));
     expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
       'after',

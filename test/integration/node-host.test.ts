@@ -18,6 +18,7 @@ describe('HOST', () => {
       JWT_SECRET: 'x'.repeat(40),
       PORT: String(port),
       HOST: '127.0.0.2',
+      APP_URL: 'http://127.0.0.2',
       LOG_LEVEL: 'info',
     });
     await waitForHttp(`http://127.0.0.2:${port}/health`);

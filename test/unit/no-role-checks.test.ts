@@ -43,6 +43,52 @@ function roleChecks(source: string, fileName = 'sample.ts'): string[] {
       call.arguments?.[0] === node
     );
   };
+  // `'user'` is also a kind of principal or target (`actor: {type: 'user', …}`, `target: {type: 'user', id}`),
+  // and OpenAPI examples show roles as data: neither decides anything by a role.
+  const KIND = /(^|\.)(type|actorType|targetType)$/;
+  const KIND_LIST = /TYPES$/;
+  const textOf = (n: ts.Node) => n.getText(file).replace(/\?\./g, '.');
+  /** The variable an expression is the value of, through parentheses, `?:`, `??`, `as` and `satisfies`. */
+  const declaredAs = (node: ts.Node): string | null => {
+    let n: ts.Node = node;
+    while (
+      n.parent &&
+      (ts.isParenthesizedExpression(n.parent) ||
+        ts.isConditionalExpression(n.parent) ||
+        ts.isAsExpression(n.parent) ||
+        ts.isSatisfiesExpression(n.parent) ||
+        ts.isArrayLiteralExpression(n.parent) ||
+        (ts.isBinaryExpression(n.parent) &&
+          n.parent.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken))
+    ) {
+      n = n.parent;
+    }
+    return n.parent && ts.isVariableDeclaration(n.parent) ? n.parent.name.getText(file) : null;
+  };
+  const isKindOrExample = (node: ts.Node): boolean => {
+    for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+      if (ts.isPropertyAssignment(n) && /^examples?$/.test(n.name.getText(file))) return true;
+    }
+    const parent = node.parent;
+    if (!parent) return false;
+    if (ts.isPropertyAssignment(parent) && parent.initializer === node) {
+      return KIND.test(parent.name.getText(file));
+    }
+    if (ts.isLiteralTypeNode(parent) && parent.parent && ts.isPropertySignature(parent.parent)) {
+      return KIND.test(parent.parent.name.getText(file));
+    }
+    if (ts.isCaseClause(parent)) return KIND.test(textOf(parent.parent.parent.expression));
+    if (ts.isBinaryExpression(parent)) {
+      const other = parent.left === node ? parent.right : parent.left;
+      if (KIND.test(textOf(other))) return true;
+    }
+    if (ts.isCallExpression(parent)) {
+      if (textOf(parent.expression) === 'z.literal') return true;
+      if (parent.arguments.some((a) => a !== node && KIND.test(textOf(a)))) return true;
+    }
+    const name = declaredAs(node);
+    return name !== null && (KIND.test(name) || KIND_LIST.test(name));
+  };
   const COMPARISONS = new Set([
     ts.SyntaxKind.EqualsEqualsEqualsToken,
     ts.SyntaxKind.ExclamationEqualsEqualsToken,
@@ -64,6 +110,7 @@ function roleChecks(source: string, fileName = 'sample.ts'): string[] {
       (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) &&
       ROLE_NAMES.has(node.text) &&
       !isEntityName(node) &&
+      !isKindOrExample(node) &&
       !ts.isImportDeclaration(node.parent) &&
       !ts.isExportDeclaration(node.parent)
     ) {
@@ -131,6 +178,9 @@ describe('no role checks outside src/access/', () => {
       "// a comment may say role === 'admin'",
       "/** so may a doc comment: { role: 'agent' } */",
       'const ok = isStaffRole(actor.role) && ability.can("read", "Ticket");',
+      "const who = { type: 'user', id }; if (actor.type === 'user') go(); const t = z.literal('user');",
+      "switch (actor.type) { case 'user': break; } const ACTOR_TYPES = ['user', 'system'];",
+      "interface U { readonly type: 'user' } const r = route({ example: { role: 'agent' } });",
     ].join('\n');
     expect(roleChecks(sample)).toEqual([]);
   });

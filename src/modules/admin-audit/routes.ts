@@ -3,7 +3,7 @@ import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { createRouter } from '../../http/openapi.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
-import { AuditLogPage, AuditLogQuery } from './schemas.js';
+import { AuditLogPage, AuditLogQuery, auditLogPageExample } from './schemas.js';
 import * as adminAudit from './service.js';
 
 const listRoute = createRoute({
@@ -20,7 +20,7 @@ const listRoute = createRoute({
   ...authenticated(),
   request: { query: AuditLogQuery },
   responses: {
-    200: { description: 'A page of audit entries', ...jsonContent(AuditLogPage) },
+    200: { description: 'A page of audit entries', ...jsonContent(AuditLogPage, auditLogPageExample) },
     400: problemResponse('`invalid_cursor`'),
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`: the caller is not an admin'),

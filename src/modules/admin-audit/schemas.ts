@@ -88,29 +88,29 @@ export const AuditLogEntry = z
   .openapi('AuditLogEntry');
 export type AuditLogEntry = z.infer<typeof AuditLogEntry>;
 
-export const AuditLogPage = pageOf(AuditLogEntry, 'AuditLogPage').openapi({
-  example: {
-    data: [
-      {
-        id: '812',
-        action: 'user.role_changed',
-        actor: { type: 'user', id: '1', name: 'Ann Admin' },
-        target: { type: 'user', id: '42' },
-        changes: { role: { from: 'agent', to: 'admin' } },
-        ip: '203.0.113.7',
-        createdAt: '2026-11-21T20:40:52.123Z',
-      },
-      {
-        id: '811',
-        action: 'user.password_changed',
-        actor: { type: 'user', id: '42', name: 'Alan Agent' },
-        target: { type: 'user', id: '42' },
-        changes: { password: { changed: true } },
-        ip: '198.51.100.23',
-        createdAt: '2026-11-21T20:31:07.410Z',
-      },
-    ],
-    nextCursor: 'WyIyMDI2LTExLTIxVDIwOjMxOjA3LjQxMFoiLDgxMV0',
-  },
-});
+export const AuditLogPage = pageOf(AuditLogEntry, 'AuditLogPage');
 export type AuditLogPage = z.infer<typeof AuditLogPage>;
+
+export const auditLogPageExample: AuditLogPage = {
+  data: [
+    {
+      id: '812',
+      action: 'user.role_changed',
+      actor: { type: 'user', id: '1', name: 'Ann Admin' },
+      target: { type: 'user', id: '42' },
+      changes: { role: { from: 'agent', to: 'admin' } },
+      ip: '203.0.113.7',
+      createdAt: '2026-11-21T20:40:52.123Z',
+    },
+    {
+      id: '811',
+      action: 'user.password_changed',
+      actor: { type: 'user', id: '42', name: 'Alan Agent' },
+      target: { type: 'user', id: '42' },
+      changes: { password: { changed: true } },
+      ip: '198.51.100.23',
+      createdAt: '2026-11-21T20:31:07.410Z',
+    },
+  ],
+  nextCursor: 'WyIyMDI2LTExLTIxVDIwOjMxOjA3LjQxMFoiLDgxMV0',
+};

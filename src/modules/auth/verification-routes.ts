@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { createRouter } from '../../http/openapi.js';
-import { problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import { problemResponse, rateLimitedResponse, unauthenticatedResponse } from '../../http/schemas.js';
 import { VerifyEmailInput } from './account-schemas.js';
 import * as verification from './verification.js';
 
@@ -57,7 +57,7 @@ const resendRoute = createRoute({
     202: { description: 'A new verification email is on its way' },
     401: unauthenticatedResponse,
     409: problemResponse('`already_verified`: there is nothing to verify'),
-    429: problemResponse('`rate_limited`, with `Retry-After`'),
+    429: rateLimitedResponse,
   },
 });
 

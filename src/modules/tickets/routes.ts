@@ -5,7 +5,13 @@ import { serviceContext } from '../../http/context.js';
 import { etag, IfMatchHeader, IfNoneMatchHeader, ifMatch, notModified } from '../../http/etag.js';
 import { pageExample, ticketExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
-import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import {
+  jsonBody,
+  jsonContent,
+  problemResponse,
+  rateLimitedResponse,
+  unauthenticatedResponse,
+} from '../../http/schemas.js';
 import {
   AllowedTransitions,
   CreateTicketInput,
@@ -58,9 +64,10 @@ const createTicketRoute = createRoute({
       },
     },
     ...errors,
-    429: problemResponse(
-      '`rate_limited`, with `Retry-After`: more tickets than TICKET_CREATE_LIMIT in the window',
-    ),
+    429: {
+      ...rateLimitedResponse,
+      description: '`rate_limited`, with `Retry-After`: more tickets than TICKET_CREATE_LIMIT in the window',
+    },
   },
 });
 
