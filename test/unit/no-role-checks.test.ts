@@ -68,6 +68,7 @@ function roleChecks(source: string, fileName = 'sample.ts'): string[] {
   const isKindOrExample = (node: ts.Node): boolean => {
     for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
       if (ts.isPropertyAssignment(n) && /^examples?$/.test(n.name.getText(file))) return true;
+      if (ts.isVariableDeclaration(n) && /[eE]xample$/.test(n.name.getText(file))) return true;
     }
     const parent = node.parent;
     if (!parent) return false;
