@@ -5,8 +5,8 @@ import { createPoolDatabase, type Queryable } from '../src/database.js';
 import { type Clock, systemClock } from '../src/deps.js';
 import { ConflictError } from '../src/errors.js';
 import { scrubUrlCredentials } from '../src/logger.js';
-import { hashPassword } from '../src/modules/users/passwords.js';
 import { findUserByEmail, insertUser } from '../src/modules/users/repo.js';
+import { hashPassword } from '../src/passwords.js';
 import type { Role } from './schema/index.js';
 
 /**

@@ -5,7 +5,6 @@ import { createPoolDatabase } from '../src/database.js';
 import { systemClock } from '../src/deps.js';
 import { scrubUrlCredentials } from '../src/logger.js';
 import { recordPasswordSet, recordUserCreated, recordUserUpdate } from '../src/modules/users/audit.js';
-import { hashPassword } from '../src/modules/users/passwords.js';
 import {
   findUserByEmail,
   insertUser,
@@ -13,6 +12,7 @@ import {
   promoteToAdmin,
   setPassword,
 } from '../src/modules/users/repo.js';
+import { hashPassword } from '../src/passwords.js';
 
 // `npm run admin:create -- --email a@b.c --password '…' [--name 'Ann Admin']` against DATABASE_URL:
 // creates an admin, or makes the existing account with that email an active admin with the new password.

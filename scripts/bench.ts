@@ -161,6 +161,10 @@ try {
       BCRYPT_COST: String(BCRYPT_COST),
       AUTH_RATE_LIMIT_PER_IP: '1000000',
       AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
+      // The load comes from a handful of accounts: production's per-principal limits would answer 429.
+      RATE_LIMIT_PER_PRINCIPAL: '1000000',
+      TICKET_CREATE_LIMIT: '1000000',
+      TICKET_CREATE_LIMIT_STAFF: '1000000',
     },
     false,
   );
@@ -546,6 +550,9 @@ async function captureCreateStatements(
     APP_URL: _api.replace(/\/api\/v1$/, ''),
     AUTH_RATE_LIMIT_PER_IP: '1000000',
     AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
+    RATE_LIMIT_PER_PRINCIPAL: '1000000',
+    TICKET_CREATE_LIMIT: '1000000',
+    TICKET_CREATE_LIMIT_STAFF: '1000000',
   });
   if (!parsed.ok) throw new Error(parsed.message);
   const database = createPoolDatabase(url, { connectionLimit: 1 });

@@ -16,15 +16,14 @@ import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { rateLimitedResponse } from './http/schemas.js';
 import { adminAuditRoutes } from './modules/admin-audit/routes.js';
-import { auditRoutes } from './modules/audit/routes.js';
-import { authRoutes } from './modules/auth/routes.js';
+import { auditRoutes } from './modules/audit/index.js';
+import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
-import { messageRoutes } from './modules/messages/routes.js';
-import { notificationRoutes } from './modules/notifications/routes.js';
-import { opsRoutes } from './modules/ops/routes.js';
-import { PAGE_PATHS, pageRoutes } from './modules/pages/routes.js';
-import { ticketRoutes } from './modules/tickets/routes.js';
-import { userRoutes } from './modules/users/routes.js';
+import { messageRoutes } from './modules/messages/index.js';
+import { opsRoutes } from './modules/ops/index.js';
+import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
+import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
+import { userRoutes } from './modules/users/index.js';
 
 export const API_BASE = '/api/v1';
 
@@ -35,6 +34,7 @@ export const API_BASE = '/api/v1';
 export function createApp(deps: AppDeps) {
   const app = createRouter();
 
+  const authenticator = authenticate();
   const limiter = new PrincipalLimiter(
     deps.config.principalRateLimit.limit,
     deps.config.principalRateLimit.windowSeconds * 1000,
@@ -48,6 +48,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly(PAGE_PATHS));
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
+    c.set('authenticator', authenticator);
     await next();
   });
   app.use(`${API_BASE}/*`, afterWrites(deps), databaseHandle(deps));

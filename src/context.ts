@@ -4,7 +4,7 @@ import { type Queryable, retryOnDeadlock, type Tx } from './database.js';
 import type { Clock } from './deps.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { PasswordHasher } from './modules/users/passwords.js';
+import type { PasswordHasher } from './passwords.js';
 
 /** A person signed in with an access token: who they are now (role read from the database, not the token). */
 export interface UserActor {

@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import type { Database } from './database.js';
 import type { Logger } from './logger.js';
-import type { PasswordHasher } from './modules/users/passwords.js';
+import type { PasswordHasher } from './passwords.js';
 
 /** Where time comes from; tests substitute a controllable clock. */
 export interface Clock {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { PasswordHasher } from '../modules/users/passwords.js';
+import type { PasswordHasher } from '../passwords.js';
 
 // Node only (never bundled for Workers): bcrypt off the event loop. A login at cost 12 is ~250 ms of
 // pure CPU; on the main thread a login storm would stall every other request. Here each hash or

@@ -8,10 +8,9 @@ import { type AppDeps, systemClock } from '../deps.js';
 import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
 import { startFeedLoop } from '../modules/feed/index.js';
-import { startOutboxLoop } from '../modules/notifications/dispatcher.js';
-import { createSmtpMailer } from '../modules/notifications/mailer.js';
-import { startHousekeepingLoop } from '../modules/tickets/housekeeping.js';
-import { ensureFirstAdmin } from '../modules/users/bootstrap.js';
+import { createSmtpMailer, startOutboxLoop } from '../modules/notifications/index.js';
+import { startHousekeepingLoop } from '../modules/tickets/index.js';
+import { ensureFirstAdmin } from '../modules/users/index.js';
 import { createBcryptPool } from './bcrypt-pool.js';
 
 // Node entry (Render, Docker, `npm start`): serve the app on PORT, drain the outbox and auto-close solved

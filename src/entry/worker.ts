@@ -5,9 +5,8 @@ import { type AppDeps, systemClock } from '../deps.js';
 import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { sequenceFeed } from '../modules/feed/index.js';
-import { drainOutbox } from '../modules/notifications/dispatcher.js';
-import { createSmtpMailer } from '../modules/notifications/mailer.js';
-import { autoCloseSolved } from '../modules/tickets/housekeeping.js';
+import { createSmtpMailer, drainOutbox } from '../modules/notifications/index.js';
+import { autoCloseSolved } from '../modules/tickets/index.js';
 
 // Workers entry: `fetch` serves the same Hono app as Node (and, after a successful change, drains the
 // outbox in the background), `scheduled` (a cron trigger) auto-closes solved tickets and drains the outbox.

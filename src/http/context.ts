@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ServiceContext } from '../context.js';
-import { inlineHasher } from '../modules/users/passwords.js';
+import { inlineHasher } from '../passwords.js';
 import type { AppEnv } from './env.js';
 
 /** Builds the service context for a request: the only way routes hand dependencies to services. */

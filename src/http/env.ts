@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import type { Actor } from '../context.js';
 import type { Db } from '../database.js';
 import type { AppDeps } from '../deps.js';
@@ -17,7 +18,9 @@ export interface AppEnv {
     clientIp: string | null;
     /** The app's per-principal request limiter (one per app, so per instance). */
     principalLimiter: PrincipalLimiter;
-    /** Set by `authenticate()` on protected routes. */
+    /** Proves the caller's credentials and sets `actor` (modules/auth's `authenticate()`, set by createApp). */
+    authenticator: MiddlewareHandler<AppEnv>;
+    /** Set by the authenticator on protected routes. */
     actor: Actor;
   };
 }

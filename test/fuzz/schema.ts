@@ -72,7 +72,7 @@ export const HOSTILE_STRINGS: readonly string[] = [
   '<script>alert(1)</script>',
   '{{subject}}',
   '${process.env}',
-  'http://user:pass@' + 'a'.repeat(5_000),
+  `http://user:pass@${'a'.repeat(5_000)}`,
   '-1',
   '0',
   '007',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Role, tickets, users } from '../../db/schema/index.js';
 import { type Db, insertId } from '../../src/database.js';
-import { hashPassword } from '../../src/modules/users/passwords.js';
+import { hashPassword } from '../../src/passwords.js';
 
 /** Inserts a user with a unique email (no password hashing: these accounts never log in). */
 export async function makeUser(db: Db, opts: { role?: Role; name?: string } = {}) {

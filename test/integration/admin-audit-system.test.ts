@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuditLog, users } from '../../db/schema/index.js';
 import { systemClock } from '../../src/deps.js';
 import { ensureFirstAdmin } from '../../src/modules/users/bootstrap.js';
-import { hashPassword } from '../../src/modules/users/passwords.js';
 import { insertUser } from '../../src/modules/users/repo.js';
+import { hashPassword } from '../../src/passwords.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 // Accounts made outside a request have no signed-in actor: the audit log names the system job that

@@ -9,8 +9,8 @@ import { type DevInbox, startDevInbox } from '../../scripts/lib/dev-inbox.js';
 import { freePort } from '../../scripts/lib/private-mariadb.js';
 import { systemClock } from '../../src/deps.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
-import { hashPassword, verifyPassword } from '../../src/modules/users/passwords.js';
 import { findUserByEmail, insertUser } from '../../src/modules/users/repo.js';
+import { hashPassword, verifyPassword } from '../../src/passwords.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 describe('seedDemo', () => {

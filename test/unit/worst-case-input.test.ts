@@ -6,7 +6,7 @@ import { jsonOnly, MAX_BODY_BYTES, requestIds } from '../../src/http/middleware.
 import { decodeCursor } from '../../src/http/pagination.js';
 import { redact, scrubUrlCredentials } from '../../src/logger.js';
 import { ChangePasswordInput, PasswordResetInput } from '../../src/modules/auth/account-schemas.js';
-import { LoginInput, RegisterInput, UpdateMeInput } from '../../src/modules/auth/schemas.js';
+import { LoginInput, RegisterInput } from '../../src/modules/auth/schemas.js';
 import { CreateMessageInput } from '../../src/modules/messages/schemas.js';
 import { escapeHtml } from '../../src/modules/notifications/render.js';
 import { renderEmail } from '../../src/modules/notifications/templates.js';
@@ -18,7 +18,7 @@ import {
   UpdateTicketInput,
 } from '../../src/modules/tickets/schemas.js';
 import { containsPattern } from '../../src/modules/users/repo.js';
-import { CreateUserInput, UserListQuery } from '../../src/modules/users/schemas.js';
+import { CreateUserInput, UpdateMeInput, UserListQuery } from '../../src/modules/users/schemas.js';
 
 /**
  * Every regex and parser that sees user input, fed the worst input of the largest size the app lets
@@ -211,7 +211,7 @@ describe('headers, at 16 KiB', () => {
   });
 
   it('Authorization (the Bearer pattern)', async () => {
-    const { authenticate } = await import('../../src/http/auth.js');
+    const { authenticate } = await import('../../src/modules/auth/index.js');
     const auth = new Hono()
       .use(authenticate())
       .get('/', (c) => c.text('ok'))

@@ -5,7 +5,7 @@ import { pageExample, ticketEventExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
-import { TicketIdParam } from '../tickets/schemas.js';
+import { TicketIdParam } from '../tickets/index.js';
 import { TicketEventPage } from './schemas.js';
 import * as audit from './service.js';
 

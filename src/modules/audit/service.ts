@@ -3,7 +3,7 @@ import { ticketEvents, tickets, users } from '../../../db/schema/index.js';
 import { abilityOf, ticketEventScope } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
-import { readableView, seesInternal } from '../tickets/visibility.js';
+import { readableView, seesInternal } from '../tickets/index.js';
 import type { TicketEvent } from './schemas.js';
 
 /**

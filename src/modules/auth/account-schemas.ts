@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { wellFormed } from '../../http/text.js';
-import { Email, Password, PresentedPassword } from './schemas.js';
+import { Email, Password, PresentedPassword } from '../users/index.js';
 
 /** One login session (refresh-token family) of the caller. */
 export const Session = z

@@ -1,8 +1,7 @@
 import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors.js';
-import { enqueue, mailDomain } from '../notifications/outbox.js';
-import { recordPasswordSet } from '../users/audit.js';
-import { findUserByEmail, findUserById, setPassword } from '../users/repo.js';
+import { enqueue, mailDomain } from '../notifications/index.js';
+import { findUserByEmail, findUserById, recordPasswordSet, setPassword } from '../users/index.js';
 import type {
   ChangePasswordInput,
   PasswordResetConfirmInput,

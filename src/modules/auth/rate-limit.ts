@@ -2,7 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import { rateLimits } from '../../../db/schema/index.js';
 import type { ServiceContext } from '../../context.js';
 import { RateLimitedError } from '../../errors.js';
-import { normaliseEmail } from '../users/repo.js';
+import { normaliseEmail } from '../users/index.js';
 import { sha256Hex } from './tokens.js';
 
 export const RATE_WINDOW_MS = 15 * 60_000;

@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
-import { tokenPairExample, userExample } from '../../http/examples.js';
+import { tokenPairExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import {
   jsonBody as body,
@@ -9,10 +8,9 @@ import {
   jsonContent as json,
   problemResponse,
   rateLimitedResponse,
-  unauthenticatedResponse,
 } from '../../http/schemas.js';
 import { passwordRoutes } from './password-routes.js';
-import { LoginInput, RefreshInput, RegisterInput, TokenPair, UpdateMeInput, User } from './schemas.js';
+import { LoginInput, RefreshInput, RegisterInput, TokenPair } from './schemas.js';
 import * as auth from './service.js';
 import { sessionRoutes } from './session-routes.js';
 import { verificationRoutes } from './verification-routes.js';
@@ -90,39 +88,6 @@ const logoutRoute = createRoute({
   responses: { 204: { description: 'The session is revoked' }, ...invalid },
 });
 
-const meRoute = createRoute({
-  method: 'get',
-  path: '/me',
-  operationId: 'getMe',
-  tags: ['Accounts and tokens'],
-  summary: 'The authenticated user',
-  ...authenticated(),
-  responses: {
-    200: { description: 'The caller', ...json(User, userExample) },
-    401: unauthenticatedResponse,
-  },
-});
-
-const updateMeRoute = createRoute({
-  method: 'patch',
-  path: '/me',
-  operationId: 'updateMe',
-  tags: ['Accounts and tokens'],
-  summary: "Change the caller's name or email preference",
-  description:
-    '`notifications.email: false` opts out of every ticket email (created, status changed, assigned, ' +
-    'replies, notes); password-reset emails are still sent, since the account owner asks for them. ' +
-    'Omitted fields stay as they are; unknown fields (such as `role` or `email`) are refused with 422.',
-  ...authenticated(),
-  request: body(UpdateMeInput, { name: 'Ada King', notifications: { email: false } }),
-  responses: {
-    200: { description: 'The updated caller', ...json(User, userExample) },
-    401: unauthenticatedResponse,
-    403: problemResponse('`forbidden`'),
-    ...invalid,
-  },
-});
-
 export function authRoutes() {
   return createRouter()
     .openapi(registerRoute, async (c) =>
@@ -136,10 +101,6 @@ export function authRoutes() {
       await auth.logout(serviceContext(c), c.req.valid('json'));
       return c.body(null, 204);
     })
-    .openapi(meRoute, async (c) => c.json(await auth.me(serviceContext(c)), 200))
-    .openapi(updateMeRoute, async (c) =>
-      c.json(await auth.updateMe(serviceContext(c), c.req.valid('json')), 200),
-    )
     .route('/', sessionRoutes())
     .route('/', passwordRoutes())
     .route('/', verificationRoutes());

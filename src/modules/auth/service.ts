@@ -1,28 +1,19 @@
-import { abilityOf, authorize, REQUESTER_ROLE } from '../../access/index.js';
-import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
+import { REQUESTER_ROLE } from '../../access/index.js';
+import { type ServiceContext, withTransaction } from '../../context.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.js';
-import { recordUserCreated, recordUserUpdate } from '../users/audit.js';
-import { hashPassword } from '../users/passwords.js';
+import { hashPassword } from '../../passwords.js';
 import {
   findUserByEmail,
   findUserById,
   insertUser,
   normaliseEmail,
+  recordUserCreated,
+  toUser,
   type UserRow,
-  updateUser,
-} from '../users/repo.js';
-import { userSubject } from '../users/service.js';
+} from '../users/index.js';
 import { accountKey, enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
-import {
-  type LoginInput,
-  type RefreshInput,
-  type RegisterInput,
-  type TokenPair,
-  toUser,
-  type UpdateMeInput,
-  type User,
-} from './schemas.js';
+import type { LoginInput, RefreshInput, RegisterInput, TokenPair } from './schemas.js';
 import { randomToken, sha256Hex, signAccessToken } from './tokens.js';
 import { queueVerificationEmail } from './verification.js';
 
@@ -170,34 +161,4 @@ export async function refresh(ctx: ServiceContext, input: RefreshInput): Promise
 export async function logout(ctx: ServiceContext, input: RefreshInput): Promise<void> {
   const found = await repo.findRefreshToken(ctx.db, await sha256Hex(input.refreshToken));
   if (found) await repo.revokeSession(ctx.db, found.sessionId, ctx.clock.now());
-}
-
-/** The caller's own account. */
-export async function me(ctx: ServiceContext): Promise<User> {
-  return toUser(await loadUser(ctx, requireUser(ctx).id));
-}
-
-/**
- * Changes the caller's own name and email preference; each field is authorized on its own (`update` on
- * the User, per field). An empty body changes nothing and returns the account as it is.
- */
-export async function updateMe(ctx: ServiceContext, input: UpdateMeInput): Promise<User> {
-  const actor = requireUser(ctx);
-  const row = await loadUser(ctx, actor.id);
-  const ability = abilityOf(ctx);
-  for (const field of ['name', 'notifications'] as const) {
-    if (input[field] !== undefined) authorize(ability, 'update', userSubject(row), field);
-  }
-  if (input.name === undefined && input.notifications === undefined) return toUser(row);
-  await withTransaction(ctx, async (tx) => {
-    // Locked: the audit's `from` is the name this update replaces, even under concurrent renames.
-    const before = input.name === undefined ? row : ((await findUserById(tx, actor.id, true)) ?? row);
-    await updateUser(tx, ctx.clock, actor.id, {
-      name: input.name,
-      notifyByEmail: input.notifications?.email,
-    });
-    // The email preference is the person's own business, not an account change: only a rename is audited.
-    await recordUserUpdate(tx, ctx, before, { name: input.name });
-  });
-  return toUser(await loadUser(ctx, actor.id));
 }

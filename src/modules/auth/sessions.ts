@@ -2,7 +2,7 @@ import { abilityOf, authorize } from '../../access/index.js';
 import { requireUser, type ServiceContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
-import { revokeUserSessions } from '../users/repo.js';
+import { revokeUserSessions } from '../users/index.js';
 import type { SessionList } from './account-schemas.js';
 import * as repo from './repo.js';
 

@@ -2,8 +2,8 @@ import type { ServiceContext } from '../../context.js';
 import { requireUser } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../../errors.js';
-import { enqueue, mailDomain } from '../notifications/outbox.js';
-import { findUserById, markEmailVerified } from '../users/repo.js';
+import { enqueue, mailDomain } from '../notifications/index.js';
+import { findUserById, markEmailVerified } from '../users/index.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { signVerifyEmailToken, verifyVerifyEmailToken } from './tokens.js';
 

@@ -1,20 +1,6 @@
 import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import { messages, tickets, users } from '../../../db/schema/index.js';
-import { insertId, type Queryable } from '../../database.js';
-
-export async function insertMessage(
-  db: Queryable,
-  row: { ticketId: number; authorId: number; body: string; internal: boolean; now: Date },
-): Promise<number> {
-  const result = await db.insert(messages).values({
-    ticketId: row.ticketId,
-    authorId: row.authorId,
-    body: row.body,
-    internal: row.internal,
-    createdAt: row.now,
-  });
-  return insertId(result);
-}
+import type { Queryable } from '../../database.js';
 
 export const messageColumns = {
   id: messages.id,

@@ -6,7 +6,7 @@ import { messageExample, pageExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
-import { TicketIdParam } from '../tickets/schemas.js';
+import { TicketIdParam } from '../tickets/index.js';
 import { CreateMessageInput, Message, MessagePage } from './schemas.js';
 import * as messages from './service.js';
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../../db/schema/index.js';
 import { pageOf } from '../../http/pagination.js';
-import { Body } from '../tickets/schemas.js';
+import { Body } from '../tickets/index.js';
 import type { findMessage } from './repo.js';
 
 export const Message = z

@@ -3,12 +3,18 @@ import { requireActor, requireUser, type ServiceContext, withTransaction } from 
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
-import { commitChange, type TicketChange } from '../tickets/commit.js';
-import { transitionOnReply } from '../tickets/lifecycle.js';
-import * as notify from '../tickets/notify.js';
-import { statusChange } from '../tickets/status.js';
-import { lockForWrite, partyOf, readableView } from '../tickets/visibility.js';
-import { findMessage, insertMessage, listMessages } from './repo.js';
+import {
+  commitChange,
+  insertMessage,
+  lockForWrite,
+  notify,
+  partyOf,
+  readableView,
+  statusChange,
+  type TicketChange,
+  transitionOnReply,
+} from '../tickets/index.js';
+import { findMessage, listMessages } from './repo.js';
 import { type CreateMessageInput, type Message, toMessage } from './schemas.js';
 
 /** A page of a ticket's conversation, oldest first; a requester's page has no internal notes. */

@@ -2,9 +2,8 @@ import { Hono } from 'hono';
 import { BadRequestError, RateLimitedError } from '../../errors.js';
 import { serviceContext } from '../../http/context.js';
 import type { AppEnv } from '../../http/env.js';
-import { confirmPasswordReset, RESET_PASSWORD_PAGE } from '../auth/password.js';
-import { Password } from '../auth/schemas.js';
-import { VERIFY_EMAIL_PAGE, verifyEmail } from '../auth/verification.js';
+import { confirmPasswordReset, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, verifyEmail } from '../auth/index.js';
+import { Password } from '../users/index.js';
 import { escapeHtml, field, htmlPage } from './html.js';
 
 /** The root paths of the pages, which take form posts (not JSON) and need a database handle. */

@@ -1,7 +1,7 @@
 import { actorUserId, requireActor, type ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { ConflictError } from '../../errors.js';
-import type { NewNotification } from '../notifications/outbox.js';
+import type { NewNotification } from '../notifications/index.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
 

@@ -4,7 +4,7 @@ import { actorUserId, systemContext, withTransaction } from '../../context.js';
 import type { Database } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
-import { inlineHasher } from '../users/passwords.js';
+import { inlineHasher } from '../../passwords.js';
 import { commitChange } from './commit.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';

@@ -3,8 +3,8 @@ import { users } from '../../../db/schema/index.js';
 import { isStaffRole, STAFF_ROLES } from '../../access/index.js';
 import type { ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
-import { enqueue, mailDomain, type NewNotification } from '../notifications/outbox.js';
-import type { TemplateName } from '../notifications/templates.js';
+import type { TemplateName } from '../notifications/index.js';
+import { enqueue, mailDomain, type NewNotification } from '../notifications/index.js';
 import type { TicketView } from './repo.js';
 
 /**

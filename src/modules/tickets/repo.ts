@@ -1,6 +1,19 @@
-import { type AnyColumn, and, asc, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import {
+  type AnyColumn,
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  inArray,
+  lt,
+  ne,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { alias, type MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import {
+  messages,
   type TicketPriority,
   type TicketStatus,
   ticketEvents,
@@ -192,7 +205,8 @@ export type EventType =
   | 'ticket.priority_changed'
   | 'ticket.tags_changed'
   | 'ticket.subject_changed'
-  | 'message.created';
+  | 'message.created'
+  | 'notification.requeued';
 
 export interface NewEvent {
   ticketId: number;
@@ -258,6 +272,31 @@ export async function findAssignableStaff(db: Queryable, id: number) {
     .where(and(eq(users.id, id), inArray(users.role, [...STAFF_ROLES]), eq(users.active, true)))
     .for('update');
   return row ?? null;
+}
+
+/** The tickets assigned to `userId` that are not closed, locked for the rest of the transaction. */
+export async function lockOpenAssignedTo(db: Queryable, userId: number): Promise<TicketRow[]> {
+  return db
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.assigneeId, userId), ne(tickets.status, 'closed')))
+    .orderBy(asc(tickets.id))
+    .for('update');
+}
+
+/** A reply or internal note: messages are part of the ticket aggregate, written with its changes. */
+export async function insertMessage(
+  db: Queryable,
+  row: { ticketId: number; authorId: number; body: string; internal: boolean; now: Date },
+): Promise<number> {
+  const result = await db.insert(messages).values({
+    ticketId: row.ticketId,
+    authorId: row.authorId,
+    body: row.body,
+    internal: row.internal,
+    createdAt: row.now,
+  });
+  return insertId(result);
 }
 
 /** A ticket's tags, sorted. */

@@ -9,7 +9,6 @@ import {
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
-import { insertMessage } from '../messages/repo.js';
 import { commitChange } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
@@ -66,7 +65,7 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
     const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId: actor.id, now });
     const tags = input.tags ?? [];
     await repo.changeTags(tx, id, tags);
-    const messageId = await insertMessage(tx, {
+    const messageId = await repo.insertMessage(tx, {
       ticketId: id,
       authorId: actor.id,
       body: input.body,
@@ -206,4 +205,22 @@ export async function transition(
     });
   });
   return toTicket(ctx, view);
+}
+
+/**
+ * Unassigns every ticket that is not closed from `userId` (who is being demoted or disabled), inside the
+ * caller's transaction: each through the commit path, with its `ticket.assigned` event by the caller.
+ * Unassigning emails nobody, as a PATCH does.
+ */
+export async function unassignAllFrom(ctx: ServiceContext, userId: number): Promise<number[]> {
+  return withTransaction(ctx, async (tx, ctx) => {
+    const rows = await repo.lockOpenAssignedTo(tx, userId);
+    for (const row of rows) {
+      await commitChange(tx, ctx, row, {
+        changes: { assigneeId: null },
+        events: [{ type: 'ticket.assigned', data: { from: String(userId), to: null } }],
+      });
+    }
+    return rows.map((r) => r.id);
+  });
 }

@@ -1,8 +1,8 @@
 import { ADMIN_ROLE } from '../../access/index.js';
 import { type Db, type Queryable, retryOnDeadlock } from '../../database.js';
 import type { Clock } from '../../deps.js';
+import { hashPassword } from '../../passwords.js';
 import { recordUserCreated } from './audit.js';
-import { hashPassword } from './passwords.js';
 import { countActiveAdmins, findUserByEmail, insertUser } from './repo.js';
 
 /**

@@ -214,38 +214,3 @@ export async function listUsers(db: Queryable, query: UserListQuery): Promise<Us
     .orderBy(asc(users.id))
     .limit(query.take);
 }
-
-/**
- * Takes every ticket that is not closed away from `userId` (demoted to `user`, or disabled): one version
- * bump and one `ticket.assigned` audit event (to: null, by `actorId`) per ticket, in the caller's
- * transaction. Closed tickets keep their assignee as history. Returns the tickets' ids.
- */
-export async function unassignOpenTickets(
-  tx: Queryable,
-  userId: number,
-  actorId: number,
-  now: Date,
-): Promise<number[]> {
-  const rows = await tx
-    .select({ id: tickets.id })
-    .from(tickets)
-    .where(and(eq(tickets.assigneeId, userId), ne(tickets.status, 'closed')))
-    .for('update');
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  await tx
-    .update(tickets)
-    .set({ assigneeId: null, version: sql`${tickets.version} + 1`, updatedAt: now })
-    .where(inArray(tickets.id, ids));
-  await tx.insert(ticketEvents).values(
-    ids.map((ticketId) => ({
-      ticketId,
-      actorId,
-      type: 'ticket.assigned',
-      data: { from: String(userId), to: null },
-      internal: false,
-      createdAt: now,
-    })),
-  );
-  return ids;
-}

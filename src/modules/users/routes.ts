@@ -11,8 +11,8 @@ import {
   problemResponse,
   unauthenticatedResponse,
 } from '../../http/schemas.js';
-import { User } from '../auth/schemas.js';
-import { CreateUserInput, UpdateUserInput, UserListQuery, UserPage } from './schemas.js';
+import { meRoutes } from './me-routes.js';
+import { CreateUserInput, UpdateUserInput, User, UserListQuery, UserPage } from './schemas.js';
 import * as users from './service.js';
 
 const common = {
@@ -114,5 +114,6 @@ export function userRoutes() {
     .openapi(updateRoute, async (c) => {
       const { id } = c.req.valid('param');
       return c.json(await users.update(serviceContext(c), { id, patch: c.req.valid('json') }), 200);
-    });
+    })
+    .route('/', meRoutes());
 }

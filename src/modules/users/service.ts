@@ -11,10 +11,18 @@ import { requireUser, type ServiceContext, withTransaction } from '../../context
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
 import { decodeCursor, toPage } from '../../http/pagination.js';
-import { toUser, type User } from '../auth/schemas.js';
+import { unassignAllFrom } from '../tickets/index.js';
+
 import { recordUserCreated, recordUserUpdate } from './audit.js';
 import * as repo from './repo.js';
-import type { CreateUserInput, UpdateUserInput, UserListQuery, UserPage } from './schemas.js';
+import {
+  type CreateUserInput,
+  toUser,
+  type UpdateUserInput,
+  type User,
+  type UserListQuery,
+  type UserPage,
+} from './schemas.js';
 
 /** The fields of a user row the access rules look at. */
 export function userSubject(row: Pick<repo.UserRow, 'id' | 'role' | 'active'>): UserSubject {
@@ -95,7 +103,7 @@ export async function update(
     return toUser(current);
   }
   const mayRemoveAdmin = (patch.role !== undefined && !isAdminRole(patch.role)) || patch.active === false;
-  await withTransaction(ctx, async (tx) => {
+  await withTransaction(ctx, async (tx, ctx) => {
     // Lock order: the admin rows first, then the target, in every transaction that takes both.
     const admins = mayRemoveAdmin ? await repo.lockActiveAdmins(tx) : [];
     const row = await repo.findUserById(tx, current.id, true);
@@ -118,7 +126,7 @@ export async function update(
     const wasStaff = isStaffRole(row.role) && row.active;
     const staysStaff = isStaffRole(patch.role ?? row.role) && (patch.active ?? row.active);
     if (wasStaff && !staysStaff) {
-      await repo.unassignOpenTickets(tx, row.id, requireUser(ctx).id, ctx.clock.now());
+      await unassignAllFrom(ctx, row.id);
     }
   });
   const updated = await repo.findUserById(ctx.db, current.id);

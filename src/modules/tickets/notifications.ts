@@ -1,13 +1,14 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
-import { notifications, ticketEvents, tickets } from '../../../db/schema/index.js';
+import { notifications, tickets } from '../../../db/schema/index.js';
 import { abilityOf, authorize } from '../../access/index.js';
-import { requireActor, requireUser, type ServiceContext, withTransaction } from '../../context.js';
+import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { affectedRows } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { parseId } from '../../http/ids.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
-import { readableView, ticketSubject } from '../tickets/visibility.js';
-import type { NotificationStatusView } from './schemas.js';
+import type { NotificationStatusView } from '../notifications/index.js';
+import { insertEvents } from './repo.js';
+import { readableView, ticketSubject } from './visibility.js';
 
 /** Staff view of the emails a ticket caused and how their delivery went, oldest first. */
 export async function listForTicket(
@@ -81,14 +82,15 @@ export async function requeue(ctx: ServiceContext, rawId: string): Promise<Notif
         'not_failed',
         `Only a failed notification can be requeued; this one is ${found.row.status}.`,
       );
-    await tx.insert(ticketEvents).values({
-      ticketId: found.row.ticketId!,
-      actorId: actor.id,
-      type: 'notification.requeued',
-      data: { notificationId: String(id), event: found.row.event, recipient: found.row.recipient },
-      internal: true,
-      createdAt: now,
-    });
+    // Staff-only: the requester's event trail does not learn about email delivery.
+    await insertEvents(tx, now, actor, [
+      {
+        ticketId: found.row.ticketId!,
+        type: 'notification.requeued',
+        data: { notificationId: String(id), event: found.row.event, recipient: found.row.recipient },
+        internal: true,
+      },
+    ]);
     const { row } = found;
     return {
       id: String(row.id),

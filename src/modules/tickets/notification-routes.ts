@@ -6,9 +6,9 @@ import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
 import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
-import { TicketIdParam } from '../tickets/schemas.js';
-import { NotificationPage, NotificationStatusView } from './schemas.js';
-import { listForTicket, requeue } from './service.js';
+import { NotificationPage, NotificationStatusView } from '../notifications/index.js';
+import { listForTicket, requeue } from './notifications.js';
+import { TicketIdParam } from './schemas.js';
 
 const listNotificationsRoute = createRoute({
   method: 'get',

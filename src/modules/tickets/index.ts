@@ -1,0 +1,14 @@
+// Tickets, the aggregate every change goes through: the one commit path (`commitChange`) and what a
+// sibling needs to build a change (lock, plan a status move, who gets which email), plus the routers.
+export type { TicketChange } from './commit.js';
+export { commitChange } from './commit.js';
+export { autoCloseSolved, startHousekeepingLoop } from './housekeeping.js';
+export { transitionOnReply } from './lifecycle.js';
+export { notificationRoutes } from './notification-routes.js';
+export * as notify from './notify.js';
+export { insertMessage } from './repo.js';
+export { ticketRoutes } from './routes.js';
+export { Body, TicketIdParam } from './schemas.js';
+export { unassignAllFrom } from './service.js';
+export { statusChange } from './status.js';
+export { lockForWrite, partyOf, readableView, seesInternal } from './visibility.js';
