@@ -1,6 +1,5 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import type { AppDeps } from './deps.js';
-import type { AppEnv } from './http/env.js';
+import { registerDocs } from './http/docs.js';
 import { corsPolicy, securityHeaders } from './http/headers.js';
 import {
   afterWrites,
@@ -87,7 +86,7 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
-  app.get('/docs', Scalar<AppEnv>({ url: '/openapi.json', pageTitle: 'Helpdesk API reference' }));
+  registerDocs(app, deps);
 
   app.notFound((c) =>
     problemResponse(c, problem(404, 'not_found', 'Not found', `No route for ${c.req.method} ${c.req.path}.`)),

@@ -27,4 +27,9 @@ export interface AppDeps {
    * email leaves within milliseconds of its commit instead of at the next poll.
    */
   afterWrite?: () => void;
+  /**
+   * The API reference's browser bundle (served at /docs/scalar-<version>.js): the Node entry streams the
+   * copied or installed file, the Workers entry fetches it from its static assets. Absent: 404.
+   */
+  docsAsset?: () => Response | Promise<Response>;
 }

@@ -12,6 +12,7 @@ import { createSmtpMailer, startOutboxLoop } from '../modules/notifications/inde
 import { startHousekeepingLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
 import { createBcryptPool } from './bcrypt-pool.js';
+import { findDocsBundle, nodeDocsAsset } from './docs-asset.js';
 
 // Node entry (Render, Docker, `npm start`): serve the app on PORT, drain the outbox and auto-close solved
 // tickets in the background, and on SIGTERM stop accepting, finish in-flight requests and the current email
@@ -51,6 +52,10 @@ const database = createPoolDatabase(
 // bcrypt on worker threads, one per core: a login storm must not stall other requests.
 const passwords = createBcryptPool();
 const deps: AppDeps = { config, logger, database, clock: systemClock, passwords };
+// The API reference's browser bundle, served at /docs/scalar-<version>.js.
+const docsBundle = findDocsBundle();
+if (docsBundle) deps.docsAsset = nodeDocsAsset(docsBundle);
+else logger.warn('the API reference bundle is missing (run `npm run build:node`): /docs will not load');
 
 try {
   const admin = await database.use((db) =>

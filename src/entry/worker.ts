@@ -2,6 +2,7 @@ import { createApp } from '../app.js';
 import { type Config, parseConfig } from '../config.js';
 import { createPerCallDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
+import { DOCS_SCRIPT_PATH } from '../http/docs.js';
 import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { sequenceFeed } from '../modules/feed/index.js';
@@ -22,9 +23,15 @@ export interface HyperdriveBinding {
   readonly database: string;
 }
 
-/** The Worker's bindings: `HYPERDRIVE`, plus the config vars and secrets (see wrangler.toml). */
+/** The static assets binding (wrangler.toml `[assets]`): holds the API reference's bundle. */
+export interface AssetsBinding {
+  fetch(request: Request): Promise<Response>;
+}
+
+/** The Worker's bindings: `HYPERDRIVE`, `ASSETS`, plus the config vars and secrets (see wrangler.toml). */
 export interface Env {
   HYPERDRIVE?: HyperdriveBinding;
+  ASSETS?: AssetsBinding;
   [name: string]: unknown;
 }
 
@@ -104,6 +111,12 @@ function build(env: Env): Built {
     database: hyperdrive.database,
   });
   const deps: AppDeps = { config, logger, database, clock: systemClock };
+  const assets = env.ASSETS;
+  // The bundle is too big for the Worker script (its size budget): it is a static asset, copied by the
+  // [build] command, fetched from the binding (run_worker_first, so our headers apply to it too).
+  if (assets && typeof assets.fetch === 'function') {
+    deps.docsAsset = () => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, 'https://assets.invalid')));
+  }
   return { ok: true, config, logger, deps, app: createApp(deps) };
 }
 

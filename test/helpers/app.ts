@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.js';
 import { type Config, parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/database.js';
 import type { AppDeps, Clock } from '../../src/deps.js';
+import { findDocsBundle, nodeDocsAsset } from '../../src/entry/docs-asset.js';
 import { hardenServer } from '../../src/http/node-server.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -61,6 +62,8 @@ export function createTestApp(database: Database, configOverrides: Record<string
   const config = testConfig(configOverrides);
   const clock = new TestClock();
   const deps: AppDeps = { config, database, clock, logger: createLogger({ level: config.logLevel }) };
+  const docsBundle = findDocsBundle();
+  if (docsBundle) deps.docsAsset = nodeDocsAsset(docsBundle);
   const app = createApp(deps);
   const server = createAdaptorServer({ fetch: app.fetch });
   hardenServer(server as Server, config.server);

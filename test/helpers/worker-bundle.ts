@@ -1,6 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 
 // The Worker bundle for the tests that load it into Miniflare (worker.test.ts, test/parity/, the Workers
@@ -18,6 +27,7 @@ const INPUTS = [
   'templates',
   'scripts/build-worker.mjs',
   'scripts/gen-templates.mjs',
+  'scripts/docs-asset.mjs',
   'wrangler.toml',
   'package-lock.json',
 ];
@@ -46,7 +56,10 @@ function inputsHash(): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The directory holding `worker.js` for the current source tree, building it if needed. */
+/**
+ * The directory holding `worker.js` (and `assets/`, the Worker's static assets) for the current source
+ * tree, building it if needed.
+ */
 export async function workerBundle(): Promise<string> {
   const dir = join(cacheRoot, inputsHash());
   const bundle = join(dir, 'worker.js');
@@ -74,6 +87,8 @@ export async function workerBundle(): Promise<string> {
         rmSync(tmp, { recursive: true, force: true });
         throw new Error(`worker build failed:\n${build.stdout}\n${build.stderr}`);
       }
+      // The static assets the [build] command copied (wrangler.toml [assets]): the /docs bundle.
+      cpSync(join(root, '.wrangler-assets'), join(tmp, 'assets'), { recursive: true });
       renameSync(tmp, dir);
       prune(dir);
     } finally {

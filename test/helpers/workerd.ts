@@ -99,6 +99,12 @@ export async function startWorkerd(opts: {
       compatibilityDate,
       compatibilityFlags,
       hyperdrives: { HYPERDRIVE: hyperdriveUrl.toString() },
+      // wrangler.toml [assets]: the ASSETS binding, the Worker first for every path (run_worker_first).
+      assets: {
+        directory: join(outdir, 'assets'),
+        binding: 'ASSETS',
+        routerConfig: { invoke_user_worker_ahead_of_assets: true },
+      },
       bindings: { ...vars, ...w.bindings },
     })),
   });

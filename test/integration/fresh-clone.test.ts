@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCS_SCRIPT_PATH } from '../../src/http/docs.js';
 import { root } from '../helpers/worker-bundle.js';
 
 // What a fresh clone holds: the tracked (and not ignored) files, so no generated templates module.
@@ -32,9 +33,12 @@ afterAll(() => rmSync(clone, { recursive: true, force: true }));
 describe('a fresh clone', () => {
   it('has no generated templates module', () => {
     expect(existsSync(join(clone, GENERATED))).toBe(false);
+    expect(existsSync(join(clone, '.wrangler-assets'))).toBe(false);
   });
 
-  it('bundles with `wrangler deploy --dry-run`, generating the templates first', { timeout: 120_000 }, () => {
+  it('bundles with `wrangler deploy --dry-run`, generating the templates and the /docs asset first', {
+    timeout: 120_000,
+  }, () => {
     const pkg = createRequire(import.meta.url).resolve('wrangler/package.json');
     const { bin } = JSON.parse(readFileSync(pkg, 'utf8')) as { bin: string | Record<string, string> };
     const wrangler = join(dirname(pkg), typeof bin === 'string' ? bin : bin.wrangler!);
@@ -53,5 +57,8 @@ describe('a fresh clone', () => {
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(existsSync(join(outdir, 'worker.js'))).toBe(true);
     expect(existsSync(join(clone, GENERATED))).toBe(true);
+    // The [build] command also copies the API reference's bundle into the static assets ([assets]).
+    expect(existsSync(join(clone, '.wrangler-assets', DOCS_SCRIPT_PATH))).toBe(true);
+    expect(result.stdout + result.stderr).toMatch(/env\.ASSETS/);
   });
 });

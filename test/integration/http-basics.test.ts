@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { findDocsBundle } from '../../src/entry/docs-asset.js';
+import { DOCS_CSP, DOCS_SCRIPT_PATH } from '../../src/http/docs.js';
 import { useTestApp } from '../helpers/app.js';
 
 const env = useTestApp();
@@ -49,11 +52,46 @@ describe('operations routes', () => {
     expect(res.body.components.schemas.Problem).toBeDefined();
   });
 
-  it('GET /docs serves an interactive reference pointing at the document', async () => {
+  it('GET /docs serves an interactive reference pointing at the document, all from this origin', async () => {
     const res = await env.app.http.get('/docs');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('/openapi.json');
+    // Nothing from elsewhere (the old page loaded an unpinned Scalar from a CDN): no absolute URL at all,
+    // no inline script, and a CSP that lets scripts, styles, fonts and requests come from here only.
+    expect(res.text).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]/i);
+    const scripts = [...res.text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]![2]!.trim()).toBe('');
+    expect(scripts[0]![1]).toContain(`src="${DOCS_SCRIPT_PATH}"`);
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toBe(DOCS_CSP);
+    expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )connect-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )default-src 'none'(;|$)/);
+
+    // The bundle itself: the installed @scalar/api-reference build, byte for byte, cacheable for good.
+    const js = await env.app.http
+      .get(DOCS_SCRIPT_PATH)
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toMatch(/^(text|application)\/javascript/);
+    expect(js.headers['cache-control']).toContain('immutable');
+    expect(js.headers['x-content-type-options']).toBe('nosniff');
+    const bundle = findDocsBundle();
+    expect(bundle).not.toBeNull();
+    expect(Buffer.compare(js.body as Buffer, readFileSync(bundle!))).toBe(0);
+    expect((js.body as Buffer).length).toBeGreaterThan(1_000_000);
+  });
+
+  it('GET /docs/scalar-<other version>.js is a 404', async () => {
+    const res = await env.app.http.get('/docs/scalar-0.0.1.js');
+    expect(res.status).toBe(404);
   });
 });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/private-mariadb.js';
+import { DOCS_SCRIPT_PATH } from '../../src/http/docs.js';
 import { serverUrl } from '../helpers/database.js';
 import { waitForHttp } from '../helpers/node-process.js';
 import { root } from '../helpers/worker-bundle.js';
@@ -45,6 +46,12 @@ beforeAll(async () => {
     { cwd: root, encoding: 'utf8' },
   );
   expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  // The rest of `npm run build:node`: the API reference's bundle (a dev dependency) into dist/assets/.
+  const asset = spawnSync(process.execPath, ['scripts/docs-asset.mjs', join(dir, 'dist', 'assets')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  expect(asset.status, asset.stdout + asset.stderr).toBe(0);
   // The production dependencies only; from npm's cache, which the test machine's own install filled.
   const ci = run('npm', [
     'ci',
@@ -71,7 +78,7 @@ afterAll(async () => {
 
 describe('a production install (npm ci --omit=dev next to a build)', () => {
   it('has none of the dev tools the old scripts needed', () => {
-    for (const dev of ['tsx', 'typescript', 'pino-pretty', 'wrangler']) {
+    for (const dev of ['tsx', 'typescript', 'pino-pretty', 'wrangler', '@scalar/api-reference']) {
       expect(existsSync(join(dir, 'node_modules', dev)), dev).toBe(false);
     }
   });
@@ -124,6 +131,11 @@ describe('a production install (npm ci --omit=dev next to a build)', () => {
         body: JSON.stringify({ email: 'ops@example.com', password }),
       });
       expect(login.status).toBe(200);
+      // /docs works without the dev dependency: its bundle is the build's copy.
+      const docs = await fetch(`http://127.0.0.1:${port}${DOCS_SCRIPT_PATH}`);
+      expect(docs.status).toBe(200);
+      expect(docs.headers.get('content-type')).toMatch(/javascript/);
+      expect((await docs.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
       expect(output).toMatch(/pino-pretty is not installed: logging JSON lines/);
     } finally {
       try {

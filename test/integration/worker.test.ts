@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, users } from '../../db/schema/index.js';
 import { systemClock } from '../../src/deps.js';
+import { findDocsBundle } from '../../src/entry/docs-asset.js';
+import { DOCS_CSP, DOCS_SCRIPT_PATH } from '../../src/http/docs.js';
 import { enqueue } from '../../src/modules/notifications/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SINK_PASS, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
@@ -86,6 +89,26 @@ describe('Workers bundle in workerd', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready']));
+  });
+
+  it('GET /docs loads only same-origin scripts, and the bundle comes from the static assets', async () => {
+    const res = await call('/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe(DOCS_CSP);
+    const html = await res.text();
+    expect(html).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]/i);
+    const srcs = [...html.matchAll(/<script\b[^>]*\bsrc="([^"]*)"/gi)].map((m) => m[1]);
+    expect(srcs).toEqual([DOCS_SCRIPT_PATH]);
+
+    const js = await call(DOCS_SCRIPT_PATH);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/^(text|application)\/javascript/);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(js.headers.get('x-content-type-options')).toBe('nosniff');
+    const bytes = new Uint8Array(await js.arrayBuffer());
+    const bundle = findDocsBundle();
+    expect(bundle).not.toBeNull();
+    expect(Buffer.compare(bytes, readFileSync(bundle!))).toBe(0);
   });
 
   it('register, login and GET /me write and read the database (bcrypt and jose in workerd)', async () => {

@@ -100,8 +100,16 @@ describe('wrangler.toml', () => {
     expect(config.alias).toEqual({ 'generate-function': './src/entry/workers-shims/generate-function.cjs' });
   });
 
-  it('generates the templates module itself, so a fresh clone deploys (fresh-clone.test.ts runs it)', () => {
-    expect(config.build.command).toBe('node scripts/gen-templates.mjs');
+  it('generates the templates module and the /docs asset itself, so a fresh clone deploys (fresh-clone.test.ts runs it)', () => {
+    expect(config.build.command).toBe(
+      'node scripts/gen-templates.mjs && node scripts/docs-asset.mjs .wrangler-assets/docs',
+    );
+    // The /docs bundle is a static asset; the Worker answers every path itself (its headers, its CSP).
+    expect(config.assets).toMatchObject({
+      directory: expect.stringMatching(/\.wrangler-assets$/),
+      binding: 'ASSETS',
+      run_worker_first: true,
+    });
   });
 
   it('keeps secrets and the database URL out of [vars]', () => {
