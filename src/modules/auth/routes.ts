@@ -35,7 +35,7 @@ const registerRoute = createRoute({
   }),
   responses: {
     201: { description: 'Account created; a new session', ...json(TokenPair, tokenPairExample) },
-    409: problemResponse('`email_taken`'),
+    409: problemResponse('`email_taken`', ['email_taken']),
     429: rateLimitedResponse,
     ...invalid,
   },
@@ -51,8 +51,10 @@ const loginRoute = createRoute({
   request: body(LoginInput, { email: 'ada@example.com', password: 'correct horse battery' }),
   responses: {
     200: { description: 'A new session', ...json(TokenPair, tokenPairExample) },
-    401: problemResponse('`invalid_credentials`, for an unknown email and a wrong password alike'),
-    403: problemResponse('`account_disabled`'),
+    401: problemResponse('`invalid_credentials`, for an unknown email and a wrong password alike', [
+      'invalid_credentials',
+    ]),
+    403: problemResponse('`account_disabled`', ['account_disabled']),
     429: rateLimitedResponse,
     ...invalid,
   },
@@ -71,8 +73,11 @@ const refreshRoute = createRoute({
   request: body(RefreshInput, { refreshToken: tokenPairExample.refreshToken }),
   responses: {
     200: { description: 'A new access and refresh token', ...json(TokenPair, tokenPairExample) },
-    401: problemResponse('`invalid_refresh_token` or `refresh_token_reused`'),
-    403: problemResponse('`account_disabled`'),
+    401: problemResponse('`invalid_refresh_token` or `refresh_token_reused`', [
+      'invalid_refresh_token',
+      'refresh_token_reused',
+    ]),
+    403: problemResponse('`account_disabled`', ['account_disabled']),
     429: rateLimitedResponse,
     ...invalid,
   },
@@ -118,7 +123,7 @@ const updateMeRoute = createRoute({
   responses: {
     200: { description: 'The updated caller', ...json(User, userExample) },
     401: unauthenticatedResponse,
-    403: problemResponse('`forbidden`'),
+    403: problemResponse('`forbidden`', ['forbidden']),
     ...invalid,
   },
 });
