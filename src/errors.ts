@@ -2,10 +2,70 @@
  * Domain errors. Services throw these; `http/problem.ts` is the one place that turns them into HTTP
  * problem+json responses, so no service knows about status codes.
  */
+/**
+ * Every `code` a problem document of this API can carry: a closed set, part of the public contract. A new
+ * code is added here (and to the README's error-code table, which a unit test compares with this list);
+ * a code spelled anywhere else fails the typecheck.
+ */
+export const ERROR_CODES = [
+  // 400
+  'malformed_request',
+  'bad_request',
+  'invalid_cursor',
+  'invalid_token',
+  'already_verified',
+  // 401
+  'unauthorized',
+  'token_expired',
+  'session_revoked',
+  'account_disabled',
+  'invalid_credentials',
+  'invalid_refresh_token',
+  'refresh_token_reused',
+  'wrong_password',
+  // 403
+  'forbidden',
+  'forbidden_transition',
+  // 404
+  'not_found',
+  // 408
+  'request_timeout',
+  // 409
+  'email_taken',
+  'invalid_transition',
+  'last_admin',
+  'ticket_closed',
+  'version_conflict',
+  'not_failed',
+  // 412
+  'precondition_failed',
+  // 413
+  'payload_too_large',
+  // 415
+  'unsupported_media_type',
+  // 422
+  'validation_failed',
+  // 429
+  'rate_limited',
+  // 431
+  'headers_too_large',
+  // 500
+  'internal_error',
+  'misconfigured',
+  // 503
+  'not_ready',
+  'not_migrated',
+  // any other status Hono raises
+  'http_error',
+] as const;
+
+/** One of `ERROR_CODES`. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class AppError extends Error {
   constructor(
     /** Stable snake_case code, part of the public contract. */
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** Extra public members of the problem document (e.g. `allowed` for invalid transitions). */
     readonly extra: Record<string, unknown> = {},
@@ -38,14 +98,14 @@ export class NotFoundError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(code = 'unauthorized', message = 'Authentication is required.') {
+  constructor(code: ErrorCode = 'unauthorized', message = 'Authentication is required.') {
     super(code, message);
   }
 }
 
 export class ForbiddenError extends AppError {
   constructor(
-    code = 'forbidden',
+    code: ErrorCode = 'forbidden',
     message = 'You are not allowed to do this.',
     extra: Record<string, unknown> = {},
   ) {
@@ -81,7 +141,7 @@ export class RateLimitedError extends AppError {
 
 export class ServiceUnavailableError extends AppError {
   /** `code` tells an operator which kind of not ready: `not_ready` (unreachable), `not_migrated`, … */
-  constructor(message = 'The service is not ready.', code = 'not_ready') {
+  constructor(message = 'The service is not ready.', code: ErrorCode = 'not_ready') {
     super(code, message);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.js';
+import type { ErrorCode } from '../errors.js';
 import { problem } from './problem.js';
 
 /**
@@ -23,7 +24,7 @@ export function hardenServer(server: Server, limits: Config['server']): void {
   server.on('clientError', answerClientError);
 }
 
-const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+const CLIENT_ERRORS: Record<string, [number, ErrorCode, string, string]> = {
   HPE_HEADER_OVERFLOW: [
     431,
     'headers_too_large',

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { z } from 'zod';
-import { ValidationError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import type { AppEnv } from './env.js';
 
 /** Turns zod issues into the contract's `errors[]` (`path` is dotted, e.g. `tags.2`). */
@@ -10,12 +10,15 @@ export function toFieldErrors(issues: readonly z.core.$ZodIssue[]): { path: stri
 
 /**
  * Every router is built here so validation failures anywhere go through the one error mapper
- * (a 422 problem with `errors[]`), never Hono's default 400.
+ * (a 422 problem with `errors[]`), never Hono's default 400. A path parameter that fails its schema is a
+ * 404 instead: path params are ids (`http/ids.ts`), and an id that cannot exist names nothing.
  */
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw new ValidationError(toFieldErrors(result.error.issues));
+      if (result.success) return;
+      if (result.target === 'param') throw new NotFoundError('resource');
+      throw new ValidationError(toFieldErrors(result.error.issues));
     },
   });
 }

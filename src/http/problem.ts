@@ -6,6 +6,7 @@ import {
   AppError,
   BadRequestError,
   ConflictError,
+  type ErrorCode,
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
@@ -26,7 +27,9 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ErrorCode;
+  /** `urn:request:<id>`: the request's `X-Request-Id`, to quote when reporting the error. */
+  instance?: string;
   errors?: { path: string; message: string }[];
   [extra: string]: unknown;
 }
@@ -47,7 +50,7 @@ const STATUS_BY_CLASS: [new (...args: never[]) => AppError, ContentfulStatusCode
 
 export function problem(
   status: number,
-  code: string,
+  code: ErrorCode,
   title: string,
   detail: string,
   extra: Record<string, unknown> = {},
@@ -87,13 +90,21 @@ export function toProblem(err: unknown): Problem {
   );
 }
 
-/** Writes a problem as `application/problem+json`. */
+/** A problem's `instance` for a request id: a URN, so it is never mistaken for a resource's path. */
+export const requestInstance = (requestId: string) => `urn:request:${requestId}`;
+
+/**
+ * Writes a problem as `application/problem+json`, with `instance` naming the request (the id also sent
+ * as `X-Request-Id`) whenever the request has one.
+ */
 export function problemResponse(
   c: Context<AppEnv>,
   p: Problem,
   headers: Record<string, string> = {},
 ): Response {
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, {
+  const requestId = c.get('requestId');
+  const body = requestId ? { ...p, instance: requestInstance(requestId) } : p;
+  return c.body(JSON.stringify(body), p.status as ContentfulStatusCode, {
     'Content-Type': 'application/problem+json',
     ...headers,
   });

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** RFC 9457 problem details: the body of every error response. */
 export const ProblemSchema = z
@@ -7,7 +8,13 @@ export const ProblemSchema = z
     title: z.string().openapi({ example: 'Validation failed' }),
     status: z.number().int().openapi({ example: 422 }),
     detail: z.string(),
-    code: z.string().openapi({ description: 'Stable snake_case error code', example: 'validation_failed' }),
+    code: z
+      .enum(ERROR_CODES)
+      .openapi({ description: 'Stable snake_case error code', example: 'validation_failed' }),
+    instance: z.string().optional().openapi({
+      description: 'The request, as `urn:request:<X-Request-Id>`: quote it when reporting a problem',
+      example: 'urn:request:3f0c2a9e-5d1b-4c7e-9a51-0e8f6b2d4c10',
+    }),
     errors: z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
@@ -15,10 +22,21 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-/** A response entry for an error status, for route definitions. */
-export const problemResponse = (description: string) => ({
+/** The codes one response can carry (at least one). */
+export type ErrorCodes = readonly [ErrorCode, ...ErrorCode[]];
+
+/** The Problem schema narrowed to `codes`: the document then lists, per response, what a client may meet. */
+export const problemOf = (codes: ErrorCodes) =>
+  ProblemSchema.extend({ code: z.enum(codes).openapi({ description: 'Stable snake_case error code' }) });
+
+/**
+ * A response entry for an error status, for route definitions. With `codes`, its schema's `code` is
+ * `z.enum(codes)` (unkey's errors/http.ts does the same per status), so the document says exactly which
+ * codes this response carries.
+ */
+export const problemResponse = (description: string, codes?: ErrorCodes) => ({
   description,
-  content: { 'application/problem+json': { schema: ProblemSchema } },
+  content: { 'application/problem+json': { schema: codes ? problemOf(codes) : ProblemSchema } },
 });
 
 /**
@@ -40,17 +58,18 @@ export const rateLimitedResponse = {
   headers: {
     'Retry-After': { description: 'Seconds until the window resets', schema: { type: 'integer' as const } },
   },
-  content: { 'application/problem+json': { schema: ProblemSchema } },
+  content: { 'application/problem+json': { schema: problemOf(['rate_limited']) } },
 };
 
 /** The error responses of every route that reads a JSON body. */
 export const invalidBodyResponses = {
-  400: problemResponse('`malformed_request`: the body is not valid JSON'),
-  422: problemResponse('`validation_failed`, with `errors[]`'),
+  400: problemResponse('`malformed_request`: the body is not valid JSON', ['malformed_request']),
+  422: problemResponse('`validation_failed`, with `errors[]`', ['validation_failed']),
 };
 
 /** The 401 of every authenticated route. */
 export const unauthenticatedResponse = problemResponse(
   '`unauthorized`, `invalid_token`, `token_expired`, `session_revoked` or `account_disabled`: ' +
     'a missing or bad access token, or one whose session has ended or whose user is disabled',
+  ['unauthorized', 'invalid_token', 'token_expired', 'session_revoked', 'account_disabled'],
 );

@@ -50,4 +50,7 @@ export function expectProblem(res: supertest.Response, status: number, code: str
   expect(res.body).toMatchObject({ status, code, type: expect.stringMatching(new RegExp(`/${code}$`)) });
   expect(typeof res.body.title).toBe('string');
   expect(typeof res.body.detail).toBe('string');
+  // Every problem the app answers names its request (only Node's answers to unparsable requests have none).
+  const requestId = res.headers['x-request-id'];
+  if (requestId) expect(res.body.instance).toBe(`urn:request:${requestId}`);
 }

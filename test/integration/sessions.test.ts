@@ -97,13 +97,16 @@ describe('DELETE /auth/sessions/:id', () => {
     expect((await refresh(victim)).status).toBe(200);
   });
 
-  it.each(['999999999', 'abc', '0', '01', '-1', '1.5'])('404 for session id %j', async (id) => {
-    const account = await register(env.app.http);
-    const res = await env.app.http
-      .delete(`/api/v1/auth/sessions/${id}`)
-      .auth(account.accessToken, { type: 'bearer' });
-    expectProblem(res, 404, 'not_found');
-  });
+  it.each(['999999999', 'abc', '0', '01', '007', '-1', '1.5', '99999999999999999'])(
+    '404 for session id %j',
+    async (id) => {
+      const account = await register(env.app.http);
+      const res = await env.app.http
+        .delete(`/api/v1/auth/sessions/${id}`)
+        .auth(account.accessToken, { type: 'bearer' });
+      expectProblem(res, 404, 'not_found');
+    },
+  );
 
   it('401 without a token', async () => {
     const account = await register(env.app.http);

@@ -118,6 +118,19 @@ describe('GET /tickets/:id', () => {
       expect(res.body.code).toBe('not_found');
     }
   });
+
+  it('an id that cannot exist is a 404 problem even for staff, never a 422', async () => {
+    for (const id of ['0', '007', 'abc', '99999999999999999', '-1', '1.5']) {
+      for (const path of [`/api/v1/tickets/${id}`, `/api/v1/tickets/${id}/messages`]) {
+        const res = await api()
+          .get(path)
+          .set(...admin.auth);
+        expect(res.status).toBe(404);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body.code).toBe('not_found');
+      }
+    }
+  });
 });
 
 describe('PATCH /tickets/:id', () => {

@@ -110,10 +110,15 @@ describe('GET /users/:id', () => {
     expectProblem(await get(`/users/${target.id}`, user), 403, 'forbidden');
   });
 
-  it('404 for staff on an unknown or malformed id; a user gets the same 403 as for any other id', async () => {
-    for (const id of ['999999999', 'abc', '0', '007']) {
+  it('404 for staff on an unknown id; a user gets the same 403 as for any other id', async () => {
+    expectProblem(await get('/users/999999999', admin), 404, 'not_found');
+    expectProblem(await get('/users/999999999', user), 403, 'forbidden');
+  });
+
+  it('404 for everyone on an id that cannot exist (parsed at the edge, before any permission check)', async () => {
+    for (const id of ['abc', '0', '007', '99999999999999999']) {
       expectProblem(await get(`/users/${id}`, admin), 404, 'not_found');
-      expectProblem(await get(`/users/${id}`, user), 403, 'forbidden');
+      expectProblem(await get(`/users/${id}`, user), 404, 'not_found');
     }
   });
 });

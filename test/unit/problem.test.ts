@@ -16,7 +16,7 @@ function app() {
   const r = createRouter();
   r.openapi(route, (c) => {
     const body = c.req.valid('json');
-    if (body.subject === 'taken') throw new ConflictError('subject_taken', 'That subject is taken.');
+    if (body.subject === 'taken') throw new ConflictError('email_taken', 'That subject is taken.');
     if (body.subject === 'slow down') throw new RateLimitedError(42);
     if (body.subject === 'boom') throw new Error('SELECT * FROM secret_table failed at db.ts:12');
     return c.json(body, 201);
@@ -46,7 +46,7 @@ describe('the error mapper', () => {
   it('maps domain errors to their status with a stable code', async () => {
     const res = await post(JSON.stringify({ subject: 'taken' }));
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ code: 'subject_taken', detail: 'That subject is taken.' });
+    expect(await res.json()).toMatchObject({ code: 'email_taken', detail: 'That subject is taken.' });
   });
 
   it('adds Retry-After to 429', async () => {

@@ -26,10 +26,10 @@ const listEventsRoute = createRoute({
       description: 'A page of audit events',
       ...jsonContent(TicketEventPage, pageExample(ticketEventExample)),
     },
-    400: problemResponse('`invalid_cursor`'),
+    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
     401: unauthenticatedResponse,
-    404: problemResponse('No such ticket, or not visible to the caller'),
-    422: problemResponse('Validation failed'),
+    404: problemResponse('No such ticket, or not visible to the caller', ['not_found']),
+    422: problemResponse('Validation failed', ['validation_failed']),
   },
 });
 

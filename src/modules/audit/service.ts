@@ -13,7 +13,7 @@ import type { TicketEvent } from './schemas.js';
  */
 export async function list(
   ctx: ServiceContext,
-  ticketId: string,
+  ticketId: number,
   page: { limit: number; cursor?: string | undefined },
 ) {
   const view = await readableView(ctx, ticketId);

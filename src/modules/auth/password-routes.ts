@@ -32,7 +32,9 @@ const changeRoute = createRoute({
   responses: {
     204: { description: 'Password changed' },
     401: unauthenticatedResponse,
-    403: problemResponse('`wrong_password`: the current password is wrong (the token itself is fine)'),
+    403: problemResponse('`wrong_password`: the current password is wrong (the token itself is fine)', [
+      'wrong_password',
+    ]),
     429: rateLimited,
     ...invalidBodyResponses,
   },
@@ -75,6 +77,7 @@ const confirmResetRoute = createRoute({
     204: { description: 'Password set; log in with it' },
     400: problemResponse(
       '`invalid_token` (unknown, used or expired token, or a disabled account), or `malformed_request`',
+      ['invalid_token', 'malformed_request'],
     ),
     429: rateLimited,
     422: invalidBodyResponses[422],

@@ -33,7 +33,7 @@ const registerRoute = createRoute({
   }),
   responses: {
     201: { description: 'Account created; a new session', ...json(TokenPair, tokenPairExample) },
-    409: problemResponse('`email_taken`'),
+    409: problemResponse('`email_taken`', ['email_taken']),
     429: rateLimitedResponse,
     ...invalid,
   },
@@ -49,8 +49,10 @@ const loginRoute = createRoute({
   request: body(LoginInput, { email: 'ada@example.com', password: 'correct horse battery' }),
   responses: {
     200: { description: 'A new session', ...json(TokenPair, tokenPairExample) },
-    401: problemResponse('`invalid_credentials`, for an unknown email and a wrong password alike'),
-    403: problemResponse('`account_disabled`'),
+    401: problemResponse('`invalid_credentials`, for an unknown email and a wrong password alike', [
+      'invalid_credentials',
+    ]),
+    403: problemResponse('`account_disabled`', ['account_disabled']),
     429: rateLimitedResponse,
     ...invalid,
   },
@@ -69,8 +71,11 @@ const refreshRoute = createRoute({
   request: body(RefreshInput, { refreshToken: tokenPairExample.refreshToken }),
   responses: {
     200: { description: 'A new access and refresh token', ...json(TokenPair, tokenPairExample) },
-    401: problemResponse('`invalid_refresh_token` or `refresh_token_reused`'),
-    403: problemResponse('`account_disabled`'),
+    401: problemResponse('`invalid_refresh_token` or `refresh_token_reused`', [
+      'invalid_refresh_token',
+      'refresh_token_reused',
+    ]),
+    403: problemResponse('`account_disabled`', ['account_disabled']),
     429: rateLimitedResponse,
     ...invalid,
   },

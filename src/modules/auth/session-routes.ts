@@ -54,7 +54,7 @@ const revokeRoute = createRoute({
   responses: {
     204: { description: 'The session is revoked' },
     401: unauthenticatedResponse,
-    404: problemResponse("`not_found`: no such session, or not the caller's"),
+    404: problemResponse("`not_found`: no such session, or not the caller's", ['not_found']),
   },
 });
 

@@ -1,7 +1,6 @@
 import { abilityOf, authorize } from '../../access/index.js';
 import { requireUser, type ServiceContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
-import { parseId } from '../../http/ids.js';
 import { revokeUserSessions } from '../users/index.js';
 import type { SessionList } from './account-schemas.js';
 import * as repo from './repo.js';
@@ -34,12 +33,12 @@ export async function listSessions(ctx: ServiceContext): Promise<SessionList> {
  * authenticate middleware checks the session on every request), the caller's own current one included.
  * Revoking an already ended session of the caller's is a no-op (204).
  */
-export async function revokeSession(ctx: ServiceContext, input: { id: string }): Promise<void> {
-  const id = parseId(input.id);
-  const session = id === null ? null : await repo.findSessionOwner(ctx.db, id);
+export async function revokeSession(ctx: ServiceContext, input: { id: number }): Promise<void> {
+  const { id } = input;
+  const session = await repo.findSessionOwner(ctx.db, id);
   // 404, not 403: nobody learns that another user's session id exists.
   if (!session || !abilityOf(ctx).can('revoke', { kind: 'Session', userId: session.userId })) {
-    throw new NotFoundError('session', id ?? undefined);
+    throw new NotFoundError('session', id);
   }
   await repo.revokeSession(ctx.db, session.id, ctx.clock.now());
 }

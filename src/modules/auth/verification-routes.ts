@@ -38,8 +38,9 @@ const verifyRoute = createRoute({
     400: problemResponse(
       '`invalid_token`: altered, expired, already used (the account is verified), or the account’s ' +
         'address changed since the link was sent; or `malformed_request`',
+      ['invalid_token', 'malformed_request'],
     ),
-    422: problemResponse('Validation failed (`errors[]` lists each field)'),
+    422: problemResponse('Validation failed (`errors[]` lists each field)', ['validation_failed']),
   },
 });
 
@@ -56,7 +57,7 @@ const resendRoute = createRoute({
   responses: {
     202: { description: 'A new verification email is on its way' },
     401: unauthenticatedResponse,
-    409: problemResponse('`already_verified`: there is nothing to verify'),
+    409: problemResponse('`already_verified`: there is nothing to verify', ['already_verified']),
     429: rateLimitedResponse,
   },
 });

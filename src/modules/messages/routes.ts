@@ -14,8 +14,8 @@ const tags = ['Conversations'];
 const authed = authenticated();
 const errors = {
   401: unauthenticatedResponse,
-  404: problemResponse('No such ticket, or not visible to the caller'),
-  422: problemResponse('Validation failed'),
+  404: problemResponse('No such ticket, or not visible to the caller', ['not_found']),
+  422: problemResponse('Validation failed', ['validation_failed']),
 };
 
 const listMessagesRoute = createRoute({
@@ -29,7 +29,7 @@ const listMessagesRoute = createRoute({
   request: { params: TicketIdParam, query: PageQuery },
   responses: {
     200: { description: 'A page of messages', ...jsonContent(MessagePage, pageExample(messageExample)) },
-    400: problemResponse('`invalid_cursor`'),
+    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
     ...errors,
   },
 });
@@ -53,8 +53,8 @@ const createMessageRoute = createRoute({
   },
   responses: {
     201: { description: 'The message', ...jsonContent(Message, messageExample) },
-    409: problemResponse('`ticket_closed`: replies on a closed ticket are refused'),
-    412: problemResponse('`precondition_failed`: `If-Match` no longer matches'),
+    409: problemResponse('`ticket_closed`: replies on a closed ticket are refused', ['ticket_closed']),
+    412: problemResponse('`precondition_failed`: `If-Match` no longer matches', ['precondition_failed']),
     ...errors,
   },
 });

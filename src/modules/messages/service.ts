@@ -20,7 +20,7 @@ import { type CreateMessageInput, type Message, toMessage } from './schemas.js';
 /** A page of a ticket's conversation, oldest first; a requester's page has no internal notes. */
 export async function list(
   ctx: ServiceContext,
-  ticketId: string,
+  ticketId: number,
   page: { limit: number; cursor?: string | undefined },
 ) {
   const view = await readableView(ctx, ticketId);
@@ -42,7 +42,7 @@ export async function list(
  */
 export async function create(
   ctx: ServiceContext,
-  ticketId: string,
+  ticketId: number,
   input: CreateMessageInput,
   ifMatch: IfMatch,
 ): Promise<Message> {

@@ -27,11 +27,11 @@ const listNotificationsRoute = createRoute({
       description: 'A page of notifications, oldest first',
       ...jsonContent(NotificationPage, pageExample(notificationExample)),
     },
-    400: problemResponse('`invalid_cursor`'),
+    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
     401: unauthenticatedResponse,
-    403: problemResponse('The requester asking (staff only)'),
-    404: problemResponse('No such ticket, or not visible to the caller'),
-    422: problemResponse('Validation failed'),
+    403: problemResponse('The requester asking (staff only)', ['forbidden']),
+    404: problemResponse('No such ticket, or not visible to the caller', ['not_found']),
+    422: problemResponse('Validation failed', ['validation_failed']),
   },
 });
 
@@ -65,8 +65,10 @@ const requeueNotificationRoute = createRoute({
       },
     },
     401: unauthenticatedResponse,
-    404: problemResponse("No such notification, not about a ticket, or not the caller's to requeue"),
-    409: problemResponse('`not_failed`: only a failed notification can be requeued'),
+    404: problemResponse("No such notification, not about a ticket, or not the caller's to requeue", [
+      'not_found',
+    ]),
+    409: problemResponse('`not_failed`: only a failed notification can be requeued', ['not_failed']),
   },
 });
 

@@ -4,7 +4,6 @@ import { abilityOf, authorize } from '../../access/index.js';
 import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { affectedRows } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { parseId } from '../../http/ids.js';
 import { afterIdCursor, toPage } from '../../http/pagination.js';
 import type { NotificationStatusView } from '../notifications/index.js';
 import { insertEvents } from './repo.js';
@@ -13,7 +12,7 @@ import { readableView, ticketSubject } from './visibility.js';
 /** Staff view of the emails a ticket caused and how their delivery went, oldest first. */
 export async function listForTicket(
   ctx: ServiceContext,
-  ticketId: string,
+  ticketId: number,
   page: { limit: number; cursor?: string | undefined },
 ) {
   const view = await readableView(ctx, ticketId);
@@ -57,11 +56,9 @@ export async function listForTicket(
  * token is gone once it failed: ask for a new one); 409 `not_failed` unless it is `failed`. Audited as an
  * internal `notification.requeued` event on the ticket.
  */
-export async function requeue(ctx: ServiceContext, rawId: string): Promise<NotificationStatusView> {
+export async function requeue(ctx: ServiceContext, id: number): Promise<NotificationStatusView> {
   const actor = requireUser(ctx);
-  const id = parseId(rawId);
-  const notFound = () => new NotFoundError('notification', rawId);
-  if (id === null) throw notFound();
+  const notFound = () => new NotFoundError('notification', id);
   return withTransaction(ctx, async (tx) => {
     const [found] = await tx
       .select({ row: notifications, requesterId: tickets.requesterId })

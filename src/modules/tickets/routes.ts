@@ -28,16 +28,18 @@ const tags = ['Tickets'];
 const authed = authenticated();
 const errors = {
   401: unauthenticatedResponse,
-  422: problemResponse('Validation failed (`errors[]` lists each field)'),
+  422: problemResponse('Validation failed (`errors[]` lists each field)', ['validation_failed']),
 };
-const notFound = { 404: problemResponse('No such ticket, or not visible to the caller') };
+const notFound = { 404: problemResponse('No such ticket, or not visible to the caller', ['not_found']) };
 const withEtag = (description: string) => ({
   description,
   headers: { ETag: { schema: { type: 'string' as const }, description: 'The ticket version, quoted' } },
   ...jsonContent(Ticket, ticketExample),
 });
 const precondition = {
-  412: problemResponse('`precondition_failed`: `If-Match` no longer matches; nothing changed'),
+  412: problemResponse('`precondition_failed`: `If-Match` no longer matches; nothing changed', [
+    'precondition_failed',
+  ]),
 };
 
 const createTicketRoute = createRoute({
@@ -85,7 +87,7 @@ const listTicketsRoute = createRoute({
   request: { query: TicketListQuery },
   responses: {
     200: { description: 'A page of tickets', ...jsonContent(TicketPage, pageExample(ticketExample)) },
-    400: problemResponse('`invalid_cursor`'),
+    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
     ...errors,
   },
 });
@@ -131,7 +133,7 @@ const updateTicketRoute = createRoute({
   },
   responses: {
     200: withEtag('The updated ticket'),
-    403: problemResponse('`forbidden`: a requester changing anything but the subject'),
+    403: problemResponse('`forbidden`: a requester changing anything but the subject', ['forbidden']),
     ...errors,
     ...notFound,
     ...precondition,
@@ -174,9 +176,11 @@ const transitionRoute = createRoute({
     200: withEtag('The moved ticket'),
     403: problemResponse(
       "`forbidden_transition`: the state machine allows it, the caller's role does not (`allowed` lists what the caller may do)",
+      ['forbidden_transition'],
     ),
     409: problemResponse(
       '`invalid_transition`: no such move from the current status (`allowed` lists what the caller may do)',
+      ['invalid_transition'],
     ),
     ...errors,
     ...notFound,

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
+import { Id } from '../../http/ids.js';
 import { PageQuery, pageOf } from '../../http/pagination.js';
 import { multiLine, singleLine } from '../../http/text.js';
 
@@ -153,8 +154,7 @@ export const AllowedTransitions = z
   .openapi('AllowedTransitions');
 export type AllowedTransitions = z.infer<typeof AllowedTransitions>;
 
+/** `{id}` of the ticket routes: the shared `Id` rule (a number once parsed, 404 when it cannot be one). */
 export const TicketIdParam = z.object({
-  id: z
-    .string()
-    .openapi({ param: { name: 'id', in: 'path' }, example: '1042', description: 'The ticket number' }),
+  id: Id.openapi({ param: { name: 'id', in: 'path' }, example: '1042', description: 'The ticket number' }),
 });

@@ -111,7 +111,7 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
   return toTicket(ctx, view);
 }
 
-export async function get(ctx: ServiceContext, id: string): Promise<Ticket> {
+export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
   return toTicket(ctx, await readableView(ctx, id));
 }
 
@@ -135,7 +135,7 @@ export async function list(ctx: ServiceContext, query: TicketListQuery) {
  */
 export async function update(
   ctx: ServiceContext,
-  id: string,
+  id: number,
   input: UpdateTicketInput,
   ifMatch: IfMatch,
 ): Promise<Ticket> {
@@ -164,7 +164,7 @@ export async function update(
 }
 
 /** What this caller may move the ticket to now. */
-export async function allowedTransitions(ctx: ServiceContext, id: string): Promise<AllowedTransitions> {
+export async function allowedTransitions(ctx: ServiceContext, id: number): Promise<AllowedTransitions> {
   const view = await readableView(ctx, id);
   const party = partyOf(abilityOf(ctx), view.ticket);
   return { status: view.ticket.status, allowed: party ? allowedTargets(view.ticket.status, party) : [] };
@@ -173,7 +173,7 @@ export async function allowedTransitions(ctx: ServiceContext, id: string): Promi
 /** An explicit move through the lifecycle: 409 if the table has no such move, 403 if not for this caller. */
 export async function transition(
   ctx: ServiceContext,
-  id: string,
+  id: number,
   input: TransitionInput,
   ifMatch: IfMatch,
 ): Promise<Ticket> {

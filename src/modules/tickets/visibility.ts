@@ -6,12 +6,6 @@ import { type IfMatch, matches } from '../../http/etag.js';
 import type { Party } from './lifecycle.js';
 import { findRow, findView, type TicketRow, type TicketView } from './repo.js';
 
-/** Ticket numbers in paths; anything else cannot name a ticket, so it is a 404 like an unknown number. */
-export function parseTicketId(raw: string): number {
-  if (!/^\d{1,15}$/.test(raw)) throw new NotFoundError('ticket', raw);
-  return Number(raw);
-}
-
 export const ticketSubject = (row: Pick<TicketRow, 'requesterId'>): TicketSubject => ({
   kind: 'Ticket',
   requesterId: row.requesterId,
@@ -37,8 +31,7 @@ export const visibleVersion = (ability: AppAbility, row: TicketRow) =>
   seesInternal(ability, row) ? row.version : row.publicVersion;
 
 /** A ticket the caller may read, or 404 — never 403: a user must not learn another user's ticket exists. */
-export async function readableView(ctx: ServiceContext, rawId: string): Promise<TicketView> {
-  const id = parseTicketId(rawId);
+export async function readableView(ctx: ServiceContext, id: number): Promise<TicketView> {
   const view = await findView(ctx.db, id);
   if (!view || !abilityOf(ctx).can('read', ticketSubject(view.ticket))) throw new NotFoundError('ticket', id);
   return view;
@@ -52,10 +45,9 @@ export async function readableView(ctx: ServiceContext, rawId: string): Promise<
 export async function lockForWrite(
   tx: Queryable,
   ctx: ServiceContext,
-  rawId: string,
+  id: number,
   ifMatch: IfMatch,
 ): Promise<TicketRow> {
-  const id = parseTicketId(rawId);
   const row = await findRow(tx, id, true);
   const ability = abilityOf(ctx);
   if (!row || !ability.can('read', ticketSubject(row))) throw new NotFoundError('ticket', id);

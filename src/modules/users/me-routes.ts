@@ -43,7 +43,7 @@ const updateMeRoute = createRoute({
   responses: {
     200: { description: 'The updated caller', ...json(User, userExample) },
     401: unauthenticatedResponse,
-    403: problemResponse('`forbidden`'),
+    403: problemResponse('`forbidden`', ['forbidden']),
     ...invalid,
   },
 });

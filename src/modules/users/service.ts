@@ -9,7 +9,6 @@ import {
 } from '../../access/index.js';
 import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { parseId } from '../../http/ids.js';
 import { decodeCursor, toPage } from '../../http/pagination.js';
 import { unassignAllFrom } from '../tickets/index.js';
 
@@ -30,19 +29,19 @@ export function userSubject(row: Pick<repo.UserRow, 'id' | 'role' | 'active'>): 
 }
 
 /**
- * Loads the user behind a path id and checks the caller may read it. A missing (or non-numeric) id is
- * judged like a disabled customer account with that id: staff get 404, while a plain user gets the same
- * 403 as for every account but their own, so the answer never tells them which ids exist.
+ * Loads the user behind a path id and checks the caller may read it. A missing id is judged like a
+ * disabled customer account with that id: staff get 404, while a plain user gets the same 403 as for
+ * every account but their own, so the answer never tells them which ids exist. (An id that cannot exist,
+ * `0` or `abc`, is a 404 for everyone at the edge: `http/ids.ts`.)
  */
-async function readableUser(ctx: ServiceContext, rawId: string): Promise<repo.UserRow> {
-  const id = parseId(rawId);
-  const row = id === null ? null : await repo.findUserById(ctx.db, id);
+async function readableUser(ctx: ServiceContext, id: number): Promise<repo.UserRow> {
+  const row = await repo.findUserById(ctx.db, id);
   authorize(
     abilityOf(ctx),
     'read',
-    row ? userSubject(row) : { kind: 'User', id: id ?? 0, role: REQUESTER_ROLE, active: false },
+    row ? userSubject(row) : { kind: 'User', id, role: REQUESTER_ROLE, active: false },
   );
-  if (!row) throw new NotFoundError('user', id ?? undefined);
+  if (!row) throw new NotFoundError('user', id);
   return row;
 }
 
@@ -63,7 +62,7 @@ export async function list(ctx: ServiceContext, query: UserListQuery): Promise<U
 }
 
 /** GET /users/:id. */
-export async function get(ctx: ServiceContext, input: { id: string }): Promise<User> {
+export async function get(ctx: ServiceContext, input: { id: number }): Promise<User> {
   return toUser(await readableUser(ctx, input.id));
 }
 
@@ -91,7 +90,7 @@ export async function create(ctx: ServiceContext, input: CreateUserInput): Promi
  */
 export async function update(
   ctx: ServiceContext,
-  input: { id: string; patch: UpdateUserInput },
+  input: { id: number; patch: UpdateUserInput },
 ): Promise<User> {
   const { patch } = input;
   const current = await readableUser(ctx, input.id);
