@@ -8,7 +8,7 @@ import { type AppDeps, systemClock } from '../deps.js';
 import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
 import { startFeedLoop } from '../modules/feed/index.js';
-import { createSmtpMailer, startOutboxLoop } from '../modules/notifications/index.js';
+import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
 import { startHousekeepingLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
 import { createBcryptPool } from './bcrypt-pool.js';
@@ -75,12 +75,7 @@ const outbox = startOutboxLoop(
     mailer,
     clock: systemClock,
     logger: logger.child({ component: 'outbox' }),
-    mailFrom: config.mailFrom,
-    appUrl: config.appUrl,
-    maxAgeSeconds: config.outbox.maxAgeSeconds,
-    maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
-    leaseMs: config.outbox.leaseSeconds * 1000,
-    retryBaseSeconds: config.outbox.retryBaseSeconds,
+    ...outboxSettings(config),
   },
   config.outbox.pollMs,
 );

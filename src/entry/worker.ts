@@ -6,7 +6,7 @@ import { DOCS_SCRIPT_PATH } from '../http/docs.js';
 import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { sequenceFeed } from '../modules/feed/index.js';
-import { createSmtpMailer, drainOutbox } from '../modules/notifications/index.js';
+import { createSmtpMailer, drainOutbox, outboxSettings } from '../modules/notifications/index.js';
 import { autoCloseSolved } from '../modules/tickets/index.js';
 
 // Workers entry: `fetch` serves the same Hono app as Node (and, after a successful change, drains the
@@ -157,12 +157,7 @@ async function drain(b: Extract<Built, { ok: true }>, trigger: string): Promise<
       mailer,
       clock: deps.clock,
       logger: log,
-      mailFrom: config.mailFrom,
-      appUrl: config.appUrl,
-      maxAgeSeconds: config.outbox.maxAgeSeconds,
-      maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
-      leaseMs: config.outbox.leaseSeconds * 1000,
-      retryBaseSeconds: config.outbox.retryBaseSeconds,
+      ...outboxSettings(config),
     });
     if (result.claimed > 0) log.info(result, 'outbox drained');
   } catch (err) {

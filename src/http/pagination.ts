@@ -78,3 +78,9 @@ export function toPage<R, T>(
   const last = page.at(-1);
   return { data: page.map(map), nextCursor: more && last ? encodeCursor(position(last)) : null };
 }
+
+/** What a list verb takes from the query string: a page size and the cursor of the previous page. */
+export interface PageInput {
+  limit: number;
+  cursor?: string | undefined;
+}

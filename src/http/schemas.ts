@@ -39,6 +39,17 @@ export const problemResponse = (description: string, codes?: ErrorCodes) => ({
   content: { 'application/problem+json': { schema: codes ? problemOf(codes) : ProblemSchema } },
 });
 
+/** The responses many routes share, each with the one code it carries. */
+export const validationFailedResponse = problemResponse('Validation failed (`errors[]` lists each field)', [
+  'validation_failed',
+]);
+export const invalidCursorResponse = problemResponse('`invalid_cursor`: not a cursor this list gave out', [
+  'invalid_cursor',
+]);
+export const ticketNotFoundResponse = problemResponse('No such ticket, or not visible to the caller', [
+  'not_found',
+]);
+
 /**
  * A JSON response or request body entry, for route definitions. `example` is shown in /docs; it is typed
  * by the schema, so an example that drifts from its schema fails the typecheck.
@@ -73,3 +84,11 @@ export const unauthenticatedResponse = problemResponse(
     'a missing or bad access token, or one whose session has ended or whose user is disabled',
   ['unauthorized', 'invalid_token', 'token_expired', 'session_revoked', 'account_disabled'],
 );
+
+/** The errors of a page of a ticket's sub-resource (messages, events, notifications). */
+export const ticketPageErrors = {
+  400: invalidCursorResponse,
+  401: unauthenticatedResponse,
+  404: ticketNotFoundResponse,
+  422: validationFailedResponse,
+};

@@ -2,7 +2,12 @@ import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { createRouter } from '../../http/openapi.js';
-import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import {
+  invalidCursorResponse,
+  jsonContent,
+  problemResponse,
+  unauthenticatedResponse,
+} from '../../http/schemas.js';
 import { AuditLogPage, AuditLogQuery, auditLogPageExample } from './schemas.js';
 import * as adminAudit from './service.js';
 
@@ -21,7 +26,7 @@ const listRoute = createRoute({
   request: { query: AuditLogQuery },
   responses: {
     200: { description: 'A page of audit entries', ...jsonContent(AuditLogPage, auditLogPageExample) },
-    400: problemResponse('`invalid_cursor`'),
+    400: invalidCursorResponse,
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`: the caller is not an admin'),
     422: problemResponse('`validation_failed`: a bad filter or `limit`'),

@@ -4,7 +4,7 @@ import { serviceContext } from '../../http/context.js';
 import { pageExample, ticketEventExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
-import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import { jsonContent, ticketPageErrors } from '../../http/schemas.js';
 import { TicketIdParam } from '../tickets/index.js';
 import { TicketEventPage } from './schemas.js';
 import * as audit from './service.js';
@@ -26,10 +26,7 @@ const listEventsRoute = createRoute({
       description: 'A page of audit events',
       ...jsonContent(TicketEventPage, pageExample(ticketEventExample)),
     },
-    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
-    401: unauthenticatedResponse,
-    404: problemResponse('No such ticket, or not visible to the caller', ['not_found']),
-    422: problemResponse('Validation failed', ['validation_failed']),
+    ...ticketPageErrors,
   },
 });
 

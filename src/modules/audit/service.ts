@@ -2,7 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { ticketEvents, tickets, users } from '../../../db/schema/index.js';
 import { abilityOf, ticketEventScope } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
-import { afterIdCursor, toPage } from '../../http/pagination.js';
+import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
 import { readableView, seesInternal } from '../tickets/index.js';
 import type { TicketEvent } from './schemas.js';
 
@@ -11,11 +11,7 @@ import type { TicketEvent } from './schemas.js';
  * Staff see global event ids; a requester sees each event's position among the events they can see
  * (1, 2, 3…), because gaps in global ids would show where hidden events are.
  */
-export async function list(
-  ctx: ServiceContext,
-  ticketId: number,
-  page: { limit: number; cursor?: string | undefined },
-) {
+export async function list(ctx: ServiceContext, ticketId: number, page: PageInput) {
   const view = await readableView(ctx, ticketId);
   const after = afterIdCursor(page.cursor);
   const full = seesInternal(abilityOf(ctx), view.ticket);

@@ -2,7 +2,12 @@ import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { createRouter } from '../../http/openapi.js';
-import { problemResponse, rateLimitedResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import {
+  problemResponse,
+  rateLimitedResponse,
+  unauthenticatedResponse,
+  validationFailedResponse,
+} from '../../http/schemas.js';
 import { VerifyEmailInput } from './account-schemas.js';
 import * as verification from './verification.js';
 
@@ -40,7 +45,7 @@ const verifyRoute = createRoute({
         'address changed since the link was sent; or `malformed_request`',
       ['invalid_token', 'malformed_request'],
     ),
-    422: problemResponse('Validation failed (`errors[]` lists each field)', ['validation_failed']),
+    422: validationFailedResponse,
   },
 });
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ROLES } from '../../../db/schema/index.js';
 import { PageQuery } from '../../http/pagination.js';
+import { EventActor, EventTypeField } from '../tickets/index.js';
 
 /** One event type: dotted lower-case words (`ticket.status_changed`). */
 const TYPE = '[a-z][a-z_]*(?:\\.[a-z_]+)+';
@@ -38,32 +38,12 @@ export const EventFeedQuery = z.object({
 });
 export type EventFeedQuery = z.infer<typeof EventFeedQuery>;
 
-/** Who made a change, as the ticket events route shows it. */
-export const EventActor = z
-  .discriminatedUnion('type', [
-    z.object({ type: z.literal('user'), id: z.string(), name: z.string(), role: z.enum(ROLES) }),
-    z.object({
-      type: z.literal('system'),
-      job: z.string().openapi({ description: 'The job that made the change', example: 'auto_close' }),
-    }),
-  ])
-  .openapi({
-    description: 'Who made the change: a person, or the system itself (`auto_close`)',
-    example: { type: 'user', id: '7', name: 'Alan Agent', role: 'agent' },
-  });
-
 export const Event = z
   .object({
     id: z
       .string()
       .openapi({ description: 'The audit event’s id (as in GET /tickets/{id}/events)', example: '5120' }),
-    type: z.string().openapi({
-      description:
-        '`ticket.created`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
-        '`ticket.priority_changed` `{from,to}`, `ticket.tags_changed` `{added,removed}`, ' +
-        '`ticket.subject_changed` `{from,to}`, `message.created` `{messageId,internal}`',
-      example: 'ticket.status_changed',
-    }),
+    type: EventTypeField,
     ticketId: z.string().openapi({ example: '1042' }),
     actor: EventActor,
     data: z.record(z.string(), z.unknown()).openapi({ example: { from: 'open', to: 'pending' } }),

@@ -5,7 +5,15 @@ import { IfMatchHeader, ifMatch } from '../../http/etag.js';
 import { messageExample, pageExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
-import { jsonBody, jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import {
+  invalidCursorResponse,
+  jsonBody,
+  jsonContent,
+  problemResponse,
+  ticketNotFoundResponse,
+  unauthenticatedResponse,
+  validationFailedResponse,
+} from '../../http/schemas.js';
 import { TicketIdParam } from '../tickets/index.js';
 import { CreateMessageInput, Message, MessagePage } from './schemas.js';
 import * as messages from './service.js';
@@ -14,8 +22,8 @@ const tags = ['Conversations'];
 const authed = authenticated();
 const errors = {
   401: unauthenticatedResponse,
-  404: problemResponse('No such ticket, or not visible to the caller', ['not_found']),
-  422: problemResponse('Validation failed', ['validation_failed']),
+  404: ticketNotFoundResponse,
+  422: validationFailedResponse,
 };
 
 const listMessagesRoute = createRoute({
@@ -29,7 +37,7 @@ const listMessagesRoute = createRoute({
   request: { params: TicketIdParam, query: PageQuery },
   responses: {
     200: { description: 'A page of messages', ...jsonContent(MessagePage, pageExample(messageExample)) },
-    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
+    400: invalidCursorResponse,
     ...errors,
   },
 });

@@ -2,7 +2,7 @@ import { abilityOf, type MessageSubject, messageScope } from '../../access/index
 import { requireActor, requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
-import { afterIdCursor, toPage } from '../../http/pagination.js';
+import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
 import {
   commitChange,
   insertMessage,
@@ -18,11 +18,7 @@ import { findMessage, listMessages } from './repo.js';
 import { type CreateMessageInput, type Message, toMessage } from './schemas.js';
 
 /** A page of a ticket's conversation, oldest first; a requester's page has no internal notes. */
-export async function list(
-  ctx: ServiceContext,
-  ticketId: number,
-  page: { limit: number; cursor?: string | undefined },
-) {
+export async function list(ctx: ServiceContext, ticketId: number, page: PageInput) {
   const view = await readableView(ctx, ticketId);
   const after = afterIdCursor(page.cursor);
   const rows = await listMessages(

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { notifications, type Role, tickets, users } from '../../../db/schema/index.js';
 import { isStaffRole } from '../../access/index.js';
 import { type BackgroundLoop, startLoop } from '../../background.js';
+import type { Config } from '../../config.js';
 import {
   affectedRows,
   type Database,
@@ -33,6 +34,18 @@ export interface DispatcherDeps {
   leaseMs?: number;
   /** Once it returns true, no more rows are claimed or sent and unsent claims are handed back (shutdown). */
   stopping?: () => boolean;
+}
+
+/** The dispatcher's settings from the configuration: the same on Node (the loop) and Workers (the cron). */
+export function outboxSettings(config: Config) {
+  return {
+    mailFrom: config.mailFrom,
+    appUrl: config.appUrl,
+    maxAgeSeconds: config.outbox.maxAgeSeconds,
+    maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
+    leaseMs: config.outbox.leaseSeconds * 1000,
+    retryBaseSeconds: config.outbox.retryBaseSeconds,
+  } satisfies Partial<DispatcherDeps>;
 }
 
 export interface DispatchResult {

@@ -1,6 +1,6 @@
 // Email delivery: the outbox (enqueue inside the change's transaction), the dispatcher that drains it,
 // the SMTP mailer, and the shapes of a notification's delivery state. It knows nothing of tickets.
-export { drainOutbox, startOutboxLoop } from './dispatcher.js';
+export { drainOutbox, outboxSettings, startOutboxLoop } from './dispatcher.js';
 export { createSmtpMailer } from './mailer.js';
 export type { NewNotification } from './outbox.js';
 export { enqueue, mailDomain } from './outbox.js';

@@ -5,7 +5,12 @@ import { notificationExample, pageExample } from '../../http/examples.js';
 import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import { PageQuery } from '../../http/pagination.js';
-import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import {
+  jsonContent,
+  problemResponse,
+  ticketPageErrors,
+  unauthenticatedResponse,
+} from '../../http/schemas.js';
 import { NotificationPage, NotificationStatusView } from '../notifications/index.js';
 import { listForTicket, requeue } from './notifications.js';
 import { TicketIdParam } from './schemas.js';
@@ -27,11 +32,8 @@ const listNotificationsRoute = createRoute({
       description: 'A page of notifications, oldest first',
       ...jsonContent(NotificationPage, pageExample(notificationExample)),
     },
-    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
-    401: unauthenticatedResponse,
+    ...ticketPageErrors,
     403: problemResponse('The requester asking (staff only)', ['forbidden']),
-    404: problemResponse('No such ticket, or not visible to the caller', ['not_found']),
-    422: problemResponse('Validation failed', ['validation_failed']),
   },
 });
 

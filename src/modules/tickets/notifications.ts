@@ -4,17 +4,13 @@ import { abilityOf, authorize } from '../../access/index.js';
 import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
 import { affectedRows } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { afterIdCursor, toPage } from '../../http/pagination.js';
+import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
 import type { NotificationStatusView } from '../notifications/index.js';
 import { insertEvents } from './repo.js';
 import { readableView, ticketSubject } from './visibility.js';
 
 /** Staff view of the emails a ticket caused and how their delivery went, oldest first. */
-export async function listForTicket(
-  ctx: ServiceContext,
-  ticketId: number,
-  page: { limit: number; cursor?: string | undefined },
-) {
+export async function listForTicket(ctx: ServiceContext, ticketId: number, page: PageInput) {
   const view = await readableView(ctx, ticketId);
   authorize(abilityOf(ctx), 'read', { kind: 'Notification', ticketRequesterId: view.ticket.requesterId });
   const after = afterIdCursor(page.cursor);

@@ -6,11 +6,14 @@ import { etag, IfMatchHeader, IfNoneMatchHeader, ifMatch, notModified } from '..
 import { pageExample, ticketExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
 import {
+  invalidCursorResponse,
   jsonBody,
   jsonContent,
   problemResponse,
   rateLimitedResponse,
+  ticketNotFoundResponse,
   unauthenticatedResponse,
+  validationFailedResponse,
 } from '../../http/schemas.js';
 import {
   AllowedTransitions,
@@ -28,9 +31,9 @@ const tags = ['Tickets'];
 const authed = authenticated();
 const errors = {
   401: unauthenticatedResponse,
-  422: problemResponse('Validation failed (`errors[]` lists each field)', ['validation_failed']),
+  422: validationFailedResponse,
 };
-const notFound = { 404: problemResponse('No such ticket, or not visible to the caller', ['not_found']) };
+const notFound = { 404: ticketNotFoundResponse };
 const withEtag = (description: string) => ({
   description,
   headers: { ETag: { schema: { type: 'string' as const }, description: 'The ticket version, quoted' } },
@@ -87,7 +90,7 @@ const listTicketsRoute = createRoute({
   request: { query: TicketListQuery },
   responses: {
     200: { description: 'A page of tickets', ...jsonContent(TicketPage, pageExample(ticketExample)) },
-    400: problemResponse('`invalid_cursor`', ['invalid_cursor']),
+    400: invalidCursorResponse,
     ...errors,
   },
 });

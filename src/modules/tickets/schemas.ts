@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
+import { ROLES, TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
 import { Id } from '../../http/ids.js';
 import { PageQuery, pageOf } from '../../http/pagination.js';
 import { multiLine, singleLine } from '../../http/text.js';
@@ -157,4 +157,27 @@ export type AllowedTransitions = z.infer<typeof AllowedTransitions>;
 /** `{id}` of the ticket routes: the shared `Id` rule (a number once parsed, 404 when it cannot be one). */
 export const TicketIdParam = z.object({
   id: Id.openapi({ param: { name: 'id', in: 'path' }, example: '1042', description: 'The ticket number' }),
+});
+
+/** Who made a change, as a ticket's events and the change feed show it. */
+export const EventActor = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('user'), id: z.string(), name: z.string(), role: z.enum(ROLES) }),
+    z.object({
+      type: z.literal('system'),
+      job: z.string().openapi({ description: 'The job that made the change', example: 'auto_close' }),
+    }),
+  ])
+  .openapi({
+    description: 'Who made the change: a person, or the system itself (`auto_close`)',
+    example: { type: 'user', id: '7', name: 'Alan Agent', role: 'agent' },
+  });
+
+/** An audit event's type, as a ticket's events and the change feed show it. */
+export const EventTypeField = z.string().openapi({
+  description:
+    '`ticket.created`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
+    '`ticket.priority_changed` `{from,to}`, `ticket.tags_changed` `{added,removed}`, ' +
+    '`ticket.subject_changed` `{from,to}`, `message.created` `{messageId,internal}`',
+  example: 'ticket.status_changed',
 });

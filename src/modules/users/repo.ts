@@ -1,12 +1,5 @@
-import { and, asc, count, eq, gt, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
-import {
-  passwordResetTokens,
-  type Role,
-  sessions,
-  ticketEvents,
-  tickets,
-  users,
-} from '../../../db/schema/index.js';
+import { and, asc, count, eq, gt, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { passwordResetTokens, type Role, sessions, users } from '../../../db/schema/index.js';
 import { ADMIN_ROLE } from '../../access/index.js';
 import { affectedRows, dbErrno, ER, insertId, type Queryable } from '../../database.js';
 import type { Clock } from '../../deps.js';

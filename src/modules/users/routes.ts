@@ -6,6 +6,7 @@ import { IdParam } from '../../http/ids.js';
 import { createRouter } from '../../http/openapi.js';
 import {
   invalidBodyResponses,
+  invalidCursorResponse,
   jsonBody,
   jsonContent,
   problemResponse,
@@ -32,7 +33,7 @@ const listRoute = createRoute({
   request: { query: UserListQuery },
   responses: {
     200: { description: 'A page of users', ...jsonContent(UserPage, pageExample(userExample)) },
-    400: problemResponse('`invalid_cursor`'),
+    400: invalidCursorResponse,
     401: unauthenticatedResponse,
     403: problemResponse('`forbidden`: the caller is not staff'),
     422: problemResponse('`validation_failed`: a bad `limit`, `role`, `active` or `q`'),
