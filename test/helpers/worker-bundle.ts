@@ -60,9 +60,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The directory holding `worker.js` (and `assets/`, the Worker's static assets) for the current source
  * tree, building it if needed.
  */
+/**
+ * wrangler.toml's [assets] directory must exist wherever wrangler reads the config, also when the bundle
+ * comes from the cache (built by another checkout) and this tree's [build] command never ran.
+ */
+export function ensureWorkerAssets(): void {
+  if (existsSync(join(root, '.wrangler-assets'))) return;
+  spawnSync(process.execPath, ['scripts/docs-asset.mjs', '.wrangler-assets/docs'], { cwd: root });
+}
+
 export async function workerBundle(): Promise<string> {
   const dir = join(cacheRoot, inputsHash());
   const bundle = join(dir, 'worker.js');
+  ensureWorkerAssets();
   const lock = `${dir}.lock`;
   mkdirSync(cacheRoot, { recursive: true });
   for (const deadline = Date.now() + 120_000; !existsSync(bundle); ) {

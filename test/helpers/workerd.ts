@@ -5,7 +5,7 @@ import { Miniflare } from 'miniflare';
 import mysql from 'mysql2/promise';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { serverUrl } from './database.js';
-import { root, workerBundle } from './worker-bundle.js';
+import { ensureWorkerAssets, root, workerBundle } from './worker-bundle.js';
 
 // Runs the Worker bundle in workerd (Miniflare) with the compatibility date, flags and vars of
 // wrangler.toml, and a Hyperdrive binding to a test database through a database user of its own, so
@@ -37,6 +37,7 @@ export interface Workerd {
 
 /** wrangler.toml's compatibility date and flags. */
 export function wranglerOptions(): { compatibilityDate?: string; compatibilityFlags?: string[] } {
+  ensureWorkerAssets();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
   return {
     compatibilityDate: workerOptions.compatibilityDate,
@@ -46,6 +47,7 @@ export function wranglerOptions(): { compatibilityDate?: string; compatibilityFl
 
 /** The `[vars]` of wrangler.toml: what a deployed Worker gets besides its secrets. */
 export function wranglerVars(): Record<string, string> {
+  ensureWorkerAssets();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(workerOptions.bindings ?? {})) vars[k] = String(v);
@@ -103,7 +105,7 @@ export async function startWorkerd(opts: {
       assets: {
         directory: join(outdir, 'assets'),
         binding: 'ASSETS',
-        routerConfig: { invoke_user_worker_ahead_of_assets: true },
+        routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
       },
       bindings: { ...vars, ...w.bindings },
     })),
