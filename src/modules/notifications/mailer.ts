@@ -33,9 +33,9 @@ export type SmtpRuntime = 'node' | 'workers';
 
 /**
  * The TLS options for `smtpUrl`'s `tls_reject_unauthorized` query option. On Node, `false` accepts a
- * self-signed certificate (local sinks, Mailpit with TLS). workerd's `node:tls` throws "options.
- * rejectUnauthorized is not implemented" for any value, which failed every email: on Workers the option is
- * never passed, and certificates are always verified (README, "Email on Workers").
+ * self-signed certificate (local sinks, Mailpit with TLS). workerd's `node:tls` throws for any value of
+ * `rejectUnauthorized` (it does not support the option), which failed every email: on Workers the option
+ * is never passed, and certificates are always verified (README, "Email on Workers").
  */
 export function tlsOptions(url: URL, runtime: SmtpRuntime): { tls?: { rejectUnauthorized: boolean } } {
   if (runtime === 'workers') return {};
