@@ -116,7 +116,7 @@ describe('SMTP over TLS from workerd', () => {
     async (name) => {
       const row = await deliverThrough(name);
       expect(row.attempts).toBe(1);
-      // workerd's refusal of the option itself read "options.rejectUnauthorized is not implemented".
+      // workerd refused the option itself ("options.rejectUnauthorized is …"); now only the certificate fails.
       expect(row.lastError ?? '').not.toMatch(/rejectUnauthorized/i);
       // workerd reports the refused certificate opaquely ("internal error; reference = …" after STARTTLS,
       // "proxy request failed, cannot connect …" for implicit TLS); the row is kept for a retry.
