@@ -11,7 +11,8 @@ EMAIL="grace+$(date +%s)-$RANDOM@example.com"
 USER_TOKEN=$(api $API/auth/register -H 'Content-Type: application/json' \
   -d "{\"email\":\"$EMAIL\",\"password\":\"correct horse battery\",\"name\":\"Grace Hopper\"}" | jq -r .accessToken)
 
-# 2. She raises a ticket: status `new`; she gets an acknowledgement, every agent a "New ticket" email.
+# 2. She raises a ticket: status `new`; every agent gets a "New ticket" email (her acknowledgement waits
+#    until she verifies her address: the verification link is in the dev inbox).
 TICKET=$(api $API/tickets -H "Authorization: Bearer $USER_TOKEN" -H 'Content-Type: application/json' \
   -d '{"subject":"Cannot print invoices","body":"The printer says: PC LOAD LETTER.","tags":["printer"]}' | jq -r .id)
 
