@@ -1,16 +1,22 @@
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, tickets } from '../../db/schema/index.js';
-import { createPoolDatabase, type Database, type Db } from '../../src/database.js';
+import { createPoolDatabase, type Database } from '../../src/database.js';
 import { createLogger } from '../../src/logger.js';
 import { startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer, type Mailer } from '../../src/modules/notifications/mailer.js';
-import { enqueue } from '../../src/modules/notifications/outbox.js';
-import { createTestApp, TestClock } from '../helpers/app.js';
+import { createTestApp } from '../helpers/app.js';
 import { login } from '../helpers/auth.js';
-import { makeAccount, makeTicket, makeUser } from '../helpers/factories.js';
+import { makeAccount } from '../helpers/factories.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { type FaultyDatabase, sleep, startFaultyDatabase, summary, until } from './harness.js';
+import {
+  type FaultyDatabase,
+  queueStatusEmails,
+  sleep,
+  startFaultyDatabase,
+  summary,
+  until,
+} from './harness.js';
 
 // The database stopped under load (issue 10 items 11 and 12): frozen with SIGSTOP, and killed with
 // SIGKILL then restarted. Requests answer 503 + Retry-After within a few seconds, never 500 and never
@@ -151,30 +157,7 @@ describe('requests while the database is down', () => {
 });
 
 describe('the outbox while the database fails between "relay accepted" and "mark sent"', () => {
-  async function queue(count: number, tag: string) {
-    return database.use(async (db: Db) => {
-      const u = await makeUser(db);
-      const t = await makeTicket(db, u.id);
-      const clock = new TestClock();
-      await enqueue(
-        db,
-        clock,
-        'helpdesk.test',
-        Array.from({ length: count }, (_, i) => ({
-          event: 'ticket.status_changed',
-          template: 'ticket_status_changed' as const,
-          to: { email: `${tag}-${i}@example.test` },
-          ticketId: t.id,
-          payload: {
-            recipient: { name: 'Ada' },
-            ticket: { id: t.id, subject: t.subject, url: 'https://helpdesk.test/t' },
-            change: { from: 'new', to: 'open', reason: null },
-            actor: { name: 'Agent' },
-          },
-        })),
-      );
-    });
-  }
+  const queue = (count: number, tag: string) => queueStatusEmails(database, count, tag);
 
   it.each([
     [

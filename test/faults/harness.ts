@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../../db/migrate.js';
 import { type PrivateServer, startPrivateServer } from '../../scripts/lib/private-mariadb.js';
+import type { Database } from '../../src/database.js';
+import { enqueue } from '../../src/modules/notifications/outbox.js';
+import { TestClock } from '../helpers/app.js';
+import { makeTicket, makeUser } from '../helpers/factories.js';
 
 /**
  * A private database server that a fault test may freeze (SIGSTOP), thaw, kill -9 and restart, on its
@@ -95,4 +99,29 @@ export function summary(scenario: string, figures: Record<string, string | numbe
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')}`;
   process.stdout.write(`${line}\n`);
+}
+
+/** Queues `count` status-change emails for one fresh ticket, to `<tag>-<i>@example.test`. */
+export async function queueStatusEmails(database: Database, count: number, tag: string): Promise<void> {
+  await database.use(async (db) => {
+    const u = await makeUser(db);
+    const t = await makeTicket(db, u.id);
+    await enqueue(
+      db,
+      new TestClock(),
+      'helpdesk.test',
+      Array.from({ length: count }, (_, i) => ({
+        event: 'ticket.status_changed',
+        template: 'ticket_status_changed' as const,
+        to: { email: `${tag}-${i}@example.test` },
+        ticketId: t.id,
+        payload: {
+          recipient: { name: 'Ada' },
+          ticket: { id: t.id, subject: t.subject, url: 'https://helpdesk.test/t' },
+          change: { from: 'new', to: 'open', reason: null },
+          actor: { name: 'Agent' },
+        },
+      })),
+    );
+  });
 }

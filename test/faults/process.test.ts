@@ -4,12 +4,10 @@ import { notifications, tickets } from '../../db/schema/index.js';
 import { freePort } from '../../scripts/lib/private-mariadb.js';
 import { createPoolDatabase, type Database } from '../../src/database.js';
 import { SEND_CONCURRENCY } from '../../src/modules/notifications/dispatcher.js';
-import { enqueue } from '../../src/modules/notifications/outbox.js';
-import { TestClock } from '../helpers/app.js';
-import { makeAccount, makeTicket, makeUser } from '../helpers/factories.js';
+import { makeAccount } from '../helpers/factories.js';
 import { type Running, startEntry, waitForHttp } from '../helpers/node-process.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { type FaultyDatabase, startFaultyDatabase, summary, until } from './harness.js';
+import { type FaultyDatabase, queueStatusEmails, startFaultyDatabase, summary, until } from './harness.js';
 
 // The real Node entry (src/entry/node.ts) killed with kill -9 in the middle of sending, and stopped with
 // SIGTERM under keep-alive load (issue 10 items 12 and 13).
@@ -54,29 +52,7 @@ async function start(): Promise<{ run: Running; base: string }> {
   return { run, base };
 }
 
-async function queue(count: number, tag: string) {
-  await database.use(async (db) => {
-    const u = await makeUser(db);
-    const t = await makeTicket(db, u.id);
-    await enqueue(
-      db,
-      new TestClock(),
-      'helpdesk.test',
-      Array.from({ length: count }, (_, i) => ({
-        event: 'ticket.status_changed',
-        template: 'ticket_status_changed' as const,
-        to: { email: `${tag}-${i}@example.test` },
-        ticketId: t.id,
-        payload: {
-          recipient: { name: 'Ada' },
-          ticket: { id: t.id, subject: t.subject, url: 'https://helpdesk.test/t' },
-          change: { from: 'new', to: 'open', reason: null },
-          actor: { name: 'Agent' },
-        },
-      })),
-    );
-  });
-}
+const queue = (count: number, tag: string) => queueStatusEmails(database, count, tag);
 const delivered = (tag: string) => sink.messages.filter((m) => m.envelopeTo[0]!.startsWith(`${tag}-`));
 const distinct = (tag: string) => new Set(delivered(tag).map((m) => m.envelopeTo[0])).size;
 const claimedRows = (tag: string) =>

@@ -5,12 +5,10 @@ import { createPoolDatabase, type Database } from '../../src/database.js';
 import { createLogger } from '../../src/logger.js';
 import { SEND_CONCURRENCY, startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer, type Mailer } from '../../src/modules/notifications/mailer.js';
-import { enqueue } from '../../src/modules/notifications/outbox.js';
-import { TestClock } from '../helpers/app.js';
-import { makeTicket, makeUser } from '../helpers/factories.js';
 import { SINK_PASS, SINK_USER, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import {
   type FaultyDatabase,
+  queueStatusEmails,
   sleep,
   startBlackHole,
   startFaultyDatabase,
@@ -34,29 +32,7 @@ afterAll(async () => {
   await fdb?.stop();
 });
 
-async function queue(count: number, tag: string) {
-  await database.use(async (db) => {
-    const u = await makeUser(db);
-    const t = await makeTicket(db, u.id);
-    await enqueue(
-      db,
-      new TestClock(),
-      'helpdesk.test',
-      Array.from({ length: count }, (_, i) => ({
-        event: 'ticket.status_changed',
-        template: 'ticket_status_changed' as const,
-        to: { email: `${tag}-${i}@example.test` },
-        ticketId: t.id,
-        payload: {
-          recipient: { name: 'Ada' },
-          ticket: { id: t.id, subject: t.subject, url: 'https://helpdesk.test/t' },
-          change: { from: 'new', to: 'open', reason: null },
-          actor: { name: 'Agent' },
-        },
-      })),
-    );
-  });
-}
+const queue = (count: number, tag: string) => queueStatusEmails(database, count, tag);
 
 function loop(mailer: Mailer) {
   return startOutboxLoop(
