@@ -77,6 +77,18 @@ describe('Idempotency-Key on POST', () => {
     expect(await ticketsBy(user)).toBe(before);
   });
 
+  it('replays a 4xx too: the same invalid request gets the stored 422', async () => {
+    const key = newKey();
+    const first = await post(user, key, { subject: '', body: 'x' });
+    expect(first.status).toBe(422);
+    expect(first.body.code).toBe('validation_failed');
+    const second = await post(user, key, { subject: '', body: 'x' });
+    expect(second.status).toBe(422);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(second.body).toEqual(first.body);
+  });
+
   it('scopes keys to the caller: another user with the same key is independent', async () => {
     const key = newKey();
     const mine = await post(user, key, ticketBody());

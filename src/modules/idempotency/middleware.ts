@@ -100,13 +100,19 @@ export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     await repo.release(db, principal, keyHash, fingerprint);
     throw err;
   }
-  await store(c, principal, keyHash, fingerprint);
+  try {
+    await store(c, principal, keyHash, fingerprint);
+  } catch (err) {
+    // The request itself succeeded (and committed): answer it. The key stays `running` until it expires
+    // (RUNNING_TTL_MS), so a retry meanwhile is 409 rather than a second run.
+    c.get('log').warn({ err }, 'could not store the response for Idempotency-Key');
+  }
 };
 
 async function store(c: Context<AppEnv>, principal: string, keyHash: string, fingerprint: string) {
   const db = c.get('db');
   const res = c.res;
-  if (!storable(res.status) || c.error) {
+  if (!storable(res.status)) {
     await repo.release(db, principal, keyHash, fingerprint);
     return;
   }
