@@ -10,7 +10,7 @@ import {
   requestIds,
   requestLogging,
 } from './http/middleware.js';
-import { createRouter, documentPrincipalLimits } from './http/openapi.js';
+import { createRouter, documentIdempotency, documentPrincipalLimits } from './http/openapi.js';
 import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { rateLimitedResponse } from './http/schemas.js';
@@ -18,6 +18,7 @@ import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
+import { withIdempotency } from './modules/idempotency/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
@@ -33,7 +34,9 @@ export const API_BASE = '/api/v1';
 export function createApp(deps: AppDeps) {
   const app = createRouter();
 
-  const authenticator = authenticate();
+  // Idempotency-Key runs inside the authenticator, once `actor` is known: keys are scoped to the caller,
+  // and public POSTs (login, registration), which never authenticate, ignore the header.
+  const authenticator = withIdempotency(authenticate());
   const limiter = new PrincipalLimiter(
     deps.config.principalRateLimit.limit,
     deps.config.principalRateLimit.windowSeconds * 1000,
@@ -78,7 +81,9 @@ export function createApp(deps: AppDeps) {
   // Built once, on first request: every route is registered by then.
   let doc: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.get('/openapi.json', (c) => {
-    doc ??= documentPrincipalLimits(app.getOpenAPI31Document(docConfig), rateLimitedResponse);
+    doc ??= documentIdempotency(
+      documentPrincipalLimits(app.getOpenAPI31Document(docConfig), rateLimitedResponse),
+    );
     return c.json(doc);
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

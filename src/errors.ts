@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'invalid_cursor',
   'invalid_token',
   'already_verified',
+  'invalid_idempotency_key',
   // 401
   'unauthorized',
   'token_expired',
@@ -37,6 +38,7 @@ export const ERROR_CODES = [
   'ticket_closed',
   'version_conflict',
   'not_failed',
+  'idempotency_key_in_use',
   // 412
   'precondition_failed',
   // 413
@@ -45,6 +47,7 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   // 422
   'validation_failed',
+  'idempotency_key_reused',
   // 429
   'rate_limited',
   // 431
@@ -114,6 +117,9 @@ export class ForbiddenError extends AppError {
 }
 
 export class ConflictError extends AppError {}
+
+/** 422 for a well-formed request the server will not process (not a field-level validation failure). */
+export class UnprocessableError extends AppError {}
 
 export class PreconditionFailedError extends AppError {
   constructor(message = 'The resource has changed since you last read it.') {

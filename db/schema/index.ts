@@ -1,5 +1,6 @@
 export * from './admin-audit.js';
 export * from './feed.js';
+export * from './idempotency.js';
 export * from './notifications.js';
 export * from './rate-limits.js';
 export * from './sessions.js';

@@ -8,6 +8,7 @@ import { type AppDeps, systemClock } from '../deps.js';
 import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
 import { startFeedLoop } from '../modules/feed/index.js';
+import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
 import { startHousekeepingLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
@@ -97,6 +98,11 @@ const housekeeping = startHousekeepingLoop(
   },
   config.housekeepingIntervalSeconds * 1000,
 );
+// Expired Idempotency-Key rows go on the same schedule.
+const idempotencySweep = startIdempotencySweepLoop(
+  { database, clock: systemClock, logger: logger.child({ component: 'idempotency' }) },
+  config.housekeepingIntervalSeconds * 1000,
+);
 
 const app = createApp(deps);
 // HOST defaults to 0.0.0.0: a container or PaaS (Render, Docker) must accept connections from outside.
@@ -135,7 +141,7 @@ async function shutdown(signal: string): Promise<void> {
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if ('closeIdleConnections' in server) server.closeIdleConnections();
-  await Promise.all([closed, outbox.stop(), housekeeping.stop(), feed.stop()]);
+  await Promise.all([closed, outbox.stop(), housekeeping.stop(), idempotencySweep.stop(), feed.stop()]);
   mailer.close();
   await passwords.close();
   await database.close();

@@ -6,6 +6,7 @@ import { DOCS_SCRIPT_PATH } from '../http/docs.js';
 import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { sequenceFeed } from '../modules/feed/index.js';
+import { sweepIdempotencyKeys } from '../modules/idempotency/index.js';
 import { createSmtpMailer, drainOutbox, outboxSettings } from '../modules/notifications/index.js';
 import { autoCloseSolved } from '../modules/tickets/index.js';
 
@@ -181,6 +182,11 @@ async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Prom
     await sequenceFeed(b.deps.database);
   } catch (err) {
     log.error({ err }, 'feed sequencing failed');
+  }
+  try {
+    await sweepIdempotencyKeys(b.deps);
+  } catch (err) {
+    log.error({ err }, 'idempotency key sweep failed');
   }
 }
 

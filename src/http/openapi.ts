@@ -54,3 +54,45 @@ export function documentPrincipalLimits<D extends { paths?: object }>(doc: D, to
   }
   return doc;
 }
+
+/** The `Idempotency-Key` request header (README, "Idempotency"), as the document shows it. */
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes the request safe to retry: the first response to this key (scoped to the caller, kept 24 h) is ' +
+    'replayed with `Idempotent-Replayed: true` and nothing runs twice. The same key with a different body ' +
+    'is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_key_in_use`; ' +
+    'a key that is not 1–255 visible ASCII characters, 400 `invalid_idempotency_key`.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
+};
+
+const REPLAYED_HEADER = {
+  'Idempotent-Replayed': {
+    description:
+      '`true` when this is the stored response to an earlier request with the same `Idempotency-Key`',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+
+/**
+ * Every authenticated POST honours `Idempotency-Key` (the idempotency module, installed with the
+ * authenticator): document the header and the replay marker on each of them, rather than in every route.
+ */
+export function documentIdempotency<D extends { paths?: object }>(doc: D): D {
+  for (const item of Object.values(doc.paths ?? {}) as Record<
+    string,
+    Operation & { parameters?: object[] }
+  >[]) {
+    const op = item.post;
+    if (!op?.security?.some((s) => 'bearerAuth' in s)) continue;
+    op.parameters = [...(op.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER];
+    for (const [status, response] of Object.entries(op.responses ?? {})) {
+      if (!status.startsWith('2')) continue;
+      const r = response as { headers?: Record<string, unknown> };
+      r.headers = { ...r.headers, ...REPLAYED_HEADER };
+    }
+  }
+  return doc;
+}

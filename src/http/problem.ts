@@ -14,6 +14,7 @@ import {
   RateLimitedError,
   ServiceUnavailableError,
   UnauthorizedError,
+  UnprocessableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
@@ -44,6 +45,7 @@ const STATUS_BY_CLASS: [new (...args: never[]) => AppError, ContentfulStatusCode
   [PreconditionFailedError, 412, 'Precondition failed'],
   [PayloadTooLargeError, 413, 'Payload too large'],
   [UnsupportedMediaTypeError, 415, 'Unsupported media type'],
+  [UnprocessableError, 422, 'Unprocessable content'],
   [RateLimitedError, 429, 'Too many requests'],
   [ServiceUnavailableError, 503, 'Service unavailable'],
 ];
