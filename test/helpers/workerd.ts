@@ -4,6 +4,9 @@ import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
 import mysql from 'mysql2/promise';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import type { Database } from '../../src/database.js';
+import { systemClock } from '../../src/deps.js';
+import { enqueue } from '../../src/modules/notifications/outbox.js';
 import { serverUrl } from './database.js';
 import { ensureWorkerAssets, root, workerBundle } from './worker-bundle.js';
 
@@ -166,4 +169,29 @@ export async function connectionsOf(user: string): Promise<number> {
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * Queues one password-reset email to a fresh address (`<prefix>-<hex>@example.test`) in `database`: what
+ * the Worker tests hand to the cron handler to deliver. Returns the recipient.
+ */
+export async function queueResetEmail(database: Database, prefix: string): Promise<string> {
+  const recipient = `${prefix}-${randomBytes(4).toString('hex')}@example.test`;
+  await database.use((db) =>
+    enqueue(db, systemClock, 'helpdesk.example.com', [
+      {
+        event: 'auth.password_reset',
+        template: 'password_reset',
+        to: { email: recipient },
+        payload: {
+          recipient: { name: 'Cron Tester' },
+          token: 'tok-123456',
+          expiresInMinutes: 30,
+          resetTokenUrl: 'https://helpdesk.example.com/reset-password?token=x',
+          resetPageUrl: 'https://helpdesk.example.com/reset-password',
+        },
+      },
+    ]),
+  );
+  return recipient;
 }

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +6,8 @@ import { eq } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications } from '../../db/schema/index.js';
-import { systemClock } from '../../src/deps.js';
-import { enqueue } from '../../src/modules/notifications/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { startWorkerd, type Workerd } from '../helpers/workerd.js';
+import { queueResetEmail, startWorkerd, type Workerd } from '../helpers/workerd.js';
 
 // SMTP over TLS from the Worker bundle in workerd: a relay that offers STARTTLS (port 587 style) and one
 // that speaks TLS from the first byte (smtps, port 465 style), both with a self-signed certificate, and
@@ -84,23 +81,7 @@ afterAll(async () => {
 
 /** Queues one email, runs the named Worker's cron handler, and returns that email's row. */
 async function deliverThrough(name: string) {
-  const recipient = `tls-${randomBytes(4).toString('hex')}@example.test`;
-  await tdb.database.use((db) =>
-    enqueue(db, systemClock, 'helpdesk.example.com', [
-      {
-        event: 'auth.password_reset',
-        template: 'password_reset',
-        to: { email: recipient },
-        payload: {
-          recipient: { name: 'TLS Tester' },
-          token: 'tok-123456',
-          expiresInMinutes: 30,
-          resetTokenUrl: 'https://helpdesk.example.com/reset-password?token=x',
-          resetPageUrl: 'https://helpdesk.example.com/reset-password',
-        },
-      },
-    ]),
-  );
+  const recipient = await queueResetEmail(tdb.database, 'tls');
   const result = await (await workerd.worker(name)).scheduled({ cron: '* * * * *' });
   expect(result.outcome).toBe('ok');
   const [row] = await tdb.database.use((db) =>

@@ -3,13 +3,11 @@ import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, users } from '../../db/schema/index.js';
-import { systemClock } from '../../src/deps.js';
 import { findDocsBundle } from '../../src/entry/docs-asset.js';
 import { DOCS_CSP, DOCS_SCRIPT_PATH } from '../../src/http/docs.js';
-import { enqueue } from '../../src/modules/notifications/outbox.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SINK_PASS, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { startWorkerd, type Workerd } from '../helpers/workerd.js';
+import { queueResetEmail, startWorkerd, type Workerd } from '../helpers/workerd.js';
 
 // Workers smoke test: the bundle `npm run build` produces (scripts/build-worker.mjs), run in workerd by
 // Miniflare with the bindings wrangler.toml declares, against the private test MariaDB via a Hyperdrive
@@ -177,23 +175,7 @@ describe('Workers bundle in workerd', () => {
 
 describe('scheduled (cron) handler', () => {
   it('drains the outbox through the database binding and delivers over SMTP', async () => {
-    const recipient = `cron-${randomBytes(4).toString('hex')}@example.test`;
-    await tdb.database.use((db) =>
-      enqueue(db, systemClock, 'helpdesk.example.com', [
-        {
-          event: 'auth.password_reset',
-          template: 'password_reset',
-          to: { email: recipient },
-          payload: {
-            recipient: { name: 'Cron Tester' },
-            token: 'tok-123456',
-            expiresInMinutes: 30,
-            resetTokenUrl: 'https://h.test/reset-password?token=x',
-            resetPageUrl: 'https://h.test/reset-password',
-          },
-        },
-      ]),
-    );
+    const recipient = await queueResetEmail(tdb.database, 'cron');
 
     const result = await (await worker()).scheduled({ cron: '* * * * *' });
     expect(result.outcome).toBe('ok');
