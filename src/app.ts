@@ -15,6 +15,7 @@ import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { rateLimitedResponse } from './http/schemas.js';
 import { adminAuditRoutes } from './modules/admin-audit/routes.js';
+import { apiKeyRoutes } from './modules/api-keys/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());
   app.route(API_BASE, adminAuditRoutes());
+  app.route(API_BASE, apiKeyRoutes());
 
   const docConfig = {
     openapi: '3.1.0',
