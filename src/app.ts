@@ -24,7 +24,7 @@ import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
 import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
-import { userRoutes } from './modules/users/index.js';
+import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
 
 export const API_BASE = '/api/v1';
 
@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', pageRoutes());
   app.route(API_BASE, authRoutes());
   app.route(API_BASE, userRoutes());
-  app.route(API_BASE, ticketRoutes());
+  app.route(API_BASE, ticketRoutes(findOrCreateCustomer));
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());

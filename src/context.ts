@@ -77,6 +77,13 @@ export const actorApiKeyId = (actor: Actor | null): number | null =>
   actor?.type === 'api_key' ? actor.id : null;
 
 /**
+ * The name to show for an actor that is not a person (an API key's name), for "by whom" lines in emails;
+ * null for a user (whose current name is looked up) and the system.
+ */
+export const actorLabel = (actor: Actor | null): string | null =>
+  actor?.type === 'api_key' ? actor.name : null;
+
+/**
  * Who, as a string, owns per-caller state: the request limiter's counters and the Idempotency-Key
  * records (`user:7`, `api_key:3`). A key and a user with the same id never share one.
  */

@@ -78,7 +78,7 @@ const detectSubjectType = (s: Subjects | SubjectName) => (typeof s === 'string' 
 
 /** The rules for one caller. Cheap to build (a handful of rules), so it is built per request. */
 export function defineAbilityFor(actor: Actor): AppAbility {
-  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  const { can, cannot, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
   switch (actor.type) {
     case 'system':
       // The system's jobs (auto-close) act on tickets as staff would, and on nothing else.
@@ -87,7 +87,7 @@ export function defineAbilityFor(actor: Actor): AppAbility {
     case 'api_key':
       return apiKeyAbility(actor);
     case 'user':
-      userRules(can, actor);
+      userRules(can, cannot, actor);
   }
   return build({ detectSubjectType });
 }
@@ -141,7 +141,7 @@ function staffTicketRules(can: Can): void {
   can('read', ['TicketEvent', 'Notification']);
 }
 
-function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
+function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   // Everybody: their own account and sessions, and raising tickets.
   can('read', 'User', { id: actor.id });
   can('update', 'User', ['name', 'notifications'], { id: actor.id });
@@ -149,6 +149,8 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   can('create', 'Ticket');
 
   if (!isStaffRole(actor.role)) {
+    // Only staff raise a ticket for someone else (`requester` in POST /tickets).
+    cannot('create', 'Ticket', ['requester']);
     can(['read', 'transition'], 'Ticket', { requesterId: actor.id });
     can('update', 'Ticket', ['subject'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.

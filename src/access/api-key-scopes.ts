@@ -59,5 +59,7 @@ export function scopeGrants(scope: ApiKeyScope, action: string, subject: string)
 
 /** The scopes that would allow `action` on `subject` (for the 403's message). */
 export function scopesFor(action: string, subject: string): ApiKeyScope[] {
-  return API_KEY_SCOPES.filter((scope) => scopeGrants(scope, action, subject));
+  return API_KEY_SCOPES.filter((scope) =>
+    [...effectiveScopes([scope])].some((granted) => scopeGrants(granted, action, subject)),
+  );
 }

@@ -103,7 +103,7 @@ export async function ticketCreated(
   ctx: ServiceContext,
   view: TicketView,
   body: string,
-  actorId: number,
+  actorId: number | null,
   audience: { requester: PersonRow; staff: PersonRow[] },
 ): Promise<void> {
   const vars = { message: { body }, requester: { name: view.requester.name, email: view.requester.email } };
@@ -175,7 +175,9 @@ export function messageCreated(
   view: TicketView,
   people: People,
   message: { body: string; internal: boolean },
-  authorId: number,
+  authorId: number | null,
+  /** The author's name when it is not a person (an API key): see `actorLabel`. */
+  authorLabel: string | null = null,
 ): NewNotification[] {
   const ids = message.internal ? [view.assignee?.id] : [view.requester.id, view.assignee?.id];
   // An internal note goes to staff only, even if the assignee has since lost their staff role.
@@ -186,6 +188,9 @@ export function messageCreated(
     message.internal ? 'note.created' : 'message.created',
     message.internal ? 'note_created' : 'message_created',
     to,
-    { author: { name: actorOf(people, authorId)?.name ?? '' }, message: { body: message.body } },
+    {
+      author: { name: actorOf(people, authorId)?.name ?? authorLabel ?? '' },
+      message: { body: message.body },
+    },
   );
 }
