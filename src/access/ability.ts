@@ -192,6 +192,14 @@ export function forbidden(
   );
 }
 
+/**
+ * For an API key only: 403 `insufficient_scope` unless one of its scopes reaches `action` on `subject` at
+ * all. A no-op for people, where the route keeps its own answer (a 404 that hides whether a row exists).
+ */
+export function requireScope(ability: AppAbility, action: Action, subject: SubjectName): void {
+  if (keyAbilities.has(ability) && !ability.can(action, subject)) throw forbidden(ability, action, subject);
+}
+
 /** Throws 403 unless the ability allows `action` on `subject` (and `field`, when given). */
 export function authorize(
   ability: AppAbility,

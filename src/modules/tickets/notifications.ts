@@ -1,6 +1,6 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { notifications, tickets } from '../../../db/schema/index.js';
-import { abilityOf, authorize } from '../../access/index.js';
+import { abilityOf, authorize, requireScope } from '../../access/index.js';
 import { requireActor, type ServiceContext, withTransaction } from '../../context.js';
 import { affectedRows } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
@@ -54,8 +54,8 @@ export async function listForTicket(ctx: ServiceContext, ticketId: number, page:
  */
 export async function requeue(ctx: ServiceContext, id: number): Promise<NotificationStatusView> {
   const actor = requireActor(ctx);
-  // Whether the caller acts on tickets as staff at all (an API key needs tickets:write).
-  authorize(abilityOf(ctx), 'triage', 'Ticket');
+  // An API key without tickets:write is told which scope it lacks; people get the 404 below.
+  requireScope(abilityOf(ctx), 'triage', 'Ticket');
   const notFound = () => new NotFoundError('notification', id);
   return withTransaction(ctx, async (tx) => {
     const [found] = await tx
