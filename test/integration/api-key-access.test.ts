@@ -263,6 +263,19 @@ describe('what a key sees and writes', () => {
         ),
     );
     expect(mail?.payload).toMatchObject({ author: { name: key.name } });
+    // The reply moved the ticket new → open (a first staff reply): that status email names the key too.
+    const [moved] = await env.db.database.use((db) =>
+      db
+        .select()
+        .from(notifications)
+        .where(
+          and(
+            eq(notifications.ticketId, Number(t.body.id)),
+            eq(notifications.template, 'ticket_status_changed'),
+          ),
+        ),
+    );
+    expect(moved?.payload).toMatchObject({ actor: { name: key.name } });
     // The change feed, read with events:read, names the key too.
     let cursor: string | null = null as string | null;
     let found: unknown;
