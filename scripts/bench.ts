@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -279,6 +280,34 @@ try {
 
   log('scenarios at the first size');
   await readScenarios(FIRST);
+
+  // The same route as `get_ticket`, authenticated with an API key instead of an access token: the key is
+  // hashed (SHA-256) and looked up on every request, where a JWT is verified and its session looked up.
+  if (want('get_ticket_api_key')) {
+    const key = `hd_${randomBytes(32).toString('base64url')}`;
+    await conn.query(
+      'INSERT INTO api_keys (name, prefix, key_hash, scopes, created_at) VALUES (?, ?, ?, ?, NOW(3))',
+      [
+        'bench',
+        key.slice(0, 11),
+        createHash('sha256').update(key).digest('hex'),
+        JSON.stringify(['tickets:read']),
+      ],
+    );
+    await scenario(
+      'get_ticket_api_key',
+      FIRST,
+      () =>
+        load({
+          url: `${api}/tickets/${small.first + 1}`,
+          headers: { authorization: `Bearer ${key}` },
+          seconds: S,
+          connections: 16,
+          pid,
+        }),
+      bareCeiling,
+    );
+  }
 
   const createBody = JSON.stringify({
     subject: 'Bench ticket',

@@ -15,6 +15,7 @@ import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { rateLimitedResponse } from './http/schemas.js';
 import { adminAuditRoutes } from './modules/admin-audit/routes.js';
+import { apiKeyRoutes } from './modules/api-keys/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
@@ -23,7 +24,7 @@ import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
 import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
-import { userRoutes } from './modules/users/index.js';
+import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
 
 export const API_BASE = '/api/v1';
 
@@ -60,12 +61,13 @@ export function createApp(deps: AppDeps) {
   app.route('/', pageRoutes());
   app.route(API_BASE, authRoutes());
   app.route(API_BASE, userRoutes());
-  app.route(API_BASE, ticketRoutes());
+  app.route(API_BASE, ticketRoutes(findOrCreateCustomer));
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());
   app.route(API_BASE, adminAuditRoutes());
+  app.route(API_BASE, apiKeyRoutes());
 
   const docConfig = {
     openapi: '3.1.0',

@@ -1,4 +1,4 @@
-import type { Role } from '../db/schema/index.js';
+import type { ApiKeyScope, Role } from '../db/schema/index.js';
 import type { Config } from './config.js';
 import { type Queryable, retryOnDeadlock, type Tx } from './database.js';
 import type { Clock } from './deps.js';
@@ -14,6 +14,18 @@ export interface UserActor {
   sessionId: number;
 }
 
+/**
+ * An integration authenticated with an API key (`Authorization: Bearer hd_…`): staff visibility,
+ * restricted to its scopes (src/access). It is nobody's account: user-only verbs (`requireUser`) refuse it.
+ */
+export interface ApiKeyActor {
+  readonly type: 'api_key';
+  id: number;
+  /** The key's name, for audit rows and the `actor` of events and messages. */
+  name: string;
+  scopes: readonly ApiKeyScope[];
+}
+
 /** Work the helpdesk does by itself, named in the audit trail instead of a person. */
 export type SystemJob = 'auto_close';
 
@@ -23,10 +35,10 @@ export interface SystemActor {
 }
 
 /**
- * Who is acting: a user or the system (API keys come next). Recorded on every audit event; permissions
- * are asked of it through CASL (`access/`), never by inspecting it in a service.
+ * Who is acting: a user, an API key or the system. Recorded on every audit event; permissions are asked
+ * of it through CASL (`access/`), never by inspecting it in a service.
  */
-export type Actor = UserActor | SystemActor;
+export type Actor = UserActor | ApiKeyActor | SystemActor;
 
 /** What every service verb receives as its first argument. */
 export interface ServiceContext {
@@ -57,8 +69,27 @@ export function requireUser(ctx: ServiceContext): UserActor {
   return actor;
 }
 
-/** The user id an actor stands for, for rows that reference users (null for the system). */
+/** The user id an actor stands for, for rows that reference users (null for a key and the system). */
 export const actorUserId = (actor: Actor | null): number | null => (actor?.type === 'user' ? actor.id : null);
+
+/** The API key id an actor stands for, for rows that name the key that acted (null for everyone else). */
+export const actorApiKeyId = (actor: Actor | null): number | null =>
+  actor?.type === 'api_key' ? actor.id : null;
+
+/**
+ * The name to show for an actor that is not a person (an API key's name), for "by whom" lines in emails;
+ * null for a user (whose current name is looked up) and the system.
+ */
+export const actorLabel = (actor: Actor | null): string | null =>
+  actor?.type === 'api_key' ? actor.name : null;
+
+/**
+ * Who, as a string, owns per-caller state: the request limiter's counters and the Idempotency-Key
+ * records (`user:7`, `api_key:3`). A key and a user with the same id never share one.
+ */
+export function principalKey(actor: Actor): string {
+  return actor.type === 'system' ? `system:${actor.job}` : `${actor.type}:${actor.id}`;
+}
 
 /** A context for the system's own jobs (housekeeping sweeps, cron). */
 export function systemContext(

@@ -24,9 +24,13 @@ export const ERROR_CODES = [
   'invalid_refresh_token',
   'refresh_token_reused',
   'wrong_password',
+  'invalid_api_key',
+  'api_key_revoked',
+  'api_key_expired',
   // 403
   'forbidden',
   'forbidden_transition',
+  'insufficient_scope',
   // 404
   'not_found',
   // 408
@@ -48,6 +52,7 @@ export const ERROR_CODES = [
   // 422
   'validation_failed',
   'idempotency_key_reused',
+  'unknown_scope',
   // 429
   'rate_limited',
   // 431

@@ -11,6 +11,7 @@ import {
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
+import { apiKeys } from './api-keys.js';
 import { createdAt, exactVarchar, id, jsonValue, ref, timestamp } from './columns.js';
 import { users } from './users.js';
 
@@ -97,9 +98,10 @@ export const messages = mysqlTable(
     ticketId: ref('ticket_id')
       .notNull()
       .references(() => tickets.id, { onDelete: 'cascade' }),
-    authorId: ref('author_id')
-      .notNull()
-      .references(() => users.id),
+    /** The person who wrote it; null when an API key did (`authorApiKeyId`). */
+    authorId: ref('author_id').references(() => users.id),
+    /** The API key that wrote it, when it was not a person. */
+    authorApiKeyId: ref('author_api_key_id').references(() => apiKeys.id),
     body: mediumtext('body').notNull(),
     internal: boolean('internal').notNull().default(false),
     createdAt: createdAt(),
@@ -117,6 +119,8 @@ export const ticketEvents = mysqlTable(
       .references(() => tickets.id, { onDelete: 'cascade' }),
     /** The user who made the change; null when it was not a person (see `actorJob`). */
     actorId: ref('actor_id').references(() => users.id),
+    /** The API key that made the change, when it was not a person. */
+    actorApiKeyId: ref('actor_api_key_id').references(() => apiKeys.id),
     /** For changes the system made by itself: which job (`auto_close`). */
     actorJob: varchar('actor_job', { length: 40 }),
     type: varchar('type', { length: 64 }).notNull(),

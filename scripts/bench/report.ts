@@ -24,6 +24,7 @@ export const TARGETS: Record<string, { label: string; rps?: number; p99?: number
   dispatcher: { label: 'dispatcher (mails/s)', rps: 500 },
   events_page: { label: 'change feed `GET /events`, a 25-event page mid-feed', rps: 2000 },
   events_head: { label: 'change feed, a caught-up poll (no new events)', rps: 2000 },
+  get_ticket_api_key: { label: 'get ticket with an API key (compare: get ticket, JWT)' },
 };
 
 const RSS_LIMIT_MB = 200;

@@ -1,7 +1,8 @@
 import { AbilityBuilder, createMongoAbility, type MongoAbility } from '@casl/ability';
 import type { Role } from '../../db/schema/index.js';
-import type { Actor, UserActor } from '../context.js';
+import type { Actor, ApiKeyActor, UserActor } from '../context.js';
 import { ForbiddenError } from '../errors.js';
+import { effectiveScopes, scopeGrants, scopesFor } from './api-key-scopes.js';
 import { isAdminRole, isStaffRole, STAFF_ROLES } from './roles.js';
 
 /**
@@ -53,8 +54,11 @@ type Subjects =
   | UserSubject
   | SessionSubject
   | EventFeedSubject;
-/** Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log). */
-type WholeSubject = 'AuditLog';
+/**
+ * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'ApiKey'`
+ * (managing API keys).
+ */
+type WholeSubject = 'AuditLog' | 'ApiKey';
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
@@ -67,19 +71,69 @@ export type Action = 'read' | 'list' | 'create' | 'update' | 'revoke' | 'triage'
 
 export type AppAbility = MongoAbility<[Action, Subjects | SubjectName]>;
 
+/** Abilities built for API keys: their refusals are `insufficient_scope`, not `forbidden`. */
+const keyAbilities = new WeakSet<AppAbility>();
+
+const detectSubjectType = (s: Subjects | SubjectName) => (typeof s === 'string' ? s : s.kind);
+
 /** The rules for one caller. Cheap to build (a handful of rules), so it is built per request. */
 export function defineAbilityFor(actor: Actor): AppAbility {
-  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
-  if (actor.type === 'system') {
-    // The system's jobs (auto-close) act on tickets as staff would, and on nothing else.
-    staffTicketRules(can);
-  } else {
-    userRules(can, actor);
+  const { can, cannot, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  switch (actor.type) {
+    case 'system':
+      // The system's jobs (auto-close) act on tickets as staff would, and on nothing else.
+      staffTicketRules(can);
+      break;
+    case 'api_key':
+      return apiKeyAbility(actor);
+    case 'user':
+      userRules(can, cannot, actor);
   }
-  return build({ detectSubjectType: (s) => (typeof s === 'string' ? s : s.kind) });
+  return build({ detectSubjectType });
 }
 
 type Can = AbilityBuilder<AppAbility>['can'];
+
+/**
+ * What staff may do to everything that is not their own account: the rule set an API key's scopes cut
+ * from (ability of an admin, minus sessions, /me and the audit log). Unconditional rules only.
+ */
+function staffRules(can: Can): void {
+  staffTicketRules(can);
+  can('create', 'Ticket');
+  can('read', 'EventFeed');
+  can(['read', 'list', 'create'], 'User');
+  can('update', 'User', ['name', 'role', 'active']);
+}
+
+/**
+ * A key's ability: the staff rules whose subject and action one of its scopes grants (the table in
+ * api-key-scopes.ts). Rules listing several actions or subjects are split, so a scope takes exactly its
+ * part of one.
+ */
+function apiKeyAbility(actor: Pick<ApiKeyActor, 'scopes'>): AppAbility {
+  const staff = new AbilityBuilder<AppAbility>(createMongoAbility);
+  staffRules(staff.can);
+  const scopes = [...effectiveScopes(actor.scopes)];
+  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  for (const rule of staff.rules) {
+    const actions = ([] as string[]).concat(rule.action);
+    const subjects = ([] as string[]).concat(rule.subject as string | string[]);
+    for (const action of actions) {
+      for (const subject of subjects) {
+        if (!scopes.some((scope) => scopeGrants(scope, action, subject))) continue;
+        const fields = rule.fields as string[] | undefined;
+        // biome-ignore lint/suspicious/noExplicitAny: a raw rule's action and subject, re-emitted as they were
+        if (fields) can(action as Action, subject as any, fields);
+        // biome-ignore lint/suspicious/noExplicitAny: as above
+        else can(action as Action, subject as any);
+      }
+    }
+  }
+  const ability = build({ detectSubjectType });
+  keyAbilities.add(ability);
+  return ability;
+}
 
 function staffTicketRules(can: Can): void {
   can(['read', 'update', 'transition', 'triage'], 'Ticket');
@@ -87,7 +141,7 @@ function staffTicketRules(can: Can): void {
   can('read', ['TicketEvent', 'Notification']);
 }
 
-function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
+function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   // Everybody: their own account and sessions, and raising tickets.
   can('read', 'User', { id: actor.id });
   can('update', 'User', ['name', 'notifications'], { id: actor.id });
@@ -95,6 +149,8 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   can('create', 'Ticket');
 
   if (!isStaffRole(actor.role)) {
+    // Only staff raise a ticket for someone else (`requester` in POST /tickets).
+    cannot('create', 'Ticket', ['requester']);
     can(['read', 'transition'], 'Ticket', { requesterId: actor.id });
     can('update', 'Ticket', ['subject'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.
@@ -112,7 +168,36 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
     can('read', 'AuditLog');
+    // Keys are made, listed and revoked by admins only: no key scope reaches them.
+    can(['create', 'read', 'revoke'], 'ApiKey');
   }
+}
+
+/**
+ * The 403 for a refusal by `ability`: `insufficient_scope` (naming the scopes that would allow it) for an
+ * API key, plain `forbidden` for everyone else.
+ */
+export function forbidden(
+  ability: AppAbility,
+  action: Action,
+  subject: Subjects | SubjectName,
+): ForbiddenError {
+  if (!keyAbilities.has(ability)) return new ForbiddenError();
+  const needed = scopesFor(action, detectSubjectType(subject));
+  return new ForbiddenError(
+    'insufficient_scope',
+    needed.length > 0
+      ? `This API key needs the scope ${needed.join(' or ')} for this.`
+      : 'No API key scope allows this; it needs a signed-in person.',
+  );
+}
+
+/**
+ * For an API key only: 403 `insufficient_scope` unless one of its scopes reaches `action` on `subject` at
+ * all. A no-op for people, where the route keeps its own answer (a 404 that hides whether a row exists).
+ */
+export function requireScope(ability: AppAbility, action: Action, subject: SubjectName): void {
+  if (keyAbilities.has(ability) && !ability.can(action, subject)) throw forbidden(ability, action, subject);
 }
 
 /** Throws 403 unless the ability allows `action` on `subject` (and `field`, when given). */
@@ -122,5 +207,5 @@ export function authorize(
   subject: Subjects | SubjectName,
   field?: string,
 ): void {
-  if (!ability.can(action, subject, field)) throw new ForbiddenError();
+  if (!ability.can(action, subject, field)) throw forbidden(ability, action, subject);
 }

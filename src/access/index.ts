@@ -2,6 +2,7 @@ import { requireActor, type ServiceContext } from '../context.js';
 import { type AppAbility, defineAbilityFor } from './ability.js';
 
 export * from './ability.js';
+export * from './api-key-scopes.js';
 export * from './roles.js';
 export * from './scopes.js';
 

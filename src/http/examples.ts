@@ -45,7 +45,7 @@ export const ticketExample = {
 export const messageExample = {
   id: '5120',
   ticketId: '1042',
-  author: { id: grace.id, name: grace.name, role: 'agent' as const },
+  author: { type: 'user' as const, id: grace.id, name: grace.name, role: 'agent' as const },
   body: 'Load letter-size paper in tray 2, then print again.',
   internal: false,
   createdAt: later,

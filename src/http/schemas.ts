@@ -81,8 +81,18 @@ export const invalidBodyResponses = {
 /** The 401 of every authenticated route. */
 export const unauthenticatedResponse = problemResponse(
   '`unauthorized`, `invalid_token`, `token_expired`, `session_revoked` or `account_disabled`: ' +
-    'a missing or bad access token, or one whose session has ended or whose user is disabled',
-  ['unauthorized', 'invalid_token', 'token_expired', 'session_revoked', 'account_disabled'],
+    'a missing or bad access token, or one whose session has ended or whose user is disabled; ' +
+    '`invalid_api_key`, `api_key_revoked` or `api_key_expired` for an API key',
+  [
+    'unauthorized',
+    'invalid_token',
+    'token_expired',
+    'session_revoked',
+    'account_disabled',
+    'invalid_api_key',
+    'api_key_revoked',
+    'api_key_expired',
+  ],
 );
 
 /** The errors of a page of a ticket's sub-resource (messages, events, notifications). */

@@ -48,7 +48,7 @@ export const ROUTES: Route[] = [
   route('get', '/api/v1/users/{id}', AUTH, [404]),
   route('post', '/api/v1/users', AUTH, [403, 409, 422], BODY),
   route('patch', '/api/v1/users/{id}', AUTH, [403, 404, 409, 422], BODY),
-  route('post', '/api/v1/tickets', AUTH, [422], BODY),
+  route('post', '/api/v1/tickets', AUTH, [403, 422], BODY),
   route('get', '/api/v1/tickets', AUTH, [400, 422]),
   route('get', '/api/v1/tickets/{id}', AUTH, [404]),
   route('patch', '/api/v1/tickets/{id}', AUTH, [403, 404, 412, 422], { subject: 'Changed by a stranger' }),
@@ -63,6 +63,9 @@ export const ROUTES: Route[] = [
   route('post', '/api/v1/notifications/{id}/requeue', AUTH, [404, 409], NONE),
   route('get', '/api/v1/events', AUTH, [400, 403, 422]),
   route('get', '/api/v1/audit-log', AUTH, [400, 403, 422]),
+  route('post', '/api/v1/api-keys', AUTH, [400, 403, 422], BODY),
+  route('get', '/api/v1/api-keys', AUTH, [400, 403, 422]),
+  route('delete', '/api/v1/api-keys/{id}', AUTH, [403, 404], NONE),
   route('get', '/health', PUBLIC, []),
   route('get', '/ready', PUBLIC, [503]),
 ];

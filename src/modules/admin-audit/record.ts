@@ -68,6 +68,8 @@ function auditActorOf(actor: Actor): AuditActor {
   switch (actor.type) {
     case 'user':
       return { type: 'user', id: actor.id };
+    case 'api_key':
+      return { type: 'api_key', id: actor.id, name: actor.name };
     case 'system':
       return { type: 'system', job: actor.job };
   }

@@ -1,9 +1,9 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { ticketEvents, tickets, users } from '../../../db/schema/index.js';
+import { apiKeys, ticketEvents, tickets, users } from '../../../db/schema/index.js';
 import { abilityOf, ticketEventScope } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
-import { readableView, seesInternal } from '../tickets/index.js';
+import { readableView, seesInternal, toEventActor } from '../tickets/index.js';
 import type { TicketEvent } from './schemas.js';
 
 /**
@@ -26,10 +26,12 @@ export async function list(ctx: ServiceContext, ticketId: number, page: PageInpu
       createdAt: ticketEvents.createdAt,
       actorJob: ticketEvents.actorJob,
       actor: { id: users.id, name: users.name, role: users.role },
+      apiKey: { id: apiKeys.id, name: apiKeys.name },
     })
     .from(ticketEvents)
     .innerJoin(tickets, eq(tickets.id, ticketEvents.ticketId))
     .leftJoin(users, eq(users.id, ticketEvents.actorId))
+    .leftJoin(apiKeys, eq(apiKeys.id, ticketEvents.actorApiKeyId))
     .where(
       and(
         eq(ticketEvents.ticketId, view.ticket.id),
@@ -47,9 +49,7 @@ export async function list(ctx: ServiceContext, ticketId: number, page: PageInpu
       id: String(r.id),
       ticketId: String(r.ticketId),
       type: r.type,
-      actor: r.actor
-        ? { type: 'user', id: String(r.actor.id), name: r.actor.name, role: r.actor.role }
-        : { type: 'system', job: r.actorJob ?? 'auto_close' },
+      actor: toEventActor(r),
       data: r.data ?? {},
       createdAt: r.createdAt.toISOString(),
     }),

@@ -35,6 +35,8 @@ export async function listSessions(ctx: ServiceContext): Promise<SessionList> {
  */
 export async function revokeSession(ctx: ServiceContext, input: { id: number }): Promise<void> {
   const { id } = input;
+  // Sessions are a person's own: an API key has none (403, like every other user-only verb).
+  requireUser(ctx);
   const session = await repo.findSessionOwner(ctx.db, id);
   // 404, not 403: nobody learns that another user's session id exists.
   if (!session || !abilityOf(ctx).can('revoke', { kind: 'Session', userId: session.userId })) {

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { unionAll } from 'drizzle-orm/mysql-core';
-import { feedSequence, type Role, ticketEvents, users } from '../../../db/schema/index.js';
+import { apiKeys, feedSequence, type Role, ticketEvents, users } from '../../../db/schema/index.js';
 import { affectedRows, prepared, type Queryable } from '../../database.js';
 
 /**
@@ -144,6 +144,7 @@ export interface FeedRow {
   createdAt: Date;
   actorJob: string | null;
   actor: { id: number; name: string; role: Role } | null;
+  apiKey: { id: number; name: string } | null;
 }
 
 const pageColumns = {
@@ -156,6 +157,7 @@ const pageColumns = {
   createdAt: ticketEvents.createdAt,
   actorJob: ticketEvents.actorJob,
   actor: { id: users.id, name: users.name, role: users.role },
+  apiKey: { id: apiKeys.id, name: apiKeys.name },
 };
 
 /** Events matching `where`, by `seq`, with the person who acted. */
@@ -164,6 +166,7 @@ const pageQuery = (db: Queryable, where: SQL | undefined, limit: number) =>
     .select(pageColumns)
     .from(ticketEvents)
     .leftJoin(users, eq(users.id, ticketEvents.actorId))
+    .leftJoin(apiKeys, eq(apiKeys.id, ticketEvents.actorApiKeyId))
     .where(where)
     .orderBy(asc(ticketEvents.seq))
     .limit(limit);

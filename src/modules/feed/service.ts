@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { BadRequestError } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../http/pagination.js';
+import { toEventActor } from '../tickets/index.js';
 import * as repo from './repo.js';
 import type { Event, EventFeedPage, EventFeedQuery } from './schemas.js';
 
@@ -79,9 +80,7 @@ function toEvent(r: repo.FeedRow): Event {
     id: String(r.id),
     type: r.type,
     ticketId: String(r.ticketId),
-    actor: r.actor
-      ? { type: 'user', id: String(r.actor.id), name: r.actor.name, role: r.actor.role }
-      : { type: 'system', job: r.actorJob ?? 'auto_close' },
+    actor: toEventActor(r),
     data: r.data ?? {},
     internal: r.internal,
     createdAt: r.createdAt.toISOString(),

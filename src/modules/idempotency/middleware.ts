@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { principalKey } from '../../context.js';
 import { BadRequestError, ConflictError, UnprocessableError } from '../../errors.js';
 import type { AppEnv } from '../../http/env.js';
 import * as repo from './repo.js';
@@ -54,8 +55,7 @@ export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     );
   }
   const actor = c.get('actor');
-  if (actor.type !== 'user') return next();
-  const principal = `user:${actor.id}`;
+  const principal = principalKey(actor);
   const [keyHash, fingerprint] = await Promise.all([
     sha256Hex(key),
     sha256Hex(`${c.req.method}\n${c.req.path}\n${await c.req.text()}`),

@@ -1,5 +1,5 @@
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
-import { messages, tickets, users } from '../../../db/schema/index.js';
+import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
+import { apiKeys, messages, tickets, users } from '../../../db/schema/index.js';
 import type { Queryable } from '../../database.js';
 
 export const messageColumns = {
@@ -8,14 +8,18 @@ export const messageColumns = {
   body: messages.body,
   internal: messages.internal,
   createdAt: messages.createdAt,
-  author: { id: users.id, name: users.name, role: users.role },
+  // A person or an API key wrote it (left joins: exactly one of the two matches).
+  actor: { id: users.id, name: users.name, role: users.role },
+  apiKey: { id: apiKeys.id, name: apiKeys.name },
+  actorJob: sql<string | null>`NULL`,
 };
 
 export async function findMessage(db: Queryable, id: number) {
   const [row] = await db
     .select(messageColumns)
     .from(messages)
-    .innerJoin(users, eq(users.id, messages.authorId))
+    .leftJoin(users, eq(users.id, messages.authorId))
+    .leftJoin(apiKeys, eq(apiKeys.id, messages.authorApiKeyId))
     .where(eq(messages.id, id));
   return row;
 }
@@ -35,7 +39,8 @@ export async function listMessages(
     .select(messageColumns)
     .from(messages)
     .innerJoin(tickets, eq(tickets.id, messages.ticketId))
-    .innerJoin(users, eq(users.id, messages.authorId))
+    .leftJoin(users, eq(users.id, messages.authorId))
+    .leftJoin(apiKeys, eq(apiKeys.id, messages.authorApiKeyId))
     .where(
       and(eq(messages.ticketId, ticketId), scope, afterId === null ? undefined : gt(messages.id, afterId)),
     )

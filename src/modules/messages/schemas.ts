@@ -1,14 +1,23 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../../db/schema/index.js';
 import { pageOf } from '../../http/pagination.js';
-import { Body } from '../tickets/index.js';
+import { Body, toEventActor } from '../tickets/index.js';
 import type { findMessage } from './repo.js';
 
 export const Message = z
   .object({
     id: z.string(),
     ticketId: z.string(),
-    author: z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }),
+    author: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('user'), id: z.string(), name: z.string(), role: z.enum(ROLES) }),
+        z.object({ type: z.literal('api_key'), id: z.string(), name: z.string() }),
+      ])
+      .openapi({
+        description:
+          'Who wrote it: a person (`type: "user"`, with `role`, as in v1) or an integration (`type: "api_key"`)',
+        example: { type: 'user', id: '7', name: 'Alan Agent', role: 'agent' },
+      }),
     body: z.string(),
     internal: z
       .boolean()
@@ -28,11 +37,18 @@ export const CreateMessageInput = z
   .openapi('CreateMessageInput');
 export type CreateMessageInput = z.infer<typeof CreateMessageInput>;
 
+/** The author of a message row: its person, else its key (every message has one of the two). */
+function messageAuthor(row: NonNullable<Awaited<ReturnType<typeof findMessage>>>): Message['author'] {
+  const author = toEventActor(row);
+  if (author.type === 'system') throw new Error('a message without an author');
+  return author;
+}
+
 export function toMessage(row: NonNullable<Awaited<ReturnType<typeof findMessage>>>): Message {
   return {
     id: String(row.id),
     ticketId: String(row.ticketId),
-    author: { id: String(row.author.id), name: row.author.name, role: row.author.role },
+    author: messageAuthor(row),
     body: row.body,
     internal: row.internal,
     createdAt: row.createdAt.toISOString(),

@@ -1,5 +1,11 @@
-import { abilityOf, type MessageSubject, messageScope } from '../../access/index.js';
-import { requireActor, requireUser, type ServiceContext, withTransaction } from '../../context.js';
+import { abilityOf, authorize, type MessageSubject, messageScope } from '../../access/index.js';
+import {
+  actorLabel,
+  actorUserId,
+  requireActor,
+  type ServiceContext,
+  withTransaction,
+} from '../../context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
@@ -43,7 +49,10 @@ export async function create(
   ifMatch: IfMatch,
 ): Promise<Message> {
   const ability = abilityOf(ctx);
-  const actor = requireUser(ctx);
+  // Whether the caller writes messages at all (an API key needs tickets:write); which ones, below.
+  authorize(ability, 'create', 'Message');
+  const actor = requireActor(ctx);
+  const actorId = actorUserId(actor);
   const now = ctx.clock.now();
   const messageId = await withTransaction(ctx, async (tx, ctx) => {
     const row = await lockForWrite(tx, ctx, ticketId, ifMatch);
@@ -63,7 +72,7 @@ export async function create(
     if (!party) throw new ForbiddenError();
     const id = await insertMessage(tx, {
       ticketId: row.id,
-      authorId: actor.id,
+      author: actor,
       body: input.body,
       internal: input.internal,
       now,
@@ -91,8 +100,8 @@ export async function create(
     // An internal note moves only the staff's version: the requester's view must not change with it.
     change.requesterVisible = !input.internal || move !== null;
     change.notify = (view, people) => [
-      ...notify.messageCreated(ctx, view, people, input, actor.id),
-      ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actor.id) : []),
+      ...notify.messageCreated(ctx, view, people, input, actorId, actorLabel(actor)),
+      ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actorId) : []),
     ];
     await commitChange(tx, ctx, row, change);
     return id;

@@ -1,7 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { rateLimits } from '../../../db/schema/index.js';
-import { isStaffRole } from '../../access/index.js';
-import { requireUser, type ServiceContext } from '../../context.js';
+import { seesAsStaff } from '../../access/index.js';
+import { principalKey, requireActor, type ServiceContext } from '../../context.js';
 import { RateLimitedError } from '../../errors.js';
 
 /**
@@ -12,14 +12,15 @@ import { RateLimitedError } from '../../errors.js';
  * behalf of customers (a phone call), so their tier is higher; a rate tier is not a permission.
  */
 export async function enforceTicketCreateLimit(ctx: ServiceContext): Promise<void> {
-  const actor = requireUser(ctx);
+  const actor = requireActor(ctx);
   const { user, staff, windowSeconds } = ctx.config.ticketCreateLimit;
-  const limit = isStaffRole(actor.role) ? staff : user;
+  // API keys raise tickets for customers, as staff do: the staff tier.
+  const limit = seesAsStaff(actor) ? staff : user;
   const windowMs = windowSeconds * 1000;
   const now = ctx.clock.now().getTime();
   const windowStart = new Date(now - (now % windowMs));
-  // Not hashed like the auth buckets: a user id is no secret. Fits char(64).
-  const bucket = `ticket_create:user:${actor.id}`;
+  // Not hashed like the auth buckets: a user or key id is no secret. Fits char(64).
+  const bucket = `ticket_create:${principalKey(actor)}`;
   // One atomic upsert: concurrent creations on any number of instances are all counted.
   await ctx.db
     .insert(rateLimits)

@@ -8,7 +8,14 @@ export { notificationRoutes } from './notification-routes.js';
 export * as notify from './notify.js';
 export { insertMessage } from './repo.js';
 export { ticketRoutes } from './routes.js';
-export { Body, EventActor, EventTypeField, TicketIdParam } from './schemas.js';
+export {
+  Body,
+  EventActor,
+  type EventActorRow,
+  EventTypeField,
+  TicketIdParam,
+  toEventActor,
+} from './schemas.js';
 export { unassignAllFrom } from './service.js';
 export { statusChange } from './status.js';
 export { lockForWrite, partyOf, readableView, seesInternal } from './visibility.js';

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { messages, tickets, ticketTags } from '../../../db/schema/index.js';
-import { isStaffRole, messageScope, ticketScope } from '../../access/index.js';
+import { messageScope, seesAsStaff, ticketScope } from '../../access/index.js';
 import { type Actor, actorUserId } from '../../context.js';
 import { decodeCursor } from '../../http/pagination.js';
 import type { PageOrder, TicketRow, TicketView } from './repo.js';
@@ -19,8 +19,8 @@ const SORTS: Record<TicketSort, { columns: MySqlColumn[]; descending: boolean }>
   '-priority': { columns: [tickets.priorityRank, tickets.updatedAt, tickets.id], descending: true },
 };
 
-/** Staff (and the system's jobs) see a ticket's full version and `updatedAt`; requesters the public ones. */
-const seesStaffView = (actor: Actor) => actor.type === 'system' || isStaffRole(actor.role);
+/** Staff, keys and the system's jobs see a ticket's full version and `updatedAt`; requesters the public ones. */
+const seesStaffView = seesAsStaff;
 
 /**
  * The sort as this caller sees it: a requester's "updated" is `publicUpdatedAt` (what they are shown as

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { notifications, tickets } from '../../../db/schema/index.js';
-import { abilityOf, authorize } from '../../access/index.js';
-import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
+import { abilityOf, authorize, requireScope } from '../../access/index.js';
+import { requireActor, type ServiceContext, withTransaction } from '../../context.js';
 import { affectedRows } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
@@ -53,7 +53,9 @@ export async function listForTicket(ctx: ServiceContext, ticketId: number, page:
  * internal `notification.requeued` event on the ticket.
  */
 export async function requeue(ctx: ServiceContext, id: number): Promise<NotificationStatusView> {
-  const actor = requireUser(ctx);
+  const actor = requireActor(ctx);
+  // An API key without tickets:write is told which scope it lacks; people get the 404 below.
+  requireScope(abilityOf(ctx), 'triage', 'Ticket');
   const notFound = () => new NotFoundError('notification', id);
   return withTransaction(ctx, async (tx) => {
     const [found] = await tx

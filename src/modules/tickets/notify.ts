@@ -1,7 +1,7 @@
 import { and, eq, inArray, or } from 'drizzle-orm';
 import { users } from '../../../db/schema/index.js';
 import { isStaffRole, STAFF_ROLES } from '../../access/index.js';
-import type { ServiceContext } from '../../context.js';
+import { actorLabel, type ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import type { TemplateName } from '../notifications/index.js';
 import { enqueue, mailDomain, type NewNotification } from '../notifications/index.js';
@@ -103,7 +103,7 @@ export async function ticketCreated(
   ctx: ServiceContext,
   view: TicketView,
   body: string,
-  actorId: number,
+  actorId: number | null,
   audience: { requester: PersonRow; staff: PersonRow[] },
 ): Promise<void> {
   const vars = { message: { body }, requester: { name: view.requester.name, email: view.requester.email } };
@@ -147,10 +147,11 @@ export function statusChanged(
   actorId: number | null,
 ): NewNotification[] {
   const to = pick(people, [view.requester.id, view.assignee?.id], actorId);
-  const actor = actorOf(people, actorId);
+  // A person by their current name; an API key by its name (`actorLabel`); the system by nothing.
+  const name = actorOf(people, actorId)?.name ?? actorLabel(ctx.actor);
   return items(ctx, view, 'ticket.status_changed', 'ticket_status_changed', to, {
     change,
-    actor: actor ? { name: actor.name } : null,
+    actor: name ? { name } : null,
   });
 }
 
@@ -165,7 +166,7 @@ export function assigned(
   const to = pick(people, [view.assignee.id, view.requester.id], actorId);
   return items(ctx, view, 'ticket.assigned', 'ticket_assigned', to, {
     assignee: { name: view.assignee.name },
-    actor: { name: actorOf(people, actorId)?.name ?? '' },
+    actor: { name: actorOf(people, actorId)?.name ?? actorLabel(ctx.actor) ?? '' },
   });
 }
 
@@ -175,7 +176,9 @@ export function messageCreated(
   view: TicketView,
   people: People,
   message: { body: string; internal: boolean },
-  authorId: number,
+  authorId: number | null,
+  /** The author's name when it is not a person (an API key): see `actorLabel`. */
+  authorLabel: string | null = null,
 ): NewNotification[] {
   const ids = message.internal ? [view.assignee?.id] : [view.requester.id, view.assignee?.id];
   // An internal note goes to staff only, even if the assignee has since lost their staff role.
@@ -186,6 +189,9 @@ export function messageCreated(
     message.internal ? 'note.created' : 'message.created',
     message.internal ? 'note_created' : 'message_created',
     to,
-    { author: { name: actorOf(people, authorId)?.name ?? '' }, message: { body: message.body } },
+    {
+      author: { name: actorOf(people, authorId)?.name ?? authorLabel ?? '' },
+      message: { body: message.body },
+    },
   );
 }

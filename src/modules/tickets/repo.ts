@@ -22,7 +22,7 @@ import {
   users,
 } from '../../../db/schema/index.js';
 import { STAFF_ROLES } from '../../access/index.js';
-import { type Actor, actorUserId } from '../../context.js';
+import { type Actor, actorApiKeyId, actorUserId } from '../../context.js';
 import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
@@ -230,6 +230,7 @@ export async function insertEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   const actorId = actorUserId(actor);
+  const actorApiKeyIdValue = actorApiKeyId(actor);
   const actorJob = actor.type === 'system' ? actor.job : null;
   const next = new Map<number, number>();
   for (const ticketId of new Set(events.filter((e) => !e.internal).map((e) => e.ticketId))) {
@@ -249,6 +250,7 @@ export async function insertEvents(
       return {
         ticketId: e.ticketId,
         actorId,
+        actorApiKeyId: actorApiKeyIdValue,
         actorJob,
         type: e.type,
         data: e.data,
@@ -287,11 +289,13 @@ export async function lockOpenAssignedTo(db: Queryable, userId: number): Promise
 /** A reply or internal note: messages are part of the ticket aggregate, written with its changes. */
 export async function insertMessage(
   db: Queryable,
-  row: { ticketId: number; authorId: number; body: string; internal: boolean; now: Date },
+  row: { ticketId: number; author: Actor; body: string; internal: boolean; now: Date },
 ): Promise<number> {
   const result = await db.insert(messages).values({
     ticketId: row.ticketId,
-    authorId: row.authorId,
+    // A person or a key: exactly one of the two is set.
+    authorId: actorUserId(row.author),
+    authorApiKeyId: actorApiKeyId(row.author),
     body: row.body,
     internal: row.internal,
     createdAt: row.now,

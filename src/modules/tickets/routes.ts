@@ -52,8 +52,11 @@ const createTicketRoute = createRoute({
   tags,
   summary: 'Raise a ticket',
   description:
-    'Creates a `new` ticket requested by the caller; `body` becomes its first message. Emails the requester ' +
-    '(acknowledgement) and every active agent and admin.',
+    'Creates a `new` ticket requested by the caller, or with `requester: {email, name?}` by that customer ' +
+    '(staff and API keys with `tickets:write` only: 403 `forbidden` for a user; required for a key, 422 ' +
+    'without it): the account is found by address or created without a password. `body` becomes its first ' +
+    'message, authored by the caller. Emails the requester (acknowledgement) and every active agent and admin ' +
+    '(but the caller). 422 when the requester account is disabled.',
   ...authed,
   request: jsonBody(CreateTicketInput, {
     subject: 'Cannot print invoices',
@@ -69,6 +72,10 @@ const createTicketRoute = createRoute({
       },
     },
     ...errors,
+    403: problemResponse(
+      '`forbidden`: a user naming a `requester`; `insufficient_scope`: an API key without `tickets:write`',
+      ['forbidden', 'insufficient_scope'],
+    ),
     429: {
       ...rateLimitedResponse,
       description: '`rate_limited`, with `Retry-After`: more tickets than TICKET_CREATE_LIMIT in the window',
@@ -197,10 +204,11 @@ function tagged(c: Context, ticket: Ticket): Ticket {
   return ticket;
 }
 
-export function ticketRoutes() {
+/** The ticket routes; `customers` finds or creates a requester by address (the accounts module's). */
+export function ticketRoutes(customers: tickets.FindOrCreateCustomer) {
   return createRouter()
     .openapi(createTicketRoute, async (c) => {
-      const ticket = await tickets.create(serviceContext(c), c.req.valid('json'));
+      const ticket = await tickets.create(serviceContext(c), c.req.valid('json'), customers);
       c.header('Location', `${new URL(c.req.url).pathname}/${ticket.id}`);
       return c.json(tagged(c, ticket), 201);
     })

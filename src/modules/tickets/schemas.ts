@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ROLES, TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
 import { Id } from '../../http/ids.js';
 import { PageQuery, pageOf } from '../../http/pagination.js';
+import { Email, UserName } from '../../http/people.js';
 import { multiLine, singleLine } from '../../http/text.js';
 
 const Timestamp = z.string().openapi({ example: '2026-11-21T20:40:52.123Z' });
@@ -68,8 +69,29 @@ export const Body = multiLine(
     .max(65_535, { message: 'must be at most 65535 characters', abort: true }),
 );
 
+/** The customer a ticket is raised for, by address (API keys with tickets:write, and staff). */
+export const TicketRequesterInput = z
+  .strictObject({
+    email: Email,
+    name: UserName.optional().openapi({
+      description: 'Used only if the account is created; defaults to the part of the address before the @',
+    }),
+  })
+  .openapi('TicketRequesterInput', {
+    description:
+      'Raise the ticket for this customer: their account is found by address, or created without a password ' +
+      '(they can set one through password reset). Only staff and API keys with `tickets:write` may send it ' +
+      '(403 `forbidden` for a user); an API key must (a key is nobody, so it cannot be the requester).',
+  });
+
 export const CreateTicketInput = z
-  .object({ subject: Subject, body: Body, priority: TicketPriority.optional(), tags: Tags.optional() })
+  .object({
+    subject: Subject,
+    body: Body,
+    priority: TicketPriority.optional(),
+    tags: Tags.optional(),
+    requester: TicketRequesterInput.optional(),
+  })
   .openapi('CreateTicketInput');
 export type CreateTicketInput = z.infer<typeof CreateTicketInput>;
 
@@ -164,14 +186,35 @@ export const EventActor = z
   .discriminatedUnion('type', [
     z.object({ type: z.literal('user'), id: z.string(), name: z.string(), role: z.enum(ROLES) }),
     z.object({
+      type: z.literal('api_key'),
+      id: z.string(),
+      name: z.string().openapi({ description: 'The key’s name', example: 'CRM sync' }),
+    }),
+    z.object({
       type: z.literal('system'),
       job: z.string().openapi({ description: 'The job that made the change', example: 'auto_close' }),
     }),
   ])
   .openapi({
-    description: 'Who made the change: a person, or the system itself (`auto_close`)',
+    description: 'Who made the change: a person, an API key, or the system itself (`auto_close`)',
     example: { type: 'user', id: '7', name: 'Alan Agent', role: 'agent' },
   });
+
+export type EventActor = z.infer<typeof EventActor>;
+
+/** The actor columns of an event row joined with `users` and `api_keys` (left joins: one of them, or none). */
+export interface EventActorRow {
+  actorJob: string | null;
+  actor: { id: number; name: string; role: (typeof ROLES)[number] } | null;
+  apiKey: { id: number; name: string } | null;
+}
+
+/** Renders who made a change: the person, else the key, else the system job. */
+export function toEventActor(r: EventActorRow): EventActor {
+  if (r.actor) return { type: 'user', id: String(r.actor.id), name: r.actor.name, role: r.actor.role };
+  if (r.apiKey) return { type: 'api_key', id: String(r.apiKey.id), name: r.apiKey.name };
+  return { type: 'system', job: r.actorJob ?? 'auto_close' };
+}
 
 /** An audit event's type, as a ticket's events and the change feed show it. */
 export const EventTypeField = z.string().openapi({

@@ -1,11 +1,6 @@
 import { abilityOf, authorize } from '../../access/index.js';
-import {
-  actorUserId,
-  requireActor,
-  requireUser,
-  type ServiceContext,
-  withTransaction,
-} from '../../context.js';
+import { actorUserId, requireActor, type ServiceContext, withTransaction } from '../../context.js';
+import type { Queryable } from '../../database.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
@@ -54,20 +49,51 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
   };
 }
 
-/** Raises a ticket: status `new`, the body as its first message, the audit event and the emails, atomically. */
-export async function create(ctx: ServiceContext, input: CreateTicketInput): Promise<Ticket> {
-  authorize(abilityOf(ctx), 'create', 'Ticket');
+/**
+ * Finds a customer's account by address or creates a password-less one, in the caller's transaction
+ * (the accounts module's `findOrCreateCustomer`, handed in by the app: accounts depend on tickets, so
+ * tickets cannot import them).
+ */
+export type FindOrCreateCustomer = (
+  tx: Queryable,
+  ctx: ServiceContext,
+  input: { email: string; name?: string | undefined },
+) => Promise<{ id: number; created: boolean }>;
+
+/**
+ * Raises a ticket: status `new`, the body as its first message, the audit event and the emails, atomically.
+ * The requester is the caller, or, with `requester` (staff and keys with tickets:write; a key must send
+ * it), the customer with that address, found or created in the same transaction. The first message's
+ * author is whoever typed it: the caller (a person or the key), also when raising it for a customer.
+ */
+export async function create(
+  ctx: ServiceContext,
+  input: CreateTicketInput,
+  customers: FindOrCreateCustomer,
+): Promise<Ticket> {
+  const ability = abilityOf(ctx);
+  authorize(ability, 'create', 'Ticket');
+  if (input.requester) authorize(ability, 'create', 'Ticket', 'requester');
+  const actor = requireActor(ctx);
+  const selfId = actorUserId(actor);
+  if (!input.requester && selfId === null) {
+    throw new ValidationError([
+      { path: 'requester', message: 'is required: an API key raises tickets for a customer, by address' },
+    ]);
+  }
   await enforceTicketCreateLimit(ctx);
-  const actor = requireUser(ctx);
   const now = ctx.clock.now();
   const priority = input.priority ?? 'normal';
-  const view = await withTransaction(ctx, async (tx) => {
-    const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId: actor.id, now });
+  const view = await withTransaction(ctx, async (tx, ctx) => {
+    const requesterId = input.requester
+      ? (await customers(tx, ctx, { email: input.requester.email, name: input.requester.name })).id
+      : selfId!;
+    const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId, now });
     const tags = input.tags ?? [];
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
       ticketId: id,
-      authorId: actor.id,
+      author: actor,
       body: input.body,
       internal: false,
       now,
@@ -81,8 +107,12 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
     ]);
     // The new ticket is known in full without reading it back; the one query left finds the requester's
     // name (for the ticket) and everyone to email.
-    const audience = await notify.newTicketAudience(tx, actor.id);
-    const { id: requesterId, name, email } = audience.requester;
+    const audience = await notify.newTicketAudience(tx, requesterId);
+    // A customer whose account an admin disabled gets no ticket raised for them (nor its emails).
+    if (!audience.requester.active) {
+      throw new ValidationError([{ path: 'requester.email', message: 'belongs to a disabled account' }]);
+    }
+    const { name, email } = audience.requester;
     const created: repo.TicketView = {
       ticket: {
         id,
@@ -105,7 +135,7 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
       assignee: null,
       tags,
     };
-    await notify.ticketCreated(tx, ctx, created, input.body, actor.id, audience);
+    await notify.ticketCreated(tx, ctx, created, input.body, selfId, audience);
     return created;
   });
   return toTicket(ctx, view);
@@ -117,6 +147,7 @@ export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
 
 /** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
 export async function list(ctx: ServiceContext, query: TicketListQuery) {
+  authorize(abilityOf(ctx), 'read', 'Ticket');
   const actor = requireActor(ctx);
   const q = listQuery(actor, query);
   if (!q) return { data: [], nextCursor: null };
@@ -145,6 +176,8 @@ export async function update(
     const row = await lockForWrite(tx, ctx, id, ifMatch);
     for (const field of Object.keys(input)) {
       if (!ability.can('update', ticketSubject(row), field)) {
+        // A key without tickets:write cannot change any field: insufficient_scope, not a per-field refusal.
+        authorize(ability, 'update', 'Ticket');
         throw new ForbiddenError('forbidden', `You may not change ${field} of this ticket.`);
       }
     }
@@ -179,6 +212,8 @@ export async function transition(
 ): Promise<Ticket> {
   const view = await withTransaction(ctx, async (tx, ctx) => {
     const row = await lockForWrite(tx, ctx, id, ifMatch);
+    // Whether the caller moves tickets at all (an API key needs tickets:write); which moves, below.
+    authorize(abilityOf(ctx), 'transition', 'Ticket');
     const party = partyOf(abilityOf(ctx), row);
     const allowed = party ? allowedTargets(row.status, party) : [];
     const check = party ? checkTransition(row.status, input.to, party) : 'forbidden';

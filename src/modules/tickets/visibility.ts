@@ -1,4 +1,4 @@
-import { type AppAbility, abilityOf, type TicketSubject } from '../../access/index.js';
+import { type AppAbility, abilityOf, authorize, type TicketSubject } from '../../access/index.js';
 import type { ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { NotFoundError, PreconditionFailedError } from '../../errors.js';
@@ -32,6 +32,9 @@ export const visibleVersion = (ability: AppAbility, row: TicketRow) =>
 
 /** A ticket the caller may read, or 404 — never 403: a user must not learn another user's ticket exists. */
 export async function readableView(ctx: ServiceContext, id: number): Promise<TicketView> {
+  // Whether the caller reads tickets at all: true for every person (their own, at least); an API key
+  // without tickets:read gets 403 insufficient_scope rather than a 404 that would hide why.
+  authorize(abilityOf(ctx), 'read', 'Ticket');
   const view = await findView(ctx.db, id);
   if (!view || !abilityOf(ctx).can('read', ticketSubject(view.ticket))) throw new NotFoundError('ticket', id);
   return view;
@@ -48,8 +51,9 @@ export async function lockForWrite(
   id: number,
   ifMatch: IfMatch,
 ): Promise<TicketRow> {
-  const row = await findRow(tx, id, true);
   const ability = abilityOf(ctx);
+  authorize(ability, 'read', 'Ticket');
+  const row = await findRow(tx, id, true);
   if (!row || !ability.can('read', ticketSubject(row))) throw new NotFoundError('ticket', id);
   // A requester's If-Match is checked against the version they were shown: an internal note written
   // since does not make their write fail (nor reveal, by failing it, that one was written).

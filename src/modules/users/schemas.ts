@@ -1,22 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES, type users } from '../../../db/schema/index.js';
 import { PageQuery, pageOf } from '../../http/pagination.js';
-import { singleLine, wellFormed } from '../../http/text.js';
+import { wellFormed } from '../../http/text.js';
 
 // The account's own shapes (email, password, name, the User itself): every module that takes or shows an
 // account uses these, so they live with the accounts.
 
-/**
- * Registration, login and every other form that takes an email: the same rules everywhere, so an address
- * that could not have been registered is a 422 at login too. zod's pattern is ASCII-only, which also keeps
- * accented or full-width look-alikes of an address from ever reaching the users lookup.
- */
-export const Email = z
-  .string()
-  // Length first, and nothing else when it fails: the pattern costs ~150 ms on a 1 MiB string.
-  .max(320, { message: 'must be at most 320 characters', abort: true })
-  .check(z.email('must be a valid email address'))
-  .openapi({ example: 'ada@example.com' });
+import { Email, UserName } from '../../http/people.js';
+
+export { Email, UserName };
 
 /** Every UTF-16 unit is at least one byte of UTF-8, so a longer string is refused without encoding it. */
 const fitsBcrypt = (v: string) => v.length <= 72 && new TextEncoder().encode(v).length <= 72;
@@ -80,17 +72,6 @@ export function toUser(row: typeof users.$inferSelect): User {
     createdAt: row.createdAt.toISOString(),
   };
 }
-
-// `abort`: an over-long value gets one error, and the character checks never scan it.
-export const UserName = singleLine(
-  z
-    .string()
-    .trim()
-    .min(1, 'is required')
-    .max(200, { message: 'must be at most 200 characters', abort: true }),
-).openapi({
-  example: 'Ada Lovelace',
-});
 
 /** Unknown members are refused (422) rather than ignored, so `{"role": "admin"}` cannot look like it worked. */
 export const UpdateMeInput = z

@@ -7,7 +7,7 @@ import {
   type UserSubject,
   userListScope,
 } from '../../access/index.js';
-import { requireUser, type ServiceContext, withTransaction } from '../../context.js';
+import { requireActor, type ServiceContext, withTransaction } from '../../context.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { decodeCursor, toPage } from '../../http/pagination.js';
 import { unassignAllFrom } from '../tickets/index.js';
@@ -47,7 +47,7 @@ async function readableUser(ctx: ServiceContext, id: number): Promise<repo.UserR
 
 /** GET /users: everyone for an admin, staff only for an agent, 403 for a user; keyset pages by id. */
 export async function list(ctx: ServiceContext, query: UserListQuery): Promise<UserPage> {
-  const actor = requireUser(ctx);
+  const actor = requireActor(ctx);
   authorize(abilityOf(ctx), 'list', 'User');
   const afterId = query.cursor ? (decodeCursor(query.cursor, ['number'])[0] as number) : undefined;
   const rows = await repo.listUsers(ctx.db, {
