@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   // 422
   'validation_failed',
   'idempotency_key_reused',
+  'invalid_url',
+  'url_not_allowed',
   // 429
   'rate_limited',
   // 431

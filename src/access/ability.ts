@@ -53,8 +53,12 @@ type Subjects =
   | UserSubject
   | SessionSubject
   | EventFeedSubject;
-/** Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log). */
-type WholeSubject = 'AuditLog';
+/**
+ * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'Webhook'`
+ * (outgoing webhooks and their delivery log: `read`, `create`, `update` (also test sends and retries),
+ * `revoke` (delete)).
+ */
+type WholeSubject = 'AuditLog' | 'Webhook';
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
@@ -112,6 +116,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
     can('read', 'AuditLog');
+    can(['read', 'create', 'update', 'revoke'], 'Webhook');
   }
 }
 

@@ -1,0 +1,41 @@
+CREATE TABLE `webhook_deliveries` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`webhook_id` bigint unsigned NOT NULL,
+	`event_id` bigint unsigned,
+	`type` varchar(64) NOT NULL,
+	`payload` json NOT NULL,
+	`status` enum('queued','succeeded','failed') NOT NULL DEFAULT 'queued',
+	`attempts` int unsigned NOT NULL DEFAULT 0,
+	`response_status` smallint unsigned,
+	`last_error` text,
+	`next_attempt_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`claim_token` varchar(64),
+	`queued_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`delivered_at` datetime(3),
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `webhook_deliveries_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
+CREATE TABLE `webhooks` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`url` varchar(2000) NOT NULL,
+	`events` json NOT NULL,
+	`description` varchar(500),
+	`active` boolean NOT NULL DEFAULT true,
+	`secret_encrypted` varchar(255) NOT NULL,
+	`created_by` bigint unsigned,
+	`consecutive_failures` int unsigned NOT NULL DEFAULT 0,
+	`failing_since` datetime(3),
+	`disabled_at` datetime(3),
+	`disabled_reason` varchar(200),
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `webhooks_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
+ALTER TABLE `webhook_deliveries` ADD CONSTRAINT `webhook_deliveries_webhook_id_webhooks_id_fk` FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD CONSTRAINT `webhooks_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_queue_idx` ON `webhook_deliveries` (`status`,`webhook_id`,`id`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_webhook_idx` ON `webhook_deliveries` (`webhook_id`,`id`);--> statement-breakpoint
+CREATE INDEX `webhooks_active_idx` ON `webhooks` (`active`,`id`);
