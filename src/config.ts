@@ -292,7 +292,9 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
     );
   }
   if (input.JWT_SECRET === undefined && input.WEBHOOK_SECRET_KEY === undefined && !production) {
-    warnings.push('WEBHOOK_SECRET_KEY and JWT_SECRET are not set: stored webhook secrets stop working on restart');
+    warnings.push(
+      'WEBHOOK_SECRET_KEY and JWT_SECRET are not set: stored webhook secrets stop working on restart',
+    );
   }
   if ((input.ADMIN_EMAIL === undefined) !== (input.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');

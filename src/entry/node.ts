@@ -157,7 +157,14 @@ async function shutdown(signal: string): Promise<void> {
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if ('closeIdleConnections' in server) server.closeIdleConnections();
-  await Promise.all([closed, outbox.stop(), webhookLoop.stop(), housekeeping.stop(), idempotencySweep.stop(), feed.stop()]);
+  await Promise.all([
+    closed,
+    outbox.stop(),
+    webhookLoop.stop(),
+    housekeeping.stop(),
+    idempotencySweep.stop(),
+    feed.stop(),
+  ]);
   mailer.close();
   await passwords.close();
   await database.close();

@@ -51,7 +51,13 @@ export interface WebhookDispatchResult {
   disabled: number;
 }
 
-const emptyResult = (): WebhookDispatchResult => ({ claimed: 0, succeeded: 0, retried: 0, failed: 0, disabled: 0 });
+const emptyResult = (): WebhookDispatchResult => ({
+  claimed: 0,
+  succeeded: 0,
+  retried: 0,
+  failed: 0,
+  disabled: 0,
+});
 
 /** Delay before the next attempt after `attempts` failed ones: base · 2^(attempts−1), capped, then jittered to 50–100 %. */
 export function webhookRetryDelayMs(
@@ -155,7 +161,8 @@ async function attempt(deps: WebhookDispatcherDeps, c: Claimed): Promise<Outcome
     return {
       ok: false,
       status: null,
-      error: 'secret_unreadable: the signing secret cannot be decrypted (was WEBHOOK_SECRET_KEY or JWT_SECRET changed?)',
+      error:
+        'secret_unreadable: the signing secret cannot be decrypted (was WEBHOOK_SECRET_KEY or JWT_SECRET changed?)',
     };
   }
   try {
@@ -183,14 +190,22 @@ async function attempt(deps: WebhookDispatcherDeps, c: Claimed): Promise<Outcome
     });
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     const why =
-      res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : res.body ? `: ${clip(res.body, 200)}` : '';
+      res.status >= 300 && res.status < 400
+        ? ' (redirects are not followed)'
+        : res.body
+          ? `: ${clip(res.body, 200)}`
+          : '';
     return { ok: false, status: res.status, error: `HTTP ${res.status}${why}` };
   } catch (err) {
     if (err instanceof UrlRefused) return { ok: false, status: null, error: `${err.code}: ${err.message}` };
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const detail = e.name === 'TimeoutError' ? `timed out after ${settings.timeoutMs / 1000} s` : e.message;
     const cause = e.cause?.code ?? e.cause?.message;
-    return { ok: false, status: null, error: clip(scrubUrlCredentials(cause ? `${detail} (${cause})` : detail), 500) };
+    return {
+      ok: false,
+      status: null,
+      error: clip(scrubUrlCredentials(cause ? `${detail} (${cause})` : detail), 500),
+    };
   }
 }
 
@@ -262,13 +277,24 @@ export async function dispatchOne(deps: WebhookDispatcherDeps): Promise<WebhookD
     if (outcome.ok) {
       await db
         .update(webhookDeliveries)
-        .set({ status: 'succeeded', responseStatus: outcome.status, lastError: null, deliveredAt: at, claimToken: null })
+        .set({
+          status: 'succeeded',
+          responseStatus: outcome.status,
+          lastError: null,
+          deliveredAt: at,
+          claimToken: null,
+        })
         .where(mine);
       // A success ends a failing streak; a healthy webhook is not written to.
       await db
         .update(webhooks)
         .set({ consecutiveFailures: 0, failingSince: null })
-        .where(and(eq(webhooks.id, c.webhook.id), sql`(${webhooks.consecutiveFailures} <> 0 OR ${webhooks.failingSince} IS NOT NULL)`));
+        .where(
+          and(
+            eq(webhooks.id, c.webhook.id),
+            sql`(${webhooks.consecutiveFailures} <> 0 OR ${webhooks.failingSince} IS NOT NULL)`,
+          ),
+        );
       result.succeeded++;
       return result;
     }
@@ -292,7 +318,10 @@ export async function dispatchOne(deps: WebhookDispatcherDeps): Promise<WebhookD
     }
     result.failed++;
     deps.logger.error(log, 'webhook delivery failed');
-    if (affectedRows(written) === 1 && (await countFailure(deps, db, { ...c, delivery: { ...c.delivery, lastError: outcome.error } }, at))) {
+    if (
+      affectedRows(written) === 1 &&
+      (await countFailure(deps, db, { ...c, delivery: { ...c.delivery, lastError: outcome.error } }, at))
+    ) {
       result.disabled++;
       deps.logger.error({ webhookId: c.webhook.id }, 'webhook disabled after repeated failed deliveries');
     }
@@ -309,7 +338,10 @@ const add = (total: WebhookDispatchResult, r: WebhookDispatchResult) => {
  * is spent (a Workers invocation has limits). A receiver that hangs holds its lane for at most the
  * timeout; the other lanes go on with other webhooks.
  */
-export async function drainWebhooks(deps: WebhookDispatcherDeps, budgetMs = 25_000): Promise<WebhookDispatchResult> {
+export async function drainWebhooks(
+  deps: WebhookDispatcherDeps,
+  budgetMs = 25_000,
+): Promise<WebhookDispatchResult> {
   const total = emptyResult();
   const started = Date.now();
   let failure: unknown;

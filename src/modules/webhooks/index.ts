@@ -9,6 +9,6 @@ export {
   webhookSettings,
 } from './dispatcher.js';
 export { queueTicketEvents, type WebhookPayload } from './outbox.js';
+export { webhookRoutes } from './routes.js';
 export { WEBHOOK_EVENT_TYPES } from './schemas.js';
 export { fetchTransport, type WebhookTransport } from './transport.js';
-export { webhookRoutes } from './routes.js';

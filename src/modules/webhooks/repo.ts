@@ -16,7 +16,11 @@ export async function findWebhook(db: Queryable, id: number, lock = false): Prom
   return row ?? null;
 }
 
-export async function listWebhooks(db: Queryable, afterId: number | null, take: number): Promise<WebhookRow[]> {
+export async function listWebhooks(
+  db: Queryable,
+  afterId: number | null,
+  take: number,
+): Promise<WebhookRow[]> {
   return db
     .select()
     .from(webhooks)
@@ -37,7 +41,11 @@ export async function deleteWebhook(db: Queryable, id: number): Promise<boolean>
   return affectedRows(await db.delete(webhooks).where(eq(webhooks.id, id))) === 1;
 }
 
-export async function findDelivery(db: Queryable, webhookId: number, id: number): Promise<DeliveryRow | null> {
+export async function findDelivery(
+  db: Queryable,
+  webhookId: number,
+  id: number,
+): Promise<DeliveryRow | null> {
   const [row] = await db
     .select()
     .from(webhookDeliveries)
@@ -66,12 +74,21 @@ export async function listDeliveries(
     .limit(take);
 }
 
-export type NewDelivery = Pick<typeof webhookDeliveries.$inferInsert, 'webhookId' | 'eventId' | 'type' | 'payload'>;
+export type NewDelivery = Pick<
+  typeof webhookDeliveries.$inferInsert,
+  'webhookId' | 'eventId' | 'type' | 'payload'
+>;
 
 export async function insertDeliveries(db: Queryable, now: Date, rows: NewDelivery[]): Promise<number> {
   if (rows.length === 0) return 0;
   const result = await db.insert(webhookDeliveries).values(
-    rows.map((r) => ({ ...r, status: 'queued' as const, nextAttemptAt: now, queuedAt: now, createdAt: now })),
+    rows.map((r) => ({
+      ...r,
+      status: 'queued' as const,
+      nextAttemptAt: now,
+      queuedAt: now,
+      createdAt: now,
+    })),
   );
   return insertId(result);
 }

@@ -30,7 +30,9 @@ import * as service from './service.js';
 import { fetchTransport } from './transport.js';
 
 const common = { tags: ['Webhooks'], ...authenticated() };
-const forbidden = problemResponse('`forbidden`: the caller may not manage webhooks (admins only)', ['forbidden']);
+const forbidden = problemResponse('`forbidden`: the caller may not manage webhooks (admins only)', [
+  'forbidden',
+]);
 const notFound = problemResponse('`not_found`: no such webhook (or delivery)', ['not_found']);
 const urlRefused = problemResponse(
   '`validation_failed` (with `errors[]`), `invalid_url` (not an absolute http(s) URL, credentials, over 2,000 ' +
@@ -39,7 +41,10 @@ const urlRefused = problemResponse(
   ['validation_failed', 'invalid_url', 'url_not_allowed'],
 );
 
-const EXAMPLE_EVENTS: ('ticket.created' | 'ticket.status_changed')[] = ['ticket.created', 'ticket.status_changed'];
+const EXAMPLE_EVENTS: ('ticket.created' | 'ticket.status_changed')[] = [
+  'ticket.created',
+  'ticket.status_changed',
+];
 const example = {
   id: '3',
   url: 'https://crm.example.com/hooks/helpdesk',
@@ -80,7 +85,11 @@ const createRouteDef = createRoute({
   operationId: 'createWebhook',
   summary: 'Subscribe a URL to ticket events (admin)',
   description: `Returns the signing secret (\`whsec_…\`) once; it is never shown again. ${DELIVERY}`,
-  request: jsonBody(CreateWebhookInput, { url: example.url, events: example.events, description: 'CRM sync' }),
+  request: jsonBody(CreateWebhookInput, {
+    url: example.url,
+    events: example.events,
+    description: 'CRM sync',
+  }),
   responses: {
     201: {
       description: 'The webhook, with its secret',
@@ -102,7 +111,10 @@ const listRouteDef = createRoute({
   description: 'Oldest first, cursor-paginated. Secrets are never included.',
   request: { query: WebhookListQuery },
   responses: {
-    200: { description: 'A page of webhooks', ...jsonContent(WebhookPage, { data: [example], nextCursor: null }) },
+    200: {
+      description: 'A page of webhooks',
+      ...jsonContent(WebhookPage, { data: [example], nextCursor: null }),
+    },
     400: invalidCursorResponse,
     401: unauthenticatedResponse,
     403: forbidden,
@@ -225,8 +237,12 @@ export function webhookRoutes() {
     .openapi(createRouteDef, async (c) =>
       c.json(await service.create(serviceContext(c), c.req.valid('json'), transportOf(c)), 201),
     )
-    .openapi(listRouteDef, async (c) => c.json(await service.list(serviceContext(c), c.req.valid('query')), 200))
-    .openapi(getRouteDef, async (c) => c.json(await service.get(serviceContext(c), c.req.valid('param').id), 200))
+    .openapi(listRouteDef, async (c) =>
+      c.json(await service.list(serviceContext(c), c.req.valid('query')), 200),
+    )
+    .openapi(getRouteDef, async (c) =>
+      c.json(await service.get(serviceContext(c), c.req.valid('param').id), 200),
+    )
     .openapi(patchRouteDef, async (c) =>
       c.json(
         await service.update(serviceContext(c), c.req.valid('param').id, c.req.valid('json'), transportOf(c)),

@@ -114,14 +114,20 @@ export const DeliveryListQuery = PageQuery;
 
 export const WebhookDelivery = z
   .object({
-    id: z.string().openapi({ description: 'Also the `webhook-id` header, the same on every attempt', example: '981' }),
-    eventId: z.string().nullable().openapi({ description: 'The event (GET /events); null for `webhook.test`' }),
+    id: z
+      .string()
+      .openapi({ description: 'Also the `webhook-id` header, the same on every attempt', example: '981' }),
+    eventId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The event (GET /events); null for `webhook.test`' }),
     type: z.string().openapi({ example: 'ticket.created' }),
     status: z.enum(WEBHOOK_DELIVERY_STATUSES),
     attempts: z.number().int(),
     responseStatus: z.number().int().nullable().openapi({ description: 'The last attempt’s HTTP status' }),
     lastError: z.string().nullable().openapi({
-      description: 'Why the last attempt failed: a network error, a timeout, or the status and start of the body',
+      description:
+        'Why the last attempt failed: a network error, a timeout, or the status and start of the body',
     }),
     nextAttemptAt: z.string().nullable().openapi({ description: 'When a queued delivery is tried next' }),
     deliveredAt: z.string().nullable(),

@@ -28,17 +28,20 @@ const keys = new Map<string, Promise<WebCryptoKey>>();
 function keyFor(material: string): Promise<WebCryptoKey> {
   let key = keys.get(material);
   if (!key) {
-    key = crypto.subtle
-      .importKey('raw', enc.encode(material), 'HKDF', false, ['deriveKey'])
-      .then((base) =>
-        crypto.subtle.deriveKey(
-          { name: 'HKDF', hash: 'SHA-256', salt: enc.encode('helpdesk-webhooks'), info: enc.encode('secret-v1') },
-          base,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
-      );
+    key = crypto.subtle.importKey('raw', enc.encode(material), 'HKDF', false, ['deriveKey']).then((base) =>
+      crypto.subtle.deriveKey(
+        {
+          name: 'HKDF',
+          hash: 'SHA-256',
+          salt: enc.encode('helpdesk-webhooks'),
+          info: enc.encode('secret-v1'),
+        },
+        base,
+        { name: 'AES-GCM', length: 256 },
+        false,
+        ['encrypt', 'decrypt'],
+      ),
+    );
     keys.set(material, key);
   }
   return key;

@@ -148,7 +148,12 @@ export async function update(
       ...(after.events !== undefined && { events: after.events }),
       ...(after.description !== undefined && { description: after.description }),
       ...(after.active !== undefined && { active: after.active }),
-      ...(reenabled && { disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null }),
+      ...(reenabled && {
+        disabledAt: null,
+        disabledReason: null,
+        consecutiveFailures: 0,
+        failingSince: null,
+      }),
       updatedAt: ctx.clock.now(),
     });
     await record(tx, ctx, { action: 'webhook.updated', target: { type: 'webhook', id }, changes });
@@ -172,7 +177,10 @@ export async function remove(ctx: ServiceContext, id: number): Promise<void> {
 }
 
 /** POST /webhooks/{id}/test: queues a `webhook.test` delivery (sent like any other, in order). */
-export async function sendTest(ctx: ServiceContext, id: number): Promise<{ deliveryId: string; status: 'queued' }> {
+export async function sendTest(
+  ctx: ServiceContext,
+  id: number,
+): Promise<{ deliveryId: string; status: 'queued' }> {
   authorize(abilityOf(ctx), 'update', 'Webhook');
   const deliveryId = await withTransaction(ctx, async (tx, ctx) => {
     await mustFind(ctx, id, true);
@@ -181,7 +189,11 @@ export async function sendTest(ctx: ServiceContext, id: number): Promise<{ deliv
   return { deliveryId: String(deliveryId), status: 'queued' };
 }
 
-export async function deliveries(ctx: ServiceContext, id: number, query: { limit: number; cursor?: string | undefined }) {
+export async function deliveries(
+  ctx: ServiceContext,
+  id: number,
+  query: { limit: number; cursor?: string | undefined },
+) {
   authorize(abilityOf(ctx), 'read', 'Webhook');
   await mustFind(ctx, id);
   const rows = await repo.listDeliveries(ctx.db, id, afterIdCursor(query.cursor), query.limit + 1);

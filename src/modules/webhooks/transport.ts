@@ -68,10 +68,13 @@ interface DnsAnswer {
  */
 async function resolveOverHttps(host: string): Promise<string[]> {
   const ask = async (type: 'A' | 'AAAA') => {
-    const res = await fetch(`https://cloudflare-dns.com/dns-query?name=${encodeURIComponent(host)}&type=${type}`, {
-      headers: { accept: 'application/dns-json' },
-      signal: AbortSignal.timeout(3000),
-    });
+    const res = await fetch(
+      `https://cloudflare-dns.com/dns-query?name=${encodeURIComponent(host)}&type=${type}`,
+      {
+        headers: { accept: 'application/dns-json' },
+        signal: AbortSignal.timeout(3000),
+      },
+    );
     if (!res.ok) return [];
     const json = (await res.json()) as DnsAnswer;
     return (json.Answer ?? []).filter((a) => a.type === (type === 'A' ? 1 : 28)).map((a) => a.data);

@@ -28,7 +28,8 @@ export function parseWebhookUrl(raw: string): URL {
   if (raw.length > MAX_URL_LENGTH) {
     throw new UrlRefused('invalid_url', `The URL is longer than ${MAX_URL_LENGTH} characters.`);
   }
-  if (UNPRINTABLE.test(raw)) throw new UrlRefused('invalid_url', 'The URL contains spaces or control characters.');
+  if (UNPRINTABLE.test(raw))
+    throw new UrlRefused('invalid_url', 'The URL contains spaces or control characters.');
   let url: URL;
   try {
     url = new URL(raw);
@@ -39,7 +40,10 @@ export function parseWebhookUrl(raw: string): URL {
     throw new UrlRefused('invalid_url', 'Only http and https URLs can receive webhooks.');
   }
   if (url.username || url.password) {
-    throw new UrlRefused('invalid_url', 'The URL must not carry credentials; authenticate with the signature.');
+    throw new UrlRefused(
+      'invalid_url',
+      'The URL must not carry credentials; authenticate with the signature.',
+    );
   }
   if (!url.hostname) throw new UrlRefused('invalid_url', 'The URL has no host.');
   return url;
@@ -104,7 +108,10 @@ export async function checkDestination(url: URL, resolve: Resolve, allowPrivate:
   if (!allowPrivate) {
     const bad = addresses.find((a) => !isPublicAddress(a));
     if (bad !== undefined) {
-      throw new UrlRefused('url_not_allowed', `The host ${host} resolves to ${bad}, which is not a public address.`);
+      throw new UrlRefused(
+        'url_not_allowed',
+        `The host ${host} resolves to ${bad}, which is not a public address.`,
+      );
     }
   }
   return addresses;
