@@ -81,17 +81,22 @@ interface Claimed {
 }
 
 /**
- * Claims one due delivery that is the oldest queued one of its (active) webhook, so a webhook's
- * deliveries go out one at a time, in order: the next waits while the previous is in flight or waiting
- * for its retry. Each webhook's head comes from a loose index scan of `(status, webhook_id, id)`, so a
- * long backlog behind a failing receiver costs nothing per claim. READ COMMITTED, as the email outbox,
- * so concurrent claims take no gap locks.
+ * Claims up to `limit` due deliveries, each the oldest queued one of its (active) webhook, so a webhook's
+ * deliveries go out one at a time, in order: the next waits while the previous is in flight (its lease
+ * keeps it queued) or waiting for its retry. Each webhook's head comes from a loose index scan of
+ * `(status, webhook_id, id)`, so a long backlog behind a failing receiver costs nothing per claim. READ
+ * COMMITTED, as the email outbox, so concurrent claims take no gap locks; SKIP LOCKED, so two
+ * dispatchers never claim the same row.
  */
-async function claimOnce(db: Db, now: Date, token: string, lease: number): Promise<Claimed | null> {
+async function claimBatch(
+  db: Db,
+  now: Date,
+  token: string,
+  lease: number,
+  limit: number,
+): Promise<Claimed[]> {
   return db.transaction(
     async (tx) => {
-      const active = await tx.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.active, true));
-      if (active.length === 0) return null;
       const heads = await tx
         .select({ id: sql<number>`MIN(${webhookDeliveries.id})`.mapWith(Number) })
         .from(webhookDeliveries)
@@ -100,13 +105,13 @@ async function claimOnce(db: Db, now: Date, token: string, lease: number): Promi
             eq(webhookDeliveries.status, 'queued'),
             inArray(
               webhookDeliveries.webhookId,
-              active.map((w) => w.id),
+              tx.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.active, true)),
             ),
           ),
         )
         .groupBy(webhookDeliveries.webhookId);
-      if (heads.length === 0) return null;
-      const [due] = await tx
+      if (heads.length === 0) return [];
+      const due = await tx
         .select({ id: webhookDeliveries.id })
         .from(webhookDeliveries)
         .where(
@@ -120,9 +125,10 @@ async function claimOnce(db: Db, now: Date, token: string, lease: number): Promi
           ),
         )
         .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
-        .limit(1)
+        .limit(limit)
         .for('update', { skipLocked: true });
-      if (!due) return null;
+      if (due.length === 0) return [];
+      const ids = due.map((d) => d.id);
       await tx
         .update(webhookDeliveries)
         .set({
@@ -130,13 +136,12 @@ async function claimOnce(db: Db, now: Date, token: string, lease: number): Promi
           nextAttemptAt: new Date(now.getTime() + lease),
           claimToken: token,
         })
-        .where(eq(webhookDeliveries.id, due.id));
-      const [row] = await tx
+        .where(inArray(webhookDeliveries.id, ids));
+      return tx
         .select({ delivery: webhookDeliveries, webhook: webhooks })
         .from(webhookDeliveries)
         .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-        .where(eq(webhookDeliveries.id, due.id));
-      return row ?? null;
+        .where(inArray(webhookDeliveries.id, ids));
     },
     { isolationLevel: 'read committed' },
   );
@@ -259,21 +264,29 @@ async function countFailure(deps: WebhookDispatcherDeps, db: Db, c: Claimed, now
   );
 }
 
-/** Claims and sends one delivery; `null` when nothing is due. */
-export async function dispatchOne(deps: WebhookDispatcherDeps): Promise<WebhookDispatchResult | null> {
-  const token = randomToken();
-  const now = () => deps.clock.now();
-  const c = await deps.database.use((db) =>
-    retryOnDeadlock(() => claimOnce(db, now(), token, leaseMs(deps.settings))),
+/** Claims up to `limit` due deliveries (one per webhook at most). */
+export function claimDeliveries(
+  deps: WebhookDispatcherDeps,
+  token: string,
+  limit: number,
+): Promise<Claimed[]> {
+  return deps.database.use((db) =>
+    retryOnDeadlock(() => claimBatch(db, deps.clock.now(), token, leaseMs(deps.settings), limit)),
   );
-  if (!c) return null;
+}
+
+/** Sends one claimed delivery and records the outcome (no connection is held while the receiver answers). */
+async function deliver(
+  deps: WebhookDispatcherDeps,
+  c: Claimed,
+  token: string,
+): Promise<WebhookDispatchResult> {
   const result = { ...emptyResult(), claimed: 1 };
-  // No database connection is held while the receiver takes its time (up to the timeout).
   const outcome = await attempt(deps, c);
   return deps.database.use(async (db) => {
     const mine = and(eq(webhookDeliveries.id, c.delivery.id), eq(webhookDeliveries.claimToken, token));
-    const at = now();
-    const attempts = c.delivery.attempts;
+    const at = deps.clock.now();
+    const attempts = c.delivery.attempts; // as claimed: this attempt included
     if (outcome.ok) {
       await db
         .update(webhookDeliveries)
@@ -286,15 +299,12 @@ export async function dispatchOne(deps: WebhookDispatcherDeps): Promise<WebhookD
         })
         .where(mine);
       // A success ends a failing streak; a healthy webhook is not written to.
-      await db
-        .update(webhooks)
-        .set({ consecutiveFailures: 0, failingSince: null })
-        .where(
-          and(
-            eq(webhooks.id, c.webhook.id),
-            sql`(${webhooks.consecutiveFailures} <> 0 OR ${webhooks.failingSince} IS NOT NULL)`,
-          ),
-        );
+      if (c.webhook.consecutiveFailures !== 0 || c.webhook.failingSince !== null) {
+        await db
+          .update(webhooks)
+          .set({ consecutiveFailures: 0, failingSince: null })
+          .where(eq(webhooks.id, c.webhook.id));
+      }
       result.succeeded++;
       return result;
     }
@@ -318,10 +328,8 @@ export async function dispatchOne(deps: WebhookDispatcherDeps): Promise<WebhookD
     }
     result.failed++;
     deps.logger.error(log, 'webhook delivery failed');
-    if (
-      affectedRows(written) === 1 &&
-      (await countFailure(deps, db, { ...c, delivery: { ...c.delivery, lastError: outcome.error } }, at))
-    ) {
+    const failed = { ...c, delivery: { ...c.delivery, lastError: outcome.error } };
+    if (affectedRows(written) === 1 && (await countFailure(deps, db, failed, at))) {
       result.disabled++;
       deps.logger.error({ webhookId: c.webhook.id }, 'webhook disabled after repeated failed deliveries');
     }
@@ -333,10 +341,15 @@ const add = (total: WebhookDispatchResult, r: WebhookDispatchResult) => {
   for (const k of Object.keys(total) as (keyof WebhookDispatchResult)[]) total[k] += r[k];
 };
 
+/** While sends are in flight and nothing else is due, how often the drain looks for new deliveries. */
+const RECHECK_MS = 250;
+
 /**
- * Sends due deliveries on `settings.concurrency` independent lanes until nothing is due or `budgetMs`
- * is spent (a Workers invocation has limits). A receiver that hangs holds its lane for at most the
- * timeout; the other lanes go on with other webhooks.
+ * Sends due deliveries, at most `settings.concurrency` at once, until nothing is due or `budgetMs` is
+ * spent (a Workers invocation has limits). It claims only for free slots, in batches (one claim
+ * transaction for many webhooks' heads), and claims again whenever a send finishes: a receiver that hangs
+ * holds one slot for at most the timeout while the others go on with other webhooks, and the webhook
+ * whose delivery just succeeded has its next one claimed at once.
  */
 export async function drainWebhooks(
   deps: WebhookDispatcherDeps,
@@ -344,19 +357,47 @@ export async function drainWebhooks(
 ): Promise<WebhookDispatchResult> {
   const total = emptyResult();
   const started = Date.now();
+  const token = randomToken();
+  const slots = deps.settings.concurrency;
+  const running = new Set<Promise<void>>();
+  /** Sends finished so far: one that finished while a claim ran may have made its webhook's next due. */
+  let finished = 0;
   let failure: unknown;
-  const lane = async () => {
-    while (failure === undefined && !deps.stopping?.() && Date.now() - started <= budgetMs) {
-      try {
-        const r = await dispatchOne(deps);
-        if (!r) return;
-        add(total, r);
-      } catch (err) {
-        failure ??= err;
-      }
+  while (failure === undefined && !deps.stopping?.() && Date.now() - started <= budgetMs) {
+    const free = slots - running.size;
+    const finishedBefore = finished;
+    const claimed =
+      free > 0
+        ? await claimDeliveries(deps, token, free).catch((err: unknown) => {
+            failure ??= err;
+            return [];
+          })
+        : [];
+    for (const c of claimed) {
+      const p: Promise<void> = deliver(deps, c, token)
+        .then(
+          (r) => add(total, r),
+          (err: unknown) => {
+            failure ??= err;
+          },
+        )
+        .finally(() => {
+          finished++;
+          running.delete(p);
+        });
+      running.add(p);
     }
-  };
-  await Promise.all(Array.from({ length: deps.settings.concurrency }, lane));
+    if (claimed.length === 0) {
+      // Nothing due (or no free slot): wait for a send to finish, whose webhook may have a next delivery,
+      // but look again soon anyway: a slow receiver must not keep new deliveries to others waiting.
+      if (running.size === 0) {
+        if (finished === finishedBefore) break;
+        continue;
+      }
+      await Promise.race([...running, new Promise((r) => setTimeout(r, RECHECK_MS))]);
+    }
+  }
+  await Promise.all(running);
   if (failure !== undefined) throw failure;
   return total;
 }
