@@ -487,7 +487,7 @@ try {
     log(`webhooks: tickets created at ${SIZE.hookRate}/s, commit → received`);
     await pauseWebhooks();
     const hook = await subscribe(['ticket.created']);
-    await load({
+    const created = await load({
       url: `${api}/tickets`,
       method: 'POST',
       body: createBody,
@@ -496,6 +496,7 @@ try {
       connections: 8,
       overallRate: SIZE.hookRate,
     });
+    log(`created ${created.requests} tickets (p50 ${created.p50} ms, ${created.errors} errors)`);
     const [queued] = await conn.query('SELECT id FROM webhook_deliveries WHERE webhook_id = ?', [hook]);
     const ids = (queued as { id: number }[]).map((r) => String(r.id));
     await waitFor(() => ids.every((id) => receiver.received.has(id)), 120_000, 'the webhook deliveries');
@@ -511,7 +512,7 @@ try {
       p50: pct(0.5),
       p99: pct(0.99),
       requests: delays.length,
-      errors: 0,
+      errors: created.errors,
     });
     log(`webhook latency over ${delays.length} deliveries: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
   }
