@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { Webhook as Signer } from 'standardwebhooks';
 import { users, webhookDeliveries, webhooks } from '../../../db/schema/index.js';
 import { ADMIN_ROLE } from '../../access/index.js';
@@ -72,8 +72,14 @@ export function webhookRetryDelayMs(
   return Math.round(full / 2 + (random() * full) / 2);
 }
 
-/** How long a claimed delivery is hidden from other dispatchers: well past one attempt's deadline. */
-const leaseMs = (s: Config['webhooks']) => Math.max(60_000, s.timeoutMs * 3);
+/**
+ * Deliveries of one webhook claimed together (its head and the queued ones right behind it), then sent
+ * one after the other by one slot: a busy webhook's deliveries cost one claim per chain, not per delivery.
+ */
+export const CHAIN_LENGTH = 10;
+
+/** How long a claimed chain is hidden from other dispatchers: well past its attempts' deadlines. */
+const leaseMs = (s: Config['webhooks']) => Math.max(60_000, s.timeoutMs * (CHAIN_LENGTH + 2));
 
 interface Claimed {
   delivery: typeof webhookDeliveries.$inferSelect;
@@ -128,7 +134,33 @@ async function claimBatch(
         .limit(limit)
         .for('update', { skipLocked: true });
       if (due.length === 0) return [];
+      // Behind each locked head, the webhook's next queued deliveries (never attempted, so due), in order.
+      // Nobody else claims them: other dispatchers only claim heads, and this head is ours.
       const ids = due.map((d) => d.id);
+      for (const head of due) {
+        const [w] = await tx
+          .select({ webhookId: webhookDeliveries.webhookId })
+          .from(webhookDeliveries)
+          .where(eq(webhookDeliveries.id, head.id));
+        const next = await tx
+          .select({ id: webhookDeliveries.id, nextAttemptAt: webhookDeliveries.nextAttemptAt })
+          .from(webhookDeliveries)
+          .where(
+            and(
+              eq(webhookDeliveries.status, 'queued'),
+              eq(webhookDeliveries.webhookId, w!.webhookId),
+              gt(webhookDeliveries.id, head.id),
+            ),
+          )
+          .orderBy(asc(webhookDeliveries.id))
+          .limit(CHAIN_LENGTH - 1)
+          // Not SKIP LOCKED: a skipped row would be overtaken by the ones behind it.
+          .for('update');
+        for (const n of next) {
+          if (n.nextAttemptAt > now) break;
+          ids.push(n.id);
+        }
+      }
       await tx
         .update(webhookDeliveries)
         .set({
@@ -141,7 +173,8 @@ async function claimBatch(
         .select({ delivery: webhookDeliveries, webhook: webhooks })
         .from(webhookDeliveries)
         .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-        .where(inArray(webhookDeliveries.id, ids));
+        .where(inArray(webhookDeliveries.id, ids))
+        .orderBy(asc(webhookDeliveries.id));
     },
     { isolationLevel: 'read committed' },
   );
@@ -337,6 +370,64 @@ async function deliver(
   });
 }
 
+/** Claimed rows (in id order) grouped per webhook, each group in order. */
+function chains(claimed: Claimed[]): Claimed[][] {
+  const byWebhook = new Map<number, Claimed[]>();
+  for (const c of claimed) {
+    const list = byWebhook.get(c.webhook.id) ?? [];
+    list.push(c);
+    byWebhook.set(c.webhook.id, list);
+  }
+  return [...byWebhook.values()];
+}
+
+/**
+ * Sends one webhook's claimed deliveries in order. At the first that does not succeed (or at shutdown)
+ * the rest are handed back unsent, due at once, so they wait behind it as order requires.
+ */
+async function deliverChain(
+  deps: WebhookDispatcherDeps,
+  chain: Claimed[],
+  token: string,
+  total: WebhookDispatchResult,
+): Promise<void> {
+  for (let i = 0; i < chain.length; i++) {
+    const r = i === 0 || !deps.stopping?.() ? await deliver(deps, chain[i]!, token) : null;
+    if (r) add(total, r);
+    if (r?.succeeded !== 1) {
+      const rest = chain.slice(i + 1).map((c) => c.delivery.id);
+      if (rest.length > 0) {
+        await deps.database.use((db) =>
+          db
+            .update(webhookDeliveries)
+            .set({
+              claimToken: null,
+              nextAttemptAt: deps.clock.now(),
+              attempts: sql`${webhookDeliveries.attempts} - 1`,
+            })
+            .where(and(inArray(webhookDeliveries.id, rest), eq(webhookDeliveries.claimToken, token))),
+        );
+      }
+      if (!r) {
+        // Stopping before this one was sent: hand it back too.
+        await deps.database.use((db) =>
+          db
+            .update(webhookDeliveries)
+            .set({
+              claimToken: null,
+              nextAttemptAt: deps.clock.now(),
+              attempts: sql`${webhookDeliveries.attempts} - 1`,
+            })
+            .where(
+              and(eq(webhookDeliveries.id, chain[i]!.delivery.id), eq(webhookDeliveries.claimToken, token)),
+            ),
+        );
+      }
+      return;
+    }
+  }
+}
+
 const add = (total: WebhookDispatchResult, r: WebhookDispatchResult) => {
   for (const k of Object.keys(total) as (keyof WebhookDispatchResult)[]) total[k] += r[k];
 };
@@ -373,10 +464,10 @@ export async function drainWebhooks(
             return [];
           })
         : [];
-    for (const c of claimed) {
-      const p: Promise<void> = deliver(deps, c, token)
+    for (const chain of chains(claimed)) {
+      const p: Promise<void> = deliverChain(deps, chain, token, total)
         .then(
-          (r) => add(total, r),
+          () => {},
           (err: unknown) => {
             failure ??= err;
           },
