@@ -12,6 +12,7 @@ import { load, type Measured } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
 import { seedConversation, seedEvents, seedTickets, seedUsers } from './bench/seed.js';
 import { startCountingSink } from './bench/sink.js';
+import { startCountingReceiver } from './bench/webhook-receiver.js';
 import { freePort, startPrivateServer } from './lib/private-mariadb.js';
 
 // `npm run bench`: the performance suite (docs/PERFORMANCE.md). Starts the built Node app against a
@@ -37,8 +38,26 @@ const want = (id: string) => !ONLY || ONLY.includes(id);
 const SMOKE = args.smoke;
 const S = Number(args.seconds ?? (SMOKE ? 2 : 10));
 const SIZE = SMOKE
-  ? { big: 500, firstPhase: 2_000, secondPhase: 20_000, emails: 300, emailRate: 50 }
-  : { big: 10_000, firstPhase: 10_000, secondPhase: 1_000_000, emails: 5_000, emailRate: 200 };
+  ? {
+      big: 500,
+      firstPhase: 2_000,
+      secondPhase: 20_000,
+      emails: 300,
+      emailRate: 50,
+      deliveries: 400,
+      hookRate: 50,
+    }
+  : {
+      big: 10_000,
+      firstPhase: 10_000,
+      secondPhase: 1_000_000,
+      emails: 5_000,
+      emailRate: 200,
+      deliveries: 5_000,
+      hookRate: 200,
+    };
+/** Webhooks the throughput scenario spreads its deliveries over (each webhook's are sent in order). */
+const HOOKS = 8;
 /** The label of the first data size (10k tickets; 2k in a smoke run). */
 const FIRST = SMOKE ? '2k' : '10k';
 const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
@@ -127,6 +146,7 @@ const server = await startPrivateServer({
   ],
 });
 const sink = await startCountingSink();
+const receiver = await startCountingReceiver();
 let app: ChildProcess | undefined;
 const rows: Row[] = [];
 try {
@@ -166,6 +186,8 @@ try {
       RATE_LIMIT_PER_PRINCIPAL: '1000000',
       TICKET_CREATE_LIMIT: '1000000',
       TICKET_CREATE_LIMIT_STAFF: '1000000',
+      // The webhook receiver listens on 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     },
     false,
   );
@@ -478,6 +500,75 @@ try {
     log(`dispatcher: ${mailsPerSecond} mails/s`);
   }
 
+  /** Subscribes the receiver (admin API); returns the webhook id. */
+  const subscribe = async (events: string[]) => {
+    const res = await fetch(`${api}/webhooks`, {
+      method: 'POST',
+      headers: { ...(await login('admin@bench.test')), 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${receiver.url}/hook`, events }),
+    });
+    if (res.status !== 201) throw new Error(`webhook: ${res.status} ${await res.text()}`);
+    return Number(((await res.json()) as { id: string }).id);
+  };
+  const pauseWebhooks = () => conn.query('UPDATE webhooks SET active = false');
+
+  if (want('webhook_latency')) {
+    log(`webhooks: tickets created at ${SIZE.hookRate}/s, commit → received`);
+    await pauseWebhooks();
+    const hook = await subscribe(['ticket.created']);
+    const created = await load({
+      url: `${api}/tickets`,
+      method: 'POST',
+      body: createBody,
+      headers: creator,
+      seconds: S,
+      connections: 8,
+      overallRate: SIZE.hookRate,
+    });
+    log(`created ${created.requests} tickets (p50 ${created.p50} ms, ${created.errors} errors)`);
+    const [queued] = await conn.query('SELECT id FROM webhook_deliveries WHERE webhook_id = ?', [hook]);
+    const ids = (queued as { id: number }[]).map((r) => String(r.id));
+    await waitFor(() => ids.every((id) => receiver.received.has(id)), 120_000, 'the webhook deliveries');
+    const delays = ids
+      .map((id) => receiver.received.get(id)!)
+      .map(([at, ts]) => at - ts)
+      .sort((a, b) => a - b);
+    const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))] ?? 0;
+    rows.push({
+      id: 'webhook_latency',
+      phase: FIRST,
+      rps: SIZE.hookRate,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      requests: delays.length,
+      errors: created.errors,
+    });
+    log(`webhook latency over ${delays.length} deliveries: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+  }
+
+  if (want('webhook_dispatcher')) {
+    log(`webhook dispatcher: ${SIZE.deliveries} queued deliveries over ${HOOKS} webhooks`);
+    await pauseWebhooks();
+    const hooks: number[] = [];
+    for (let i = 0; i < HOOKS; i++) hooks.push(await subscribe(['*']));
+    const ids = await insertDeliveries(conn, SIZE.deliveries, hooks);
+    // Found at the loop's next poll; the rate is taken from the first delivery to the last.
+    await waitFor(() => ids.every((id) => receiver.received.has(id)), 300_000, 'the webhook dispatcher');
+    const times = ids.map((id) => receiver.received.get(id)![0]);
+    const perSecond = Math.round((ids.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000));
+    rows.push({
+      id: 'webhook_dispatcher',
+      phase: FIRST,
+      rps: perSecond,
+      p50: 0,
+      p99: 0,
+      requests: ids.length,
+      errors: 0,
+    });
+    log(`webhook dispatcher: ${perSecond} deliveries/s`);
+    await pauseWebhooks();
+  }
+
   if (want('grow')) {
     log(`growing to ${SIZE.secondPhase} tickets`);
     const [[{ n }]] = (await conn.query('SELECT COUNT(*) AS n FROM tickets')) as unknown as [[{ n: number }]];
@@ -525,6 +616,7 @@ try {
 } finally {
   await stop(app);
   await sink.close();
+  await receiver.close();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -553,6 +645,27 @@ async function insertNotifications(conn: mysql.Connection, count: number, userId
     [rows],
   );
   return rows.map((r) => r[5] as string);
+}
+
+/** Queues `count` deliveries straight into the webhook outbox, round-robin over `hooks`; returns their ids. */
+async function insertDeliveries(conn: mysql.Connection, count: number, hooks: number[]): Promise<string[]> {
+  const now = new Date();
+  const payload = JSON.stringify({ type: 'bench', timestamp: now.toISOString(), data: {} });
+  const rows = Array.from({ length: count }, (_, i) => [
+    hooks[i % hooks.length],
+    'bench',
+    payload,
+    'queued',
+    now,
+    now,
+    now,
+  ]);
+  const [result] = await conn.query(
+    'INSERT INTO webhook_deliveries (webhook_id, type, payload, status, next_attempt_at, queued_at, created_at) VALUES ?',
+    [rows],
+  );
+  const first = (result as { insertId: number }).insertId;
+  return Array.from({ length: count }, (_, i) => String(first + i));
 }
 
 /**

@@ -25,6 +25,7 @@ import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
 import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
 import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
+import { webhookRoutes } from './modules/webhooks/index.js';
 
 export const API_BASE = '/api/v1';
 
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, feedRoutes());
   app.route(API_BASE, adminAuditRoutes());
   app.route(API_BASE, apiKeyRoutes());
+  app.route(API_BASE, webhookRoutes());
 
   const docConfig = {
     openapi: '3.1.0',

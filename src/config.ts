@@ -144,6 +144,17 @@ const EnvSchema = z.object({
   // At most 30 minutes: the auth limiter sweeps rate_limits rows older than two of its 15-minute windows.
   TICKET_CREATE_WINDOW: duration('10m').refine((s) => s <= 1800, 'must be at most 30m'),
   ADMIN_EMAIL: z.email('must be an email address').optional(),
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((v) => new TextEncoder().encode(v).length >= 32, 'must be at least 32 bytes long')
+    .optional(),
+  WEBHOOK_TIMEOUT: duration('10s').refine((s) => s <= 60, 'must be at most 60s'),
+  WEBHOOK_RETRY_BASE_SECONDS: intInRange(10, 1, 86400),
+  WEBHOOK_MAX_RETRY_DELAY: duration('1h'),
+  WEBHOOK_MAX_AGE: duration('24h'),
+  WEBHOOK_DISABLE_AFTER: intInRange(5, 1, 1000),
+  WEBHOOK_CONCURRENCY: intInRange(8, 1, 256),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
 });
 
@@ -207,6 +218,22 @@ export interface Config {
   principalRateLimit: { limit: number; windowSeconds: number };
   /** Tickets each principal may create per window (shared by all instances, in the database). */
   ticketCreateLimit: { user: number; staff: number; windowSeconds: number };
+  /** Outgoing webhooks (src/modules/webhooks): SSRF policy, secret encryption, retries and timeouts. */
+  webhooks: {
+    /** Allow URLs that resolve to loopback/private/link-local addresses (development and tests only). */
+    allowPrivateUrls: boolean;
+    /** Key material for encrypting signing secrets at rest: WEBHOOK_SECRET_KEY, else JWT_SECRET. */
+    secretKey: string;
+    timeoutMs: number;
+    retryBaseSeconds: number;
+    maxRetryDelaySeconds: number;
+    /** A delivery retried this long (from its first queueing) without a 2xx is `failed`. */
+    maxAgeSeconds: number;
+    /** Consecutive failed deliveries after which the webhook is disabled and admins are emailed. */
+    disableAfter: number;
+    /** Deliveries in flight at once per dispatcher (each webhook has at most one). */
+    concurrency: number;
+  };
 }
 
 export type ConfigResult =
@@ -258,6 +285,16 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
   // issuer in every token; only a developer's machine may fall back to it.
   if (production && input.APP_URL === undefined) {
     errors.push('APP_URL is required in production (the public base URL, e.g. https://helpdesk.example.com)');
+  }
+  if (input.WEBHOOK_ALLOW_PRIVATE_URLS === 'true' && production) {
+    warnings.push(
+      'WEBHOOK_ALLOW_PRIVATE_URLS=true: webhooks may reach loopback and private addresses (meant for development and tests)',
+    );
+  }
+  if (input.JWT_SECRET === undefined && input.WEBHOOK_SECRET_KEY === undefined && !production) {
+    warnings.push(
+      'WEBHOOK_SECRET_KEY and JWT_SECRET are not set: stored webhook secrets stop working on restart',
+    );
   }
   if ((input.ADMIN_EMAIL === undefined) !== (input.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
@@ -320,6 +357,16 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
         user: env.TICKET_CREATE_LIMIT,
         staff: env.TICKET_CREATE_LIMIT_STAFF,
         windowSeconds: env.TICKET_CREATE_WINDOW,
+      },
+      webhooks: {
+        allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
+        secretKey: env.WEBHOOK_SECRET_KEY ?? jwtSecret,
+        timeoutMs: env.WEBHOOK_TIMEOUT * 1000,
+        retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+        maxRetryDelaySeconds: env.WEBHOOK_MAX_RETRY_DELAY,
+        maxAgeSeconds: env.WEBHOOK_MAX_AGE,
+        disableAfter: env.WEBHOOK_DISABLE_AFTER,
+        concurrency: env.WEBHOOK_CONCURRENCY,
       },
       admin:
         env.ADMIN_EMAIL && env.ADMIN_PASSWORD

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { Database } from './database.js';
 import type { Logger } from './logger.js';
+import type { WebhookTransport } from './modules/webhooks/index.js';
 import type { PasswordHasher } from './passwords.js';
 
 /** Where time comes from; tests substitute a controllable clock. */
@@ -32,4 +33,9 @@ export interface AppDeps {
    * copied or installed file, the Workers entry fetches it from its static assets. Absent: 404.
    */
   docsAsset?: () => Response | Promise<Response>;
+  /**
+   * How webhook URLs are resolved and deliveries sent. The Node entry passes `nodeTransport()` (pins the
+   * checked address); absent (Workers): `fetch`, with DNS over HTTPS for the URL checks.
+   */
+  webhookTransport?: WebhookTransport;
 }

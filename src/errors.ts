@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   'validation_failed',
   'idempotency_key_reused',
   'unknown_scope',
+  'invalid_url',
+  'url_not_allowed',
   // 429
   'rate_limited',
   // 431

@@ -7,3 +7,4 @@ export * from './rate-limits.js';
 export * from './sessions.js';
 export * from './tickets.js';
 export * from './users.js';
+export * from './webhooks.js';

@@ -56,9 +56,10 @@ type Subjects =
   | EventFeedSubject;
 /**
  * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'ApiKey'`
- * (managing API keys).
+ * (managing API keys), `'Webhook'` (outgoing webhooks and their delivery log: `read`, `create`, `update`
+ * (also test sends and retries), `revoke` (delete)).
  */
-type WholeSubject = 'AuditLog' | 'ApiKey';
+type WholeSubject = 'AuditLog' | 'ApiKey' | 'Webhook';
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
@@ -104,6 +105,7 @@ function staffRules(can: Can): void {
   can('read', 'EventFeed');
   can(['read', 'list', 'create'], 'User');
   can('update', 'User', ['name', 'role', 'active']);
+  can(['read', 'create', 'update', 'revoke'], 'Webhook');
 }
 
 /**
@@ -170,6 +172,7 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     can('read', 'AuditLog');
     // Keys are made, listed and revoked by admins only: no key scope reaches them.
     can(['create', 'read', 'revoke'], 'ApiKey');
+    can(['read', 'create', 'update', 'revoke'], 'Webhook');
   }
 }
 

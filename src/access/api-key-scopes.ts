@@ -26,12 +26,10 @@ export const API_KEY_SCOPE_GRANTS: Record<ApiKeyScope, ScopeGrant> = {
   'users:read': { subjects: ['User'], actions: ['read', 'list'] },
   'users:write': { subjects: ['User'], actions: ['create', 'update'], includes: ['users:read'] },
   'events:read': { subjects: ['EventFeed'], actions: ['read'] },
-  // The coordinator points these at the subjects their modules add, at merge:
-  //   'webhooks:manage': { subjects: ['Webhook'], actions: 'all' },        (webhooks)
+  'webhooks:manage': { subjects: ['Webhook'], actions: 'all' },
+  // Until the modules that add their subjects land, these grant nothing:
   //   'inbound:write':   { subjects: ['InboundEmail'], actions: 'all' },   (inbound email)
   //   'reports:read':    { subjects: ['Report'], actions: ['read'] },      (reports)
-  // Until then they grant nothing.
-  'webhooks:manage': { subjects: [], actions: 'all' },
   'inbound:write': { subjects: [], actions: 'all' },
   'reports:read': { subjects: [], actions: ['read'] },
 };

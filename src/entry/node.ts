@@ -12,6 +12,8 @@ import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
 import { startHousekeepingLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
+import { startWebhookLoop, webhookSettings } from '../modules/webhooks/index.js';
+import { nodeTransport } from '../modules/webhooks/node-transport.js';
 import { createBcryptPool } from './bcrypt-pool.js';
 import { findDocsBundle, nodeDocsAsset } from './docs-asset.js';
 
@@ -52,7 +54,9 @@ const database = createPoolDatabase(
 );
 // bcrypt on worker threads, one per core: a login storm must not stall other requests.
 const passwords = createBcryptPool();
-const deps: AppDeps = { config, logger, database, clock: systemClock, passwords };
+// Webhooks leave through node:http with the checked address pinned (no DNS-rebinding window).
+const webhookTransport = nodeTransport();
+const deps: AppDeps = { config, logger, database, clock: systemClock, passwords, webhookTransport };
 // The API reference's browser bundle, served at /docs/scalar-<version>.js.
 const docsBundle = findDocsBundle();
 if (docsBundle) deps.docsAsset = nodeDocsAsset(docsBundle);
@@ -80,12 +84,24 @@ const outbox = startOutboxLoop(
   },
   config.outbox.pollMs,
 );
+// Webhook deliveries: their own loop and lanes, so a slow receiver never holds up email.
+const webhookLoop = startWebhookLoop(
+  {
+    database,
+    clock: systemClock,
+    logger: logger.child({ component: 'webhooks' }),
+    transport: webhookTransport,
+    ...webhookSettings(config),
+  },
+  config.outbox.pollMs,
+);
 // Number new events for the change feed in the background, so feed reads rarely have to.
 const feed = startFeedLoop({ database, logger: logger.child({ component: 'feed' }) });
 // A successful write may have queued email and written events: send and number them now rather than at
 // the next poll.
 deps.afterWrite = () => {
   outbox.wake();
+  webhookLoop.wake();
   feed.wake();
 };
 
@@ -141,7 +157,14 @@ async function shutdown(signal: string): Promise<void> {
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if ('closeIdleConnections' in server) server.closeIdleConnections();
-  await Promise.all([closed, outbox.stop(), housekeeping.stop(), idempotencySweep.stop(), feed.stop()]);
+  await Promise.all([
+    closed,
+    outbox.stop(),
+    webhookLoop.stop(),
+    housekeeping.stop(),
+    idempotencySweep.stop(),
+    feed.stop(),
+  ]);
   mailer.close();
   await passwords.close();
   await database.close();

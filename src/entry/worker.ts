@@ -9,6 +9,7 @@ import { sequenceFeed } from '../modules/feed/index.js';
 import { sweepIdempotencyKeys } from '../modules/idempotency/index.js';
 import { createSmtpMailer, drainOutbox, outboxSettings } from '../modules/notifications/index.js';
 import { autoCloseSolved } from '../modules/tickets/index.js';
+import { drainWebhooks, fetchTransport, webhookSettings } from '../modules/webhooks/index.js';
 
 // Workers entry: `fetch` serves the same Hono app as Node (and, after a successful change, drains the
 // outbox in the background), `scheduled` (a cron trigger) auto-closes solved tickets and drains the outbox.
@@ -169,6 +170,26 @@ async function drain(b: Extract<Built, { ok: true }>, trigger: string): Promise<
   }
 }
 
+/**
+ * Sends due webhook deliveries once (fetch: Workers cannot reach private, loopback or link-local
+ * addresses, whatever a name resolves to at connection time).
+ */
+async function deliverWebhooks(b: Extract<Built, { ok: true }>, trigger: string): Promise<void> {
+  const log = b.logger.child({ component: 'webhooks', trigger });
+  try {
+    const result = await drainWebhooks({
+      database: b.deps.database,
+      clock: b.deps.clock,
+      logger: log,
+      transport: fetchTransport,
+      ...webhookSettings(b.config),
+    });
+    if (result.claimed > 0) log.info(result, 'webhooks drained');
+  } catch (err) {
+    log.error({ err }, 'webhook dispatch failed');
+  }
+}
+
 async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Promise<void> {
   const log = b.logger.child({ component: 'housekeeping', cron });
   try {
@@ -203,6 +224,7 @@ export default {
     // never waits on SMTP; several at once are safe (rows are claimed with SKIP LOCKED).
     if (MUTATING.has(request.method) && response.status >= 200 && response.status < 300) {
       ctx.waitUntil(drain(b, 'request'));
+      ctx.waitUntil(deliverWebhooks(b, 'request'));
     }
     return response;
   },
@@ -212,5 +234,6 @@ export default {
     if (!b.ok) return;
     // Close first, so the closing emails go out in the same run.
     ctx.waitUntil(housekeeping(b, controller.cron).then(() => drain(b, controller.cron)));
+    ctx.waitUntil(deliverWebhooks(b, controller.cron));
   },
 };

@@ -22,5 +22,11 @@ export interface AppEnv {
     authenticator: MiddlewareHandler<AppEnv>;
     /** Set by the authenticator on protected routes. */
     actor: Actor;
+    /**
+     * Top-level fields of this response's JSON body that hold a secret shown once (an API key, a webhook
+     * secret). The Idempotency-Key store keeps the response without them, so a secret is never at rest in
+     * clear and a replay answers the created resource without it.
+     */
+    secretFields?: readonly string[];
   };
 }

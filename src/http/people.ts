@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Role } from '../../db/schema/index.js';
 import { singleLine } from './text.js';
 
 // The shapes of a person's address and name, wherever one is taken: the accounts module (registration,
@@ -27,3 +28,23 @@ export const UserName = singleLine(
 ).openapi({
   example: 'Ada Lovelace',
 });
+
+/** Who made a change, rendered (the `EventActor` schema of the tickets module describes it). */
+export type EventActorJson =
+  | { type: 'user'; id: string; name: string; role: Role }
+  | { type: 'api_key'; id: string; name: string }
+  | { type: 'system'; job: string };
+
+/** The actor columns of an event row joined with `users` and `api_keys` (left joins: one of them, or none). */
+export interface EventActorRow {
+  actorJob: string | null;
+  actor: { id: number; name: string; role: Role } | null;
+  apiKey: { id: number; name: string } | null;
+}
+
+/** Renders who made a change: the person, else the key, else the system job. */
+export function toEventActor(r: EventActorRow): EventActorJson {
+  if (r.actor) return { type: 'user', id: String(r.actor.id), name: r.actor.name, role: r.actor.role };
+  if (r.apiKey) return { type: 'api_key', id: String(r.apiKey.id), name: r.apiKey.name };
+  return { type: 'system', job: r.actorJob ?? 'auto_close' };
+}

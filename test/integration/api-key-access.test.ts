@@ -83,6 +83,14 @@ const ALLOWED: Record<string, ApiKeyScope[] | typeof PERSON> = {
   'POST /api/v1/api-keys': [],
   'GET /api/v1/api-keys': [],
   'DELETE /api/v1/api-keys/{id}': [],
+  'POST /api/v1/webhooks': ['webhooks:manage'],
+  'GET /api/v1/webhooks': ['webhooks:manage'],
+  'GET /api/v1/webhooks/{id}': ['webhooks:manage'],
+  'PATCH /api/v1/webhooks/{id}': ['webhooks:manage'],
+  'DELETE /api/v1/webhooks/{id}': ['webhooks:manage'],
+  'POST /api/v1/webhooks/{id}/test': ['webhooks:manage'],
+  'GET /api/v1/webhooks/{id}/deliveries': ['webhooks:manage'],
+  'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry': ['webhooks:manage'],
 };
 
 describe('each scope allows exactly its routes', () => {
@@ -97,7 +105,8 @@ describe('each scope allows exactly its routes', () => {
     const path = route.path
       .replace('/tickets/{id}', `/tickets/${ids.ticket}`)
       .replace('/users/{id}', `/users/${ids.user}`)
-      .replace('{id}', '999999');
+      .replace('{id}', '999999')
+      .replace('{deliveryId}', '999999');
     const bodies: Record<string, object> = {
       'POST /api/v1/tickets': {
         subject: 'By key',
@@ -114,6 +123,8 @@ describe('each scope allows exactly its routes', () => {
       'PATCH /api/v1/me': { name: 'Me' },
       'POST /api/v1/auth/password': { currentPassword: 'whatever', newPassword: 'long enough pw' },
       'POST /api/v1/api-keys': { name: 'x', scopes: ['tickets:read'] },
+      'POST /api/v1/webhooks': { url: 'https://hooks.example.com/in', events: ['*'] },
+      'PATCH /api/v1/webhooks/{id}': { active: false },
     };
     const body = typeof route.body === 'object' ? route.body : bodies[label(route)];
     const req = env.app.http[route.method](path).set(...bearer(key));

@@ -128,6 +128,27 @@ describe('Idempotency-Key on POST', () => {
     expect(await ticketsBy(user)).toBe(before);
   });
 
+  it('never stores a once-shown secret: a replayed POST /api-keys answers the key without its `key`', async () => {
+    const admin = await signIn(env.app.http, env.db.database, 'admin');
+    const idemKey = newKey();
+    const create = () =>
+      api()
+        .post('/api/v1/api-keys')
+        .set(...admin.auth)
+        .set('Idempotency-Key', idemKey)
+        .send({ name: 'CRM sync', scopes: ['tickets:read'] });
+    const first = await create();
+    expect(first.status).toBe(201);
+    expect(first.body.key).toMatch(/^hd_/);
+    const replay = await create();
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(first.body.id);
+    expect(replay.body).not.toHaveProperty('key');
+    const stored = await env.db.database.use((db) => db.select().from(idempotencyKeys));
+    expect(JSON.stringify(stored)).not.toContain(first.body.key);
+  });
+
   it('accepts a 255-character key; requests without the header are not affected', async () => {
     const key = `${newKey()}-`.padEnd(255, 'x');
     expect((await post(user, key, ticketBody())).status).toBe(201);

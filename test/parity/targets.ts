@@ -11,6 +11,8 @@ import { startFeedLoop } from '../../src/modules/feed/index.js';
 import { drainOutbox, startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
 import { autoCloseSolved, startHousekeepingLoop } from '../../src/modules/tickets/housekeeping.js';
+import { drainWebhooks, startWebhookLoop, webhookSettings } from '../../src/modules/webhooks/index.js';
+import { nodeTransport } from '../../src/modules/webhooks/node-transport.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { startWorkerd, type Workerd, wranglerVars } from '../helpers/workerd.js';
@@ -61,6 +63,8 @@ function settings(sinkUrl: string): Record<string, string> {
     RATE_LIMIT_PER_PRINCIPAL: '1000000',
     TICKET_CREATE_LIMIT: '1000000',
     TICKET_CREATE_LIMIT_STAFF: '1000000',
+    // Webhook receivers in the tests listen on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   };
 }
 
@@ -71,7 +75,8 @@ async function nodeTarget(): Promise<Target> {
   if (!parsed.ok) throw new Error(parsed.message);
   const { config } = parsed;
   const logger = createLogger({ level: config.logLevel });
-  const deps: AppDeps = { config, logger, database: db.database, clock: systemClock };
+  const webhookTransport = nodeTransport();
+  const deps: AppDeps = { config, logger, database: db.database, clock: systemClock, webhookTransport };
   const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -92,13 +97,23 @@ async function nodeTarget(): Promise<Target> {
   const housekeeping = { database: db.database, clock: systemClock, config, logger };
   const outbox = startOutboxLoop(dispatcher, config.outbox.pollMs);
   const feed = startFeedLoop({ database: db.database, logger });
+  const webhookDispatcher = {
+    database: db.database,
+    clock: systemClock,
+    logger,
+    transport: webhookTransport,
+    ...webhookSettings(config),
+  };
+  const webhooks = startWebhookLoop(webhookDispatcher, config.outbox.pollMs);
   deps.afterWrite = () => {
     outbox.wake();
+    webhooks.wake();
     feed.wake();
   };
   const loops = [
     outbox,
     feed,
+    webhooks,
     startHousekeepingLoop(housekeeping, config.housekeepingIntervalSeconds * 1000),
   ];
   return {
@@ -106,7 +121,7 @@ async function nodeTarget(): Promise<Target> {
     fetch: (path, init) => fetch(`${base}${path}`, init),
     async scheduled() {
       await autoCloseSolved(housekeeping);
-      await drainOutbox(dispatcher);
+      await Promise.all([drainOutbox(dispatcher), drainWebhooks(webhookDispatcher)]);
     },
     sink,
     database: db.database,

@@ -65,7 +65,10 @@ const sample = {
   verifyTokenUrl: 'https://h.test/verify-email?token=tok_456',
   expiresInMinutes: 30,
   expiresInHours: 72,
+  webhook: { id: '3', url: 'https://crm.test/hook?a=<b>', failures: 5, lastError: 'HTTP 500: <oops>' },
 };
+/** Emails about no ticket: they carry no `[#id]` in the subject. */
+const NOT_ABOUT_A_TICKET = ['password_reset', 'verify_email', 'webhook_disabled'];
 
 describe('the shipped email templates', () => {
   it.each(TEMPLATE_NAMES)('%s renders a subject, a text part and an escaped HTML part', (name) => {
@@ -75,7 +78,8 @@ describe('the shipped email templates', () => {
     expect(email.text).not.toContain('{{');
     expect(email.html).toMatch(/^<!doctype html>/);
     expect(email.html).not.toMatch(/<b>burns|Printer <on>/);
-    if (!['password_reset', 'verify_email'].includes(name)) expect(email.subject).toContain('[#1042]');
+    expect(email.html).not.toMatch(/<oops>|a=<b>/);
+    if (!NOT_ABOUT_A_TICKET.includes(name)) expect(email.subject).toContain('[#1042]');
   });
 
   it('without WEB_URL (ticket.url null) ticket emails carry no link, and nothing points at the JSON API', () => {

@@ -19,6 +19,8 @@ import {
 } from '../../src/modules/tickets/schemas.js';
 import { containsPattern } from '../../src/modules/users/repo.js';
 import { CreateUserInput, UpdateMeInput, UserListQuery } from '../../src/modules/users/schemas.js';
+import { CreateWebhookInput, UpdateWebhookInput } from '../../src/modules/webhooks/schemas.js';
+import { checkDestination, parseWebhookUrl } from '../../src/modules/webhooks/url-guard.js';
 
 /**
  * Every regex and parser that sees user input, fed the worst input of the largest size the app lets
@@ -224,6 +226,39 @@ describe('headers, at 16 KiB', () => {
     ]) {
       await timed(get, worst);
     }
+  });
+});
+
+describe('webhook URLs and descriptions', () => {
+  const swallow = (fn: () => unknown) => () => {
+    try {
+      fn();
+    } catch {
+      // refusals are the expected outcome; only the time matters
+    }
+  };
+  it.each([
+    ['letters', `https://${run('a', MIB)}`],
+    ['dots', `https://${run('a.', MIB)}`],
+    ['a path of slashes', `https://example.com${run('/', MIB)}`],
+    ['percent escapes', `https://example.com/${run('%2', MIB)}`],
+    ['an IPv6-looking host', `http://[${run('0:', MIB)}]/`],
+    ['spaces with a control at the end', `https://example.com/${run(' a', MIB, '\u0000')}`],
+  ])('1 MiB worst case: %s', async (_name, worst) => {
+    await timed((u) => swallow(() => parseWebhookUrl(u))(), worst);
+    // The 2,000-character limit comes first in the parser; the URL checks behind it see at most that much.
+    const destination = (u: string) => {
+      let url: URL;
+      try {
+        url = new URL(u.slice(0, 2000));
+      } catch {
+        return;
+      }
+      return checkDestination(url, async () => [], false).catch(() => {});
+    };
+    await timed(destination, worst);
+    await timed((u) => CreateWebhookInput.safeParse({ url: u, events: ['*'], description: u }), worst);
+    await timed((u) => UpdateWebhookInput.safeParse({ description: u }), worst);
   });
 });
 

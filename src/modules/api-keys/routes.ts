@@ -95,6 +95,7 @@ const revokeKeyRoute = createRoute({
 export function apiKeyRoutes() {
   return createRouter()
     .openapi(createKeyRoute, async (c) => {
+      c.set('secretFields', ['key']);
       const key = await apiKeys.create(serviceContext(c), c.req.valid('json'));
       c.header('Location', `${c.req.path}/${key.id}`);
       return c.json(key, 201);

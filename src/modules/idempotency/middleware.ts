@@ -121,9 +121,21 @@ async function store(c: Context<AppEnv>, principal: string, keyHash: string, fin
     const value = res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  const body = await res.clone().text();
+  const body = withoutSecrets(await res.clone().text(), c.get('secretFields'));
   const expiresAt = new Date(c.get('deps').clock.now().getTime() + KEY_TTL_MS);
   await repo.complete(db, principal, keyHash, fingerprint, { status: res.status, headers, body, expiresAt });
+}
+
+/**
+ * The body to keep for replays: without the fields the route named as once-shown secrets (README,
+ * "Idempotency"). A replay of such a create answers the resource without its secret.
+ */
+function withoutSecrets(body: string, fields: readonly string[] | undefined): string {
+  if (!fields?.length) return body;
+  const parsed: unknown = JSON.parse(body);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
+  const kept = Object.fromEntries(Object.entries(parsed).filter(([name]) => !fields.includes(name)));
+  return JSON.stringify(kept);
 }
 
 /** Wraps the app's authenticator so idempotency runs once the caller is known. */

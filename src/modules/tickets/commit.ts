@@ -1,7 +1,8 @@
-import { actorUserId, requireActor, type ServiceContext } from '../../context.js';
+import { type Actor, actorUserId, requireActor, type ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { ConflictError } from '../../errors.js';
 import type { NewNotification } from '../notifications/index.js';
+import { queueTicketEvents } from '../webhooks/index.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
 
@@ -23,6 +24,22 @@ export interface TicketChange {
   notify?: (view: repo.TicketView, people: notify.People) => NewNotification[];
 }
 
+/**
+ * Writes a ticket's audit events and queues their webhook deliveries (the webhook outbox), in the
+ * caller's transaction: the events, the deliveries and the change commit or roll back together. The one
+ * way events are written: `commitChange` uses it, and so do the writes that are not a change of an
+ * existing ticket (raising one, requeueing an email). All events are about one ticket.
+ */
+export async function recordEvents(
+  tx: Queryable,
+  now: Date,
+  actor: Actor,
+  events: repo.NewEvent[],
+): Promise<void> {
+  const firstEventId = await repo.insertEvents(tx, now, actor, events);
+  if (events.length > 0) await queueTicketEvents(tx, now, events[0]!.ticketId, firstEventId, events.length);
+}
+
 /** Unreachable while writes hold the row lock; kept so a lost race can never pass for success. */
 export const versionConflict = () =>
   new ConflictError('version_conflict', 'The ticket was changed by someone else; read it again.');
@@ -30,8 +47,8 @@ export const versionConflict = () =>
 /**
  * The one commit path for a ticket change, inside the caller's transaction (the row locked by
  * `lockForWrite` or a sweep's `SKIP LOCKED` select): writes the row if it is still at the version the
- * caller read, bumping it; records the audit events with the context's actor; re-reads the view; queues
- * the emails in the outbox. A change with no events changes nothing and returns the current view.
+ * caller read, bumping it; records the audit events with the context's actor; queues one webhook
+ * delivery per subscribed webhook and event; re-reads the view; queues the emails in the outbox. A change with no events changes nothing and returns the current view.
  */
 export async function commitChange(
   tx: Queryable,
@@ -46,7 +63,7 @@ export async function commitChange(
   if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now, visible))) {
     throw versionConflict();
   }
-  await repo.insertEvents(
+  await recordEvents(
     tx,
     now,
     actor,

@@ -6,7 +6,7 @@ import { affectedRows } from '../../database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
 import type { NotificationStatusView } from '../notifications/index.js';
-import { insertEvents } from './repo.js';
+import { recordEvents } from './commit.js';
 import { readableView, ticketSubject } from './visibility.js';
 
 /** Staff view of the emails a ticket caused and how their delivery went, oldest first. */
@@ -78,7 +78,7 @@ export async function requeue(ctx: ServiceContext, id: number): Promise<Notifica
         `Only a failed notification can be requeued; this one is ${found.row.status}.`,
       );
     // Staff-only: the requester's event trail does not learn about email delivery.
-    await insertEvents(tx, now, actor, [
+    await recordEvents(tx, now, actor, [
       {
         ticketId: found.row.ticketId!,
         type: 'notification.requeued',

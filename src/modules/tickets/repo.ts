@@ -220,15 +220,15 @@ export interface NewEvent {
  * Writes audit events naming their actor; always called inside the transaction that makes the change,
  * which holds the ticket's row lock (or has just created the ticket), so numbering the requester-visible
  * ones from the current maximum cannot race; the unique (ticket_id, public_seq) key would refuse it
- * loudly if it did.
+ * loudly if it did. Returns the first new event's id (a multi-row insert's ids are consecutive).
  */
 export async function insertEvents(
   db: Queryable,
   now: Date,
   actor: Actor,
   events: NewEvent[],
-): Promise<void> {
-  if (events.length === 0) return;
+): Promise<number> {
+  if (events.length === 0) return 0;
   const actorId = actorUserId(actor);
   const actorApiKeyIdValue = actorApiKeyId(actor);
   const actorJob = actor.type === 'system' ? actor.job : null;
@@ -240,7 +240,7 @@ export async function insertEvents(
       .where(eq(ticketEvents.ticketId, ticketId));
     next.set(ticketId, Number(row?.last ?? 0) + 1);
   }
-  await db.insert(ticketEvents).values(
+  const result = await db.insert(ticketEvents).values(
     events.map((e) => {
       let publicSeq: number | null = null;
       if (!e.internal) {
@@ -260,6 +260,7 @@ export async function insertEvents(
       };
     }),
   );
+  return insertId(result);
 }
 
 /**

@@ -202,19 +202,7 @@ export const EventActor = z
 
 export type EventActor = z.infer<typeof EventActor>;
 
-/** The actor columns of an event row joined with `users` and `api_keys` (left joins: one of them, or none). */
-export interface EventActorRow {
-  actorJob: string | null;
-  actor: { id: number; name: string; role: (typeof ROLES)[number] } | null;
-  apiKey: { id: number; name: string } | null;
-}
-
-/** Renders who made a change: the person, else the key, else the system job. */
-export function toEventActor(r: EventActorRow): EventActor {
-  if (r.actor) return { type: 'user', id: String(r.actor.id), name: r.actor.name, role: r.actor.role };
-  if (r.apiKey) return { type: 'api_key', id: String(r.apiKey.id), name: r.apiKey.name };
-  return { type: 'system', job: r.actorJob ?? 'auto_close' };
-}
+export { type EventActorRow, toEventActor } from '../../http/people.js';
 
 /** An audit event's type, as a ticket's events and the change feed show it. */
 export const EventTypeField = z.string().openapi({

@@ -4,7 +4,7 @@ import type { Queryable } from '../../database.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
-import { commitChange } from './commit.js';
+import { commitChange, recordEvents } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
 import { cursorPosition, listQuery } from './list.js';
@@ -98,7 +98,7 @@ export async function create(
       internal: false,
       now,
     });
-    await repo.insertEvents(tx, now, actor, [
+    await recordEvents(tx, now, actor, [
       {
         ticketId: id,
         type: 'ticket.created',

@@ -1,1 +1,0 @@
-ALTER TABLE `users` MODIFY COLUMN `password_hash` varchar(100);

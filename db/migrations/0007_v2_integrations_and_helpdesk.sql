@@ -1,0 +1,64 @@
+CREATE TABLE `api_keys` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`name` varchar(100) NOT NULL,
+	`prefix` varchar(16) NOT NULL,
+	`key_hash` char(64) NOT NULL,
+	`scopes` json NOT NULL,
+	`created_by` bigint unsigned,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`expires_at` datetime(3),
+	`revoked_at` datetime(3),
+	`last_used_at` datetime(3),
+	CONSTRAINT `api_keys_id` PRIMARY KEY(`id`),
+	CONSTRAINT `api_keys_key_hash_unique` UNIQUE(`key_hash`)
+);
+--> statement-breakpoint
+CREATE TABLE `webhook_deliveries` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`webhook_id` bigint unsigned NOT NULL,
+	`event_id` bigint unsigned,
+	`type` varchar(64) NOT NULL,
+	`payload` json NOT NULL,
+	`status` enum('queued','succeeded','failed') NOT NULL DEFAULT 'queued',
+	`attempts` int unsigned NOT NULL DEFAULT 0,
+	`response_status` smallint unsigned,
+	`last_error` text,
+	`next_attempt_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`claim_token` varchar(64),
+	`queued_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`delivered_at` datetime(3),
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `webhook_deliveries_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
+CREATE TABLE `webhooks` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`url` varchar(2000) NOT NULL,
+	`events` json NOT NULL,
+	`description` varchar(500),
+	`active` boolean NOT NULL DEFAULT true,
+	`secret_encrypted` varchar(255) NOT NULL,
+	`created_by` bigint unsigned,
+	`consecutive_failures` int unsigned NOT NULL DEFAULT 0,
+	`failing_since` datetime(3),
+	`disabled_at` datetime(3),
+	`disabled_reason` varchar(200),
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `webhooks_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
+ALTER TABLE `messages` MODIFY COLUMN `author_id` bigint unsigned;--> statement-breakpoint
+ALTER TABLE `users` MODIFY COLUMN `password_hash` varchar(100);--> statement-breakpoint
+ALTER TABLE `messages` ADD `author_api_key_id` bigint unsigned;--> statement-breakpoint
+ALTER TABLE `ticket_events` ADD `actor_api_key_id` bigint unsigned;--> statement-breakpoint
+ALTER TABLE `api_keys` ADD CONSTRAINT `api_keys_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `webhook_deliveries` ADD CONSTRAINT `webhook_deliveries_webhook_id_webhooks_id_fk` FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `webhooks` ADD CONSTRAINT `webhooks_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX `api_keys_created_by_idx` ON `api_keys` (`created_by`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_queue_idx` ON `webhook_deliveries` (`status`,`webhook_id`,`id`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_webhook_idx` ON `webhook_deliveries` (`webhook_id`,`id`);--> statement-breakpoint
+CREATE INDEX `webhooks_active_idx` ON `webhooks` (`active`,`id`);--> statement-breakpoint
+ALTER TABLE `messages` ADD CONSTRAINT `messages_author_api_key_id_api_keys_id_fk` FOREIGN KEY (`author_api_key_id`) REFERENCES `api_keys`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `ticket_events` ADD CONSTRAINT `ticket_events_actor_api_key_id_api_keys_id_fk` FOREIGN KEY (`actor_api_key_id`) REFERENCES `api_keys`(`id`) ON DELETE no action ON UPDATE no action;
