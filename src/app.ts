@@ -18,10 +18,12 @@ import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
+import { groupRoutes } from './modules/groups/index.js';
 import { withIdempotency } from './modules/idempotency/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
+import { slaAdminRoutes } from './modules/sla-admin/index.js';
 import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
 import { userRoutes } from './modules/users/index.js';
 
@@ -66,6 +68,8 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());
   app.route(API_BASE, adminAuditRoutes());
+  app.route(API_BASE, groupRoutes());
+  app.route(API_BASE, slaAdminRoutes());
 
   const docConfig = {
     openapi: '3.1.0',

@@ -53,17 +53,21 @@ type Subjects =
   | UserSubject
   | SessionSubject
   | EventFeedSubject;
-/** Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log). */
-type WholeSubject = 'AuditLog';
+/**
+ * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), and the triage
+ * configuration: `'Group'`, `'BusinessHours'` (the calendar), `'SlaPolicy'`.
+ */
+type WholeSubject = 'AuditLog' | 'Group' | 'BusinessHours' | 'SlaPolicy';
+const TRIAGE_CONFIG: WholeSubject[] = ['Group', 'BusinessHours', 'SlaPolicy'];
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
- * - `read`, `create`, `update`, `revoke`: what they say (`update` is checked per field).
+ * - `read`, `create`, `update`, `delete`, `revoke`: what they say (`update` is checked per field).
  * - `list`: appear in a list query (GET /users lists only staff to agents).
  * - `triage`: act on a ticket as support staff (the lifecycle's "staff" column, assigning).
  * - `transition`: move a ticket through the lifecycle at all (which moves is the lifecycle table's call).
  */
-export type Action = 'read' | 'list' | 'create' | 'update' | 'revoke' | 'triage' | 'transition';
+export type Action = 'read' | 'list' | 'create' | 'update' | 'delete' | 'revoke' | 'triage' | 'transition';
 
 export type AppAbility = MongoAbility<[Action, Subjects | SubjectName]>;
 
@@ -106,12 +110,15 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
     // Staff see any account by id (ticket requesters), but list only their colleagues.
     can('read', 'User');
     can('list', 'User', { role: { $in: [...STAFF_ROLES] } });
+    // Agents see how triage is set up (groups, calendar, SLA policies); admins change it.
+    can('read', TRIAGE_CONFIG);
   }
 
   if (isAdminRole(actor.role)) {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
     can('read', 'AuditLog');
+    can(['create', 'update', 'delete'], TRIAGE_CONFIG);
   }
 }
 

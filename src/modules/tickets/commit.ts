@@ -2,8 +2,10 @@ import { actorUserId, requireActor, type ServiceContext } from '../../context.js
 import type { Queryable } from '../../database.js';
 import { ConflictError } from '../../errors.js';
 import type { NewNotification } from '../notifications/index.js';
+import type { SlaActivity } from '../sla/index.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
+import { slaPlan } from './sla.js';
 
 /**
  * One change to a ticket, as a verb plans it: the row's new values, its audit events (one per thing that
@@ -19,6 +21,8 @@ export interface TicketChange {
    * staff's version and `updatedAt`, so the requester's view of the ticket does not move with it.
    */
   requesterVisible?: boolean;
+  /** What moves the SLA clocks besides the fields: a public staff reply, a requester's public message. */
+  slaActivity?: SlaActivity;
   /** The emails, from the ticket as committed and the people it concerns (requester, assignee, actor). */
   notify?: (view: repo.TicketView, people: notify.People) => NewNotification[];
 }
@@ -43,14 +47,17 @@ export async function commitChange(
   const actor = requireActor(ctx);
   const now = ctx.clock.now();
   const visible = change.requesterVisible ?? true;
-  if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now, visible))) {
+  // The SLA clocks and due times move with the change, in its transaction (tickets/sla.ts).
+  const sla = await slaPlan(tx, row, change.changes, change.slaActivity, now);
+  const changes = { ...change.changes, ...sla.changes };
+  if (!(await repo.updateIfVersion(tx, row.id, row.version, changes, now, visible))) {
     throw versionConflict();
   }
   await repo.insertEvents(
     tx,
     now,
     actor,
-    change.events.map((e) => ({ ...e, ticketId: row.id })),
+    [...change.events, ...sla.events].map((e) => ({ ...e, ticketId: row.id })),
   );
   const view = (await repo.findView(tx, row.id))!;
   if (change.notify) {

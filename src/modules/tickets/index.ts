@@ -2,13 +2,16 @@
 // sibling needs to build a change (lock, plan a status move, who gets which email), plus the routers.
 export type { TicketChange } from './commit.js';
 export { commitChange } from './commit.js';
+export { nextRoundRobinMember, planGroupChange, ungroupAll } from './groups.js';
 export { autoCloseSolved, startHousekeepingLoop } from './housekeeping.js';
 export { transitionOnReply } from './lifecycle.js';
 export { notificationRoutes } from './notification-routes.js';
 export * as notify from './notify.js';
 export { insertMessage } from './repo.js';
 export { ticketRoutes } from './routes.js';
-export { Body, EventActor, EventTypeField, TicketIdParam } from './schemas.js';
+export { Body, EventActor, EventTypeField, Tag, TicketIdParam } from './schemas.js';
 export { unassignAllFrom } from './service.js';
+export { recomputeOpenTickets } from './sla.js';
+export { startSlaSweepLoop, sweepSla } from './sla-sweep.js';
 export { statusChange } from './status.js';
 export { lockForWrite, partyOf, readableView, seesInternal } from './visibility.js';

@@ -1,3 +1,4 @@
+import { SLA_NEVER } from '../../../db/schema/index.js';
 import { abilityOf, authorize } from '../../access/index.js';
 import {
   actorUserId,
@@ -9,8 +10,10 @@ import {
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
+import { targetsOf } from '../sla/index.js';
 import { commitChange } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
+import { planGroupChange } from './groups.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
 import { cursorPosition, listQuery } from './list.js';
 import * as notify from './notify.js';
@@ -24,10 +27,29 @@ import type {
   TransitionInput,
   UpdateTicketInput,
 } from './schemas.js';
+import { slaForNewTicket } from './sla.js';
 import { statusChange } from './status.js';
 import { lockForWrite, partyOf, readableView, seesInternal, ticketSubject } from './visibility.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The SLA block of a ticket (staff only): a running target past due counts as breached at once. */
+function slaOf(t: repo.TicketRow, now: Date): Ticket['sla'] {
+  if (t.slaPolicyId === null) return null;
+  const overdue = (d: Date | null) => d !== null && d <= now;
+  const bits =
+    t.slaBreached |
+    (overdue(t.slaFirstResponseDueAt) ? 1 : 0) |
+    (overdue(t.slaNextResponseDueAt) ? 2 : 0) |
+    (overdue(t.slaResolutionDueAt) ? 4 : 0);
+  return {
+    policyId: String(t.slaPolicyId),
+    firstResponseDueAt: iso(t.slaFirstResponseDueAt),
+    nextResponseDueAt: iso(t.slaNextResponseDueAt),
+    resolutionDueAt: iso(t.slaResolutionDueAt),
+    breached: targetsOf(bits),
+  };
+}
 const person = (p: { id: number; name: string; email: string }) => ({ ...p, id: String(p.id) });
 
 /**
@@ -45,6 +67,8 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
     tags: v.tags,
     requester: person(v.requester),
     assignee: v.assignee ? person(v.assignee) : null,
+    group: v.group ? { id: String(v.group.id), name: v.group.name } : null,
+    sla: full ? slaOf(t, ctx.clock.now()) : null,
     createdAt: t.createdAt.toISOString(),
     updatedAt: (full ? t.updatedAt : t.publicUpdatedAt).toISOString(),
     firstResponseAt: iso(t.firstResponseAt),
@@ -61,9 +85,22 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
   const actor = requireUser(ctx);
   const now = ctx.clock.now();
   const priority = input.priority ?? 'normal';
+  const groupId = input.groupId == null ? null : Number(input.groupId);
+  // Choosing the group is triage: staff only (a requester may set only the subject of their ticket).
+  if (groupId !== null)
+    authorize(abilityOf(ctx), 'update', { kind: 'Ticket', requesterId: actor.id }, 'groupId');
   const view = await withTransaction(ctx, async (tx) => {
-    const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId: actor.id, now });
     const tags = input.tags ?? [];
+    const group = await planGroupChange(tx, { groupId: null, assigneeId: null }, groupId);
+    const sla = await slaForNewTicket(tx, { priority, groupId, tags }, now);
+    const extra = { ...group.changes, ...sla };
+    const id = await repo.insertTicket(tx, {
+      subject: input.subject,
+      priority,
+      requesterId: actor.id,
+      now,
+      extra,
+    });
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
       ticketId: id,
@@ -78,7 +115,19 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
         type: 'ticket.created',
         data: { subject: input.subject, priority, tags, messageId: String(messageId) },
       },
+      ...group.events.map((e) => ({ ...e, ticketId: id })),
     ]);
+    if (groupId !== null) {
+      // Grouped (and perhaps assigned): read it back whole and send the assignment email too.
+      const view = (await repo.findView(tx, id))!;
+      const audience = await notify.newTicketAudience(tx, actor.id);
+      await notify.ticketCreated(tx, ctx, view, input.body, actor.id, audience);
+      if (view.assignee) {
+        const people = await notify.ticketPeople(tx, view, actor.id);
+        await notify.queue(tx, ctx, notify.assigned(ctx, view, people, actor.id));
+      }
+      return view;
+    }
     // The new ticket is known in full without reading it back; the one query left finds the requester's
     // name (for the ticket) and everyone to email.
     const audience = await notify.newTicketAudience(tx, actor.id);
@@ -100,9 +149,25 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
         firstResponseAt: null,
         solvedAt: null,
         closedAt: null,
+        groupId: null,
+        slaNextResponseStartedAt: null,
+        slaResolutionStartedAt: now,
+        slaResolutionBusinessSecs: 0,
+        slaResolutionCalendarSecs: 0,
+        slaPolicyId: null,
+        slaFirstResponseDueAt: null,
+        slaNextResponseDueAt: null,
+        slaResolutionDueAt: null,
+        slaDueAt: SLA_NEVER,
+        slaAtRiskAt: SLA_NEVER,
+        slaNextAlertAt: SLA_NEVER,
+        slaWarned: 0,
+        slaBreached: 0,
+        ...sla,
       },
       requester: { id: requesterId, name, email },
       assignee: null,
+      group: null,
       tags,
     };
     await notify.ticketCreated(tx, ctx, created, input.body, actor.id, audience);
@@ -118,7 +183,7 @@ export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
 /** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
 export async function list(ctx: ServiceContext, query: TicketListQuery) {
   const actor = requireActor(ctx);
-  const q = listQuery(actor, query);
+  const q = listQuery(actor, query, ctx.clock.now());
   if (!q) return { data: [], nextCursor: null };
   const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
   return toPage(
@@ -149,9 +214,21 @@ export async function update(
       }
     }
     const plan = planUpdate(row, input, input.tags === undefined ? [] : await repo.findTags(tx, row.id));
-    const assigneeId = plan.changes.assigneeId;
+    let assigneeId = plan.changes.assigneeId;
     if (assigneeId != null && !(await repo.findAssignableStaff(tx, assigneeId))) {
       throw new ValidationError([{ path: 'assigneeId', message: 'must be an active agent or admin' }]);
+    }
+    if (input.groupId !== undefined) {
+      const to = input.groupId === null ? null : Number(input.groupId);
+      const assigneeAfter = assigneeId !== undefined ? assigneeId : row.assigneeId;
+      const group = await planGroupChange(tx, row, to, assigneeAfter);
+      if (group.assigned) {
+        // Round robin picked the assignee: one `ticket.assigned` event, from the one before the PATCH.
+        plan.events = plan.events.filter((e) => e.type !== 'ticket.assigned');
+        assigneeId = group.changes.assigneeId;
+      }
+      Object.assign(plan.changes, group.changes);
+      plan.events.push(...group.events);
     }
     await repo.changeTags(tx, row.id, plan.tags.added, plan.tags.removed);
     return commitChange(tx, ctx, row, {
