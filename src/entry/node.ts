@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js';
 import { startFeedLoop } from '../modules/feed/index.js';
 import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
-import { startHousekeepingLoop } from '../modules/tickets/index.js';
+import { startHousekeepingLoop, startSlaSweepLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
 import { createBcryptPool } from './bcrypt-pool.js';
 import { findDocsBundle, nodeDocsAsset } from './docs-asset.js';
@@ -98,6 +98,13 @@ const housekeeping = startHousekeepingLoop(
   },
   config.housekeepingIntervalSeconds * 1000,
 );
+// SLA warnings and breaches, written within a minute of their moment (every SLA_SWEEP_INTERVAL_MS).
+const slaSweep = startSlaSweepLoop({
+  database,
+  clock: systemClock,
+  config,
+  logger: logger.child({ component: 'sla' }),
+});
 // Expired Idempotency-Key rows go on the same schedule.
 const idempotencySweep = startIdempotencySweepLoop(
   { database, clock: systemClock, logger: logger.child({ component: 'idempotency' }) },
@@ -141,7 +148,14 @@ async function shutdown(signal: string): Promise<void> {
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if ('closeIdleConnections' in server) server.closeIdleConnections();
-  await Promise.all([closed, outbox.stop(), housekeeping.stop(), idempotencySweep.stop(), feed.stop()]);
+  await Promise.all([
+    closed,
+    outbox.stop(),
+    housekeeping.stop(),
+    slaSweep.stop(),
+    idempotencySweep.stop(),
+    feed.stop(),
+  ]);
   mailer.close();
   await passwords.close();
   await database.close();

@@ -34,6 +34,12 @@ export async function nextRoundRobinMember(tx: Queryable, groupId: number): Prom
   return (await repo.findAssignableStaff(tx, next)) ? next : null;
 }
 
+/** 422 unless group `groupId` exists. */
+export async function requireGroup(tx: Queryable, groupId: number): Promise<void> {
+  const [g] = await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId));
+  if (!g) throw new ValidationError([{ path: 'groupId', message: 'no such group' }]);
+}
+
 /**
  * The changes and events of putting `row` into group `groupId` (null: out of any group), with the
  * round-robin assignment when the ticket would be left unassigned. 422 for a group that does not exist.
@@ -46,10 +52,7 @@ export async function planGroupChange(
   assigneeAfter: number | null = row.assigneeId,
 ): Promise<{ changes: repo.TicketChanges; events: Omit<repo.NewEvent, 'ticketId'>[]; assigned: boolean }> {
   if (groupId === row.groupId) return { changes: {}, events: [], assigned: false };
-  if (groupId !== null) {
-    const [g] = await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId));
-    if (!g) throw new ValidationError([{ path: 'groupId', message: 'no such group' }]);
-  }
+  if (groupId !== null) await requireGroup(tx, groupId);
   const changes: repo.TicketChanges = { groupId };
   const events: Omit<repo.NewEvent, 'ticketId'>[] = [
     {

@@ -91,15 +91,16 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
     authorize(abilityOf(ctx), 'update', { kind: 'Ticket', requesterId: actor.id }, 'groupId');
   const view = await withTransaction(ctx, async (tx) => {
     const tags = input.tags ?? [];
+    // Round robin first: the group row's exclusive lock must come before the ticket insert's foreign-key
+    // check takes a shared one (two creates upgrading shared locks deadlock each other).
     const group = await planGroupChange(tx, { groupId: null, assigneeId: null }, groupId);
     const sla = await slaForNewTicket(tx, { priority, groupId, tags }, now);
-    const extra = { ...group.changes, ...sla };
     const id = await repo.insertTicket(tx, {
       subject: input.subject,
       priority,
       requesterId: actor.id,
       now,
-      extra,
+      extra: { ...sla, ...group.changes },
     });
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
