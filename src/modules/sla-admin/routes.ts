@@ -64,7 +64,10 @@ const putHoursRoute = createRoute({
     recompute,
   request: jsonBody(BusinessHoursInput, businessHoursExample),
   responses: {
-    200: { description: 'The calendar', ...jsonContent(BusinessHours) },
+    200: {
+      description: 'The calendar',
+      ...jsonContent(BusinessHours, { ...businessHoursExample, updatedAt: '2026-11-21T20:40:52.123Z' }),
+    },
     401: unauthenticatedResponse,
     403: forbidden,
     ...invalidBodyResponses,
