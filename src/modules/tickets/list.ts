@@ -31,7 +31,10 @@ const seesStaffView = (actor: Actor) => actor.type === 'system' || isStaffRole(a
 function sortOf(sort: TicketSort, actor: Actor) {
   const { columns, descending } = SORTS[sort];
   if (seesStaffView(actor)) return { columns, descending };
-  return { columns: columns.map((c) => (c === tickets.updatedAt ? tickets.publicUpdatedAt : c)), descending };
+  // SLAs are staff-only: a requester's `slaDue` is their oldest ticket first, not an order that reveals them.
+  const own = (c: MySqlColumn) =>
+    c === tickets.updatedAt ? tickets.publicUpdatedAt : c === tickets.slaDueAt ? tickets.createdAt : c;
+  return { columns: columns.map(own), descending };
 }
 
 /** The cursor position of a row under `sort`: the values of the sort columns. */
