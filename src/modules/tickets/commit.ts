@@ -2,7 +2,7 @@ import { actorUserId, requireActor, type ServiceContext } from '../../context.js
 import type { Queryable } from '../../database.js';
 import { ConflictError } from '../../errors.js';
 import type { NewNotification } from '../notifications/index.js';
-import type { SlaActivity } from '../sla/index.js';
+import type { SlaActivity, SlaConfig } from '../sla/index.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
 import { slaPlan } from './sla.js';
@@ -23,6 +23,8 @@ export interface TicketChange {
   requesterVisible?: boolean;
   /** What moves the SLA clocks besides the fields: a public staff reply, a requester's public message. */
   slaActivity?: SlaActivity;
+  /** The SLA configuration, when the caller has it loaded already (a sweep): saves reading it again. */
+  slaConfig?: SlaConfig;
   /** The emails, from the ticket as committed and the people it concerns (requester, assignee, actor). */
   notify?: (view: repo.TicketView, people: notify.People) => NewNotification[];
 }
@@ -48,7 +50,7 @@ export async function commitChange(
   const now = ctx.clock.now();
   const visible = change.requesterVisible ?? true;
   // The SLA clocks and due times move with the change, in its transaction (tickets/sla.ts).
-  const sla = await slaPlan(tx, row, change.changes, change.slaActivity, now);
+  const sla = await slaPlan(tx, row, change.changes, change.slaActivity, now, change.slaConfig);
   const changes = { ...change.changes, ...sla.changes };
   if (!(await repo.updateIfVersion(tx, row.id, row.version, changes, now, visible))) {
     throw versionConflict();

@@ -7,7 +7,6 @@ import { dueAlerts, loadSlaConfig, TARGET_BIT } from '../sla/index.js';
 import { commitChange } from './commit.js';
 import type { HousekeepingDeps } from './housekeeping.js';
 import * as notify from './notify.js';
-import * as repo from './repo.js';
 import { deriveFor } from './sla.js';
 
 /**
@@ -66,7 +65,7 @@ export async function sweepSla(deps: HousekeepingDeps, batch = 200, budgetMs = 5
             await tx.update(tickets).set({ slaNextAlertAt: next }).where(eq(tickets.id, row.id));
             return 0;
           }
-          await commitChange(tx, ctx, row, {
+          const view = await commitChange(tx, ctx, row, {
             changes: { slaWarned: warned, slaBreached: breached },
             events: list.map((a) => ({
               type: a.kind === 'warning' ? ('sla.warning' as const) : ('sla.breached' as const),
@@ -75,8 +74,8 @@ export async function sweepSla(deps: HousekeepingDeps, batch = 200, budgetMs = 5
             })),
             // SLAs are staff-only: the requester's view of the ticket does not move.
             requesterVisible: false,
+            slaConfig: config,
           });
-          const view = (await repo.findView(tx, row.id))!;
           await notify.queue(tx, ctx, notify.slaAlerted(ctx, view, await notify.slaAudience(tx, view), list));
           return list.length;
         });

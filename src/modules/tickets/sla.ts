@@ -85,8 +85,9 @@ export async function slaPlan(
   changes: repo.TicketChanges,
   activity: SlaActivity | undefined,
   now: Date,
+  loaded?: SlaConfig,
 ): Promise<{ changes: repo.SlaColumns; events: Omit<repo.NewEvent, 'ticketId'>[] }> {
-  const config = await loadSlaConfig(tx);
+  const config = loaded ?? (await loadSlaConfig(tx));
   const after = { ...row, ...changes };
   const clocks = advanceClocks(clocksOf(row), after, activity, now, config.calendar);
   const derived = await deriveFor(tx, config, after, clocks, now);
