@@ -436,6 +436,16 @@ describe('the sweep and the queues', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(paged).toEqual([sooner.id, later.id, none.id]);
+    // A requester may ask for slaDue too; theirs is ordered by creation (the SLA is staff-only).
+    const mine = await api()
+      .get('/api/v1/tickets?tag=slasort&sort=slaDue')
+      .set(...user.auth);
+    expect(mine.status).toBe(200);
+    expect(mine.body.data.map((x: { id: string; sla: unknown }) => [x.id, x.sla])).toEqual([
+      [sooner.id, null],
+      [later.id, null],
+      [none.id, null],
+    ]);
     expect(
       (
         await api()
