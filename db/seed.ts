@@ -1,13 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseBcryptCost } from '../src/config.js';
-import { createPoolDatabase, type Queryable } from '../src/database.js';
+import { createPoolDatabase, insertId, type Queryable } from '../src/database.js';
 import { type Clock, systemClock } from '../src/deps.js';
 import { ConflictError } from '../src/errors.js';
 import { scrubUrlCredentials } from '../src/logger.js';
 import { findUserByEmail, insertUser } from '../src/modules/users/repo.js';
 import { hashPassword } from '../src/passwords.js';
-import type { Role } from './schema/index.js';
+import { businessCalendars, groupMembers, groups, type Role, slaPolicies } from './schema/index.js';
 
 /**
  * Demo accounts for local runs only (`npm run dev`, `npm run db:seed`). The passwords are public — they
@@ -41,7 +41,75 @@ export async function seedDemo(db: Queryable, clock: Clock, bcryptCost: number):
     }
     outcomes.push({ email: account.email, role: account.role, result });
   }
+  await seedTriage(db, clock);
   return outcomes;
+}
+
+/**
+ * Two groups, a business-hours calendar and two SLA policies, so the SLA fields show from the first
+ * request. Only into an empty configuration: anything an admin has set up is left alone.
+ */
+export async function seedTriage(db: Queryable, clock: Clock): Promise<void> {
+  const [anyGroup] = await db.select({ id: groups.id }).from(groups).limit(1);
+  const [anyPolicy] = await db.select({ id: slaPolicies.id }).from(slaPolicies).limit(1);
+  const [calendar] = await db.select({ id: businessCalendars.id }).from(businessCalendars).limit(1);
+  const now = clock.now();
+  if (!anyGroup) {
+    const staff = async (email: string) => (await findUserByEmail(db, email))?.id;
+    const admin = await staff('admin@example.com');
+    const agent = await staff('agent@example.com');
+    const add = async (
+      name: string,
+      description: string,
+      assignment: 'manual' | 'round_robin',
+      members: (number | undefined)[],
+    ) => {
+      const result = await db
+        .insert(groups)
+        .values({ name, description, assignment, createdAt: now, updatedAt: now });
+      const groupId = insertId(result);
+      const ids = members.filter((m): m is number => m !== undefined);
+      if (ids.length > 0) await db.insert(groupMembers).values(ids.map((userId) => ({ groupId, userId })));
+    };
+    await add('Support', 'First line: everything not yet triaged', 'round_robin', [agent, admin]);
+    await add('Billing', 'Invoices, refunds and payments', 'manual', [admin]);
+  }
+  if (!calendar) {
+    const day: [string, string][] = [['09:00', '17:00']];
+    await db.insert(businessCalendars).values({
+      id: 1,
+      timezone: 'Europe/London',
+      week: { mon: day, tue: day, wed: day, thu: day, fri: day },
+      holidays: ['2026-12-25', '2026-12-28', '2027-01-01'],
+      updatedAt: now,
+    });
+  }
+  if (!anyPolicy) {
+    await db.insert(slaPolicies).values([
+      {
+        name: 'Urgent and high',
+        position: 10,
+        match: { priorities: ['urgent', 'high'] },
+        firstResponseMinutes: 60,
+        nextResponseMinutes: 120,
+        resolutionMinutes: 480,
+        businessHours: false,
+        createdAt: now,
+        updatedAt: now,
+      },
+      {
+        name: 'Standard (business hours)',
+        position: 100,
+        match: {},
+        firstResponseMinutes: 240,
+        nextResponseMinutes: 480,
+        resolutionMinutes: 2400,
+        businessHours: true,
+        createdAt: now,
+        updatedAt: now,
+      },
+    ]);
+  }
 }
 
 async function main(): Promise<number> {

@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
 import { load, type Measured } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
-import { seedConversation, seedEvents, seedTickets, seedUsers } from './bench/seed.js';
+import { BENCH_POLICY, seedConversation, seedEvents, seedTickets, seedUsers } from './bench/seed.js';
 import { startCountingSink } from './bench/sink.js';
 import { startCountingReceiver } from './bench/webhook-receiver.js';
 import { freePort, startPrivateServer } from './lib/private-mariadb.js';
@@ -157,6 +157,11 @@ try {
   await runMigrations(url);
   const conn = await mysql.createConnection({ uri: url, timezone: 'Z' });
 
+  // The bench's SLA policy (seedTickets gives a tenth of the new and open tickets a running clock under it).
+  await conn.query(
+    "INSERT INTO sla_policies (id, name, position, `match`, resolution_minutes, business_hours) VALUES (?, 'Bench', 1, '{}', ?, 0)",
+    [BENCH_POLICY.id, BENCH_POLICY.resolutionMinutes],
+  );
   log(`seeding users and ${SIZE.firstPhase} tickets`);
   const users = await seedUsers(conn, bcrypt.hashSync(PASSWORD, BCRYPT_COST), PASSWORD);
   const small = await seedTickets(conn, users, 25, () => users.small, 1);
@@ -284,6 +289,7 @@ try {
       ['messages_page', () => `/tickets/${small.first}/messages`, agent],
       ['list_own', () => '/tickets', big],
       ['staff_queue', () => '/tickets?status=open&assignee=none&sort=-priority', agent],
+      ['sla_queue', () => '/tickets?sort=slaDue&sla=at_risk', agent],
       ['list_page_50', () => `/tickets?limit=25&cursor=${cursorAt50}`, agent],
       // A full page from the middle of the feed, and the poll of a consumer that is caught up.
       ['events_page', () => `/events?limit=25&after=${feedCursor(Math.floor(feedHead / 2))}`, agent],
@@ -298,6 +304,7 @@ try {
         bareCeiling,
       );
     }
+    if (want('sla_sweep')) rows.push(await measureSlaSweep(url, conn, phase));
   };
 
   log('scenarios at the first size');
@@ -619,6 +626,68 @@ try {
   await receiver.close();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * One SLA sweep over the whole table: `DUE` running clocks are made overdue (their clock started 481
+ * minutes ago, the alert moment passed), then one in-process `sweepSla` writes their breach events and
+ * emails. Reported as alerts/s, with the time of that sweep (p50 column) and of the next one, which finds
+ * nothing (p99 column): the steady state of a sweep every 30 s. The app's own loop may take a few of
+ * them (SKIP LOCKED); the row counts what this sweep wrote.
+ */
+async function measureSlaSweep(url: string, conn: mysql.Connection, phase: string): Promise<Row> {
+  const DUE = SMOKE ? 100 : 1000;
+  const { sweepSla } = await import('../src/modules/tickets/index.js');
+  const { parseConfig } = await import('../src/config.js');
+  const { createPoolDatabase } = await import('../src/database.js');
+  const { createLogger } = await import('../src/logger.js');
+  const { systemClock } = await import('../src/deps.js');
+  const parsed = parseConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: url,
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    JWT_SECRET: 'bench-secret-that-is-at-least-32-bytes-long',
+    APP_URL: 'http://127.0.0.1:1',
+  });
+  if (!parsed.ok) throw new Error(parsed.message);
+  const database = createPoolDatabase(url, { connectionLimit: 2 });
+  const deps = {
+    database,
+    clock: systemClock,
+    config: parsed.config,
+    logger: createLogger({ level: 'silent' }),
+  };
+  const [[{ n: runningClocks }]] = (await conn.query(
+    "SELECT COUNT(*) AS n FROM tickets WHERE sla_due_at < '9999-01-01'",
+  )) as unknown as [[{ n: number }]];
+  await conn.query(
+    `UPDATE tickets SET sla_resolution_started_at = NOW(3) - INTERVAL 481 MINUTE, sla_next_alert_at = NOW(3) - INTERVAL 1 MINUTE,
+       sla_warned = 0, sla_breached = 0
+     WHERE sla_next_alert_at BETWEEN NOW(3) + INTERVAL 1 DAY AND '9999-01-01' ORDER BY sla_next_alert_at LIMIT ${DUE}`,
+  );
+  const [plan] = await conn.query(
+    'EXPLAIN SELECT id FROM tickets WHERE sla_next_alert_at <= NOW(3) ORDER BY sla_next_alert_at LIMIT 200',
+  );
+  log(`sla_sweep (${phase}) work-list plan: ${JSON.stringify(plan)}`);
+  let t = performance.now();
+  const written = await sweepSla(deps, 200, 600_000);
+  const sweepMs = Math.round(performance.now() - t);
+  t = performance.now();
+  await sweepSla(deps);
+  const idleMs = Math.round((performance.now() - t) * 10) / 10;
+  await database.close();
+  log(
+    `sla_sweep (${phase}): ${runningClocks} running clocks; ${written} alerts in ${sweepMs} ms; an idle sweep ${idleMs} ms`,
+  );
+  return {
+    id: 'sla_sweep',
+    phase,
+    rps: Math.round(written / Math.max(sweepMs / 1000, 0.001)),
+    p50: sweepMs,
+    p99: idleMs,
+    requests: written,
+    errors: 0,
+  };
 }
 
 /** Queues `count` staff emails straight into the outbox, in one transaction; returns their Message-IDs. */

@@ -19,10 +19,12 @@ import { apiKeyRoutes } from './modules/api-keys/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
+import { groupRoutes } from './modules/groups/index.js';
 import { withIdempotency } from './modules/idempotency/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
+import { slaAdminRoutes } from './modules/sla-admin/index.js';
 import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
 import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
@@ -70,6 +72,8 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, adminAuditRoutes());
   app.route(API_BASE, apiKeyRoutes());
   app.route(API_BASE, webhookRoutes());
+  app.route(API_BASE, groupRoutes());
+  app.route(API_BASE, slaAdminRoutes());
 
   const docConfig = {
     openapi: '3.1.0',

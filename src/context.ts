@@ -27,7 +27,7 @@ export interface ApiKeyActor {
 }
 
 /** Work the helpdesk does by itself, named in the audit trail instead of a person. */
-export type SystemJob = 'auto_close';
+export type SystemJob = 'auto_close' | 'sla';
 
 export interface SystemActor {
   readonly type: 'system';

@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'version_conflict',
   'not_failed',
   'idempotency_key_in_use',
+  'group_name_taken',
   // 412
   'precondition_failed',
   // 413

@@ -13,6 +13,47 @@ CREATE TABLE `api_keys` (
 	CONSTRAINT `api_keys_key_hash_unique` UNIQUE(`key_hash`)
 );
 --> statement-breakpoint
+CREATE TABLE `group_members` (
+	`group_id` bigint unsigned NOT NULL,
+	`user_id` bigint unsigned NOT NULL,
+	CONSTRAINT `group_members_pk` PRIMARY KEY(`group_id`,`user_id`)
+);
+--> statement-breakpoint
+CREATE TABLE `support_groups` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`name` varchar(100) NOT NULL,
+	`description` varchar(1000),
+	`assignment` enum('manual','round_robin') NOT NULL DEFAULT 'manual',
+	`last_assigned_user_id` bigint unsigned,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `support_groups_id` PRIMARY KEY(`id`),
+	CONSTRAINT `support_groups_name_unique` UNIQUE(`name`)
+);
+--> statement-breakpoint
+CREATE TABLE `business_calendars` (
+	`id` int unsigned NOT NULL,
+	`timezone` varchar(64) NOT NULL,
+	`week` json NOT NULL,
+	`holidays` json NOT NULL,
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `business_calendars_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
+CREATE TABLE `sla_policies` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`name` varchar(100) NOT NULL,
+	`position` int unsigned NOT NULL,
+	`match` json NOT NULL,
+	`first_response_minutes` int unsigned,
+	`next_response_minutes` int unsigned,
+	`resolution_minutes` int unsigned,
+	`business_hours` boolean NOT NULL DEFAULT false,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `sla_policies_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
 	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
 	`webhook_id` bigint unsigned NOT NULL,
@@ -52,13 +93,36 @@ ALTER TABLE `messages` MODIFY COLUMN `author_id` bigint unsigned;--> statement-b
 ALTER TABLE `users` MODIFY COLUMN `password_hash` varchar(100);--> statement-breakpoint
 ALTER TABLE `messages` ADD `author_api_key_id` bigint unsigned;--> statement-breakpoint
 ALTER TABLE `ticket_events` ADD `actor_api_key_id` bigint unsigned;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `group_id` bigint unsigned;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_next_response_started_at` datetime(3);--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_resolution_started_at` datetime(3);--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_resolution_business_secs` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_resolution_calendar_secs` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_policy_id` bigint unsigned;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_first_response_due_at` datetime(3);--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_next_response_due_at` datetime(3);--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_resolution_due_at` datetime(3);--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_due_at` datetime(3) DEFAULT '9999-12-31 00:00:00.000' NOT NULL;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_at_risk_at` datetime(3) DEFAULT '9999-12-31 00:00:00.000' NOT NULL;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_next_alert_at` datetime(3) DEFAULT '9999-12-31 00:00:00.000' NOT NULL;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_warned` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `sla_breached` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `api_keys` ADD CONSTRAINT `api_keys_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `group_members` ADD CONSTRAINT `group_members_group_id_support_groups_id_fk` FOREIGN KEY (`group_id`) REFERENCES `support_groups`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `group_members` ADD CONSTRAINT `group_members_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhook_deliveries` ADD CONSTRAINT `webhook_deliveries_webhook_id_webhooks_id_fk` FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD CONSTRAINT `webhooks_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX `api_keys_created_by_idx` ON `api_keys` (`created_by`);--> statement-breakpoint
+CREATE INDEX `group_members_user_idx` ON `group_members` (`user_id`);--> statement-breakpoint
+CREATE INDEX `sla_policies_position_idx` ON `sla_policies` (`position`,`id`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_queue_idx` ON `webhook_deliveries` (`status`,`webhook_id`,`id`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_webhook_idx` ON `webhook_deliveries` (`webhook_id`,`id`);--> statement-breakpoint
 CREATE INDEX `webhooks_active_idx` ON `webhooks` (`active`,`id`);--> statement-breakpoint
 ALTER TABLE `messages` ADD CONSTRAINT `messages_author_api_key_id_api_keys_id_fk` FOREIGN KEY (`author_api_key_id`) REFERENCES `api_keys`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE `ticket_events` ADD CONSTRAINT `ticket_events_actor_api_key_id_api_keys_id_fk` FOREIGN KEY (`actor_api_key_id`) REFERENCES `api_keys`(`id`) ON DELETE no action ON UPDATE no action;
+ALTER TABLE `ticket_events` ADD CONSTRAINT `ticket_events_actor_api_key_id_api_keys_id_fk` FOREIGN KEY (`actor_api_key_id`) REFERENCES `api_keys`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `tickets` ADD CONSTRAINT `tickets_group_id_support_groups_id_fk` FOREIGN KEY (`group_id`) REFERENCES `support_groups`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX `tickets_group_updated_idx` ON `tickets` (`group_id`,`updated_at`,`id`);--> statement-breakpoint
+CREATE INDEX `tickets_sla_due_idx` ON `tickets` (`sla_due_at`,`id`);--> statement-breakpoint
+CREATE INDEX `tickets_sla_at_risk_idx` ON `tickets` (`sla_at_risk_at`);--> statement-breakpoint
+CREATE INDEX `tickets_sla_alert_idx` ON `tickets` (`sla_next_alert_at`);

@@ -13,12 +13,21 @@ import {
 } from 'drizzle-orm/mysql-core';
 import { apiKeys } from './api-keys.js';
 import { createdAt, exactVarchar, id, jsonValue, ref, timestamp } from './columns.js';
+import { groups } from './groups.js';
 import { users } from './users.js';
 
 export const TICKET_STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+/**
+ * Stands for "no such moment" in the SLA columns that are sorted and swept (`sla_due_at`,
+ * `sla_at_risk_at`, `sla_next_alert_at`): NOT NULL with a far-future value keeps them plain index ranges
+ * and keyset cursors without NULL cases, and tickets without a running clock sort last.
+ */
+export const SLA_NEVER = new Date('9999-12-31T00:00:00.000Z');
+const slaNever = (name: string) => timestamp(name).notNull().default(sql`'9999-12-31 00:00:00.000'`);
 
 /** `id` is the human ticket number shown as `#1042`. */
 export const tickets = mysqlTable(
@@ -47,6 +56,29 @@ export const tickets = mysqlTable(
     firstResponseAt: timestamp('first_response_at'),
     solvedAt: timestamp('solved_at'),
     closedAt: timestamp('closed_at'),
+    groupId: ref('group_id').references(() => groups.id),
+    // SLA clocks (src/modules/sla/clocks.ts). What happened, whatever the policy:
+    /** When the running next-response clock started (a requester's message); null when none runs. */
+    slaNextResponseStartedAt: timestamp('sla_next_response_started_at'),
+    /** Start of the resolution clock's current running stretch; null while paused or stopped. */
+    slaResolutionStartedAt: timestamp('sla_resolution_started_at'),
+    /** Resolution time used by earlier stretches (before a pause), in business and in calendar seconds. */
+    slaResolutionBusinessSecs: int('sla_resolution_business_secs', { unsigned: true }).notNull().default(0),
+    slaResolutionCalendarSecs: int('sla_resolution_calendar_secs', { unsigned: true }).notNull().default(0),
+    // What the matching policy makes of it (recomputed in every commit that moves a clock):
+    slaPolicyId: ref('sla_policy_id'),
+    slaFirstResponseDueAt: timestamp('sla_first_response_due_at'),
+    slaNextResponseDueAt: timestamp('sla_next_response_due_at'),
+    slaResolutionDueAt: timestamp('sla_resolution_due_at'),
+    /** The earliest running target's due time (`sort=slaDue`, `sla=breached`). */
+    slaDueAt: slaNever('sla_due_at'),
+    /** The earliest moment a running target has under 20 % left (`sla=at_risk`). */
+    slaAtRiskAt: slaNever('sla_at_risk_at'),
+    /** The next warning or breach the sweep has to write: its work list is `sla_next_alert_at <= now`. */
+    slaNextAlertAt: slaNever('sla_next_alert_at'),
+    /** Bit sets of targets (1 first response, 2 next response, 4 resolution) warned about / breached. */
+    slaWarned: int('sla_warned', { unsigned: true }).notNull().default(0),
+    slaBreached: int('sla_breached', { unsigned: true }).notNull().default(0),
   },
   (t) => [
     // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.
@@ -71,6 +103,13 @@ export const tickets = mysqlTable(
     index('tickets_requester_created_idx').on(t.requesterId, t.createdAt, t.id),
     // The auto-close sweep: solved tickets by solved time.
     index('tickets_status_solved_idx').on(t.status, t.solvedAt),
+    // A group's queue, and `group=` with the default sort.
+    index('tickets_group_updated_idx').on(t.groupId, t.updatedAt, t.id),
+    // sort=slaDue (keyset on (sla_due_at, id)); sla=breached is the range below now.
+    index('tickets_sla_due_idx').on(t.slaDueAt, t.id),
+    // sla=at_risk with other sorts; the SLA sweep's work list.
+    index('tickets_sla_at_risk_idx').on(t.slaAtRiskAt),
+    index('tickets_sla_alert_idx').on(t.slaNextAlertAt),
   ],
 );
 

@@ -30,6 +30,8 @@ export const TARGETS: Record<string, { label: string; rps?: number; p99?: number
     p99: 2000,
   },
   webhook_dispatcher: { label: 'webhook dispatcher (deliveries/s, 8 webhooks)', rps: 500 },
+  sla_queue: { label: 'SLA queue `sort=slaDue&sla=at_risk`', rps: 3000, p99: 30 },
+  sla_sweep: { label: 'SLA sweep: alerts/s; p50 = ms for the sweep, p99 = ms for an idle sweep' },
 };
 
 const RSS_LIMIT_MB = 200;
@@ -75,14 +77,19 @@ export function renderMarkdown(
       `| ${TARGETS[r.id]?.label ?? r.id} | ${r.phase} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${ratio} | ${r.rssMb ?? ''} | ${verdict(r)} |`,
     );
   }
-  const small = rows.find((r) => r.id === 'staff_queue');
-  const large = rows.filter((r) => r.id === 'staff_queue').at(-1);
-  if (small && large && large !== small) {
-    lines.push(
-      '',
-      `Staff queue latency at ${large.phase} vs ${small.phase}: p50 ${(large.p50 / Math.max(small.p50, 0.01)).toFixed(2)}×, ` +
-        `p99 ${(large.p99 / Math.max(small.p99, 0.01)).toFixed(2)}× (target ≤ 1.3×).`,
-    );
+  for (const [id, name] of [
+    ['staff_queue', 'Staff queue'],
+    ['sla_queue', 'SLA queue'],
+  ] as const) {
+    const small = rows.find((r) => r.id === id);
+    const large = rows.filter((r) => r.id === id).at(-1);
+    if (small && large && large !== small) {
+      lines.push(
+        '',
+        `${name} latency at ${large.phase} vs ${small.phase}: p50 ${(large.p50 / Math.max(small.p50, 0.01)).toFixed(2)}×, ` +
+          `p99 ${(large.p99 / Math.max(small.p99, 0.01)).toFixed(2)}× (target ≤ 1.3×).`,
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -128,6 +128,10 @@ export async function seedTickets(
       if (status === 'solved' && end - updated.getTime() > 3 * 86_400_000) status = 'closed';
       const assignee =
         status === 'new' || random() < 0.3 ? null : users.staff[Math.floor(random() * users.staff.length)]!;
+      // One ticket in ten has a running resolution clock (the bench policy: 480 calendar minutes), due
+      // from two hours ago to five days ahead; alerts already written where their moment has passed.
+      const sla =
+        (status === 'new' || status === 'open') && random() < 0.2 ? slaState(end, random()) : NO_SLA;
       tickets.push([
         `Ticket ${done + i}: ${TAGS[Math.floor(random() * TAGS.length)]} problem number ${Math.floor(random() * 1e6)}`,
         status,
@@ -141,10 +145,11 @@ export async function seedTickets(
         status === 'new' ? null : updated,
         status === 'solved' || status === 'closed' ? updated : null,
         status === 'closed' ? updated : null,
+        ...sla,
       ]);
     }
     const [res] = await conn.query(
-      'INSERT INTO tickets (subject, status, priority, priority_rank, requester_id, assignee_id, version, created_at, updated_at, first_response_at, solved_at, closed_at) VALUES ?',
+      `INSERT INTO tickets (subject, status, priority, priority_rank, requester_id, assignee_id, version, created_at, updated_at, first_response_at, solved_at, closed_at, ${SLA_COLUMNS}) VALUES ?`,
       [tickets],
     );
     const firstId = (res as { insertId: number }).insertId;
@@ -169,6 +174,25 @@ export async function seedTickets(
     await insertRows(conn, 'ticket_tags', ['ticket_id', 'tag'], tags);
   }
   return { first, last };
+}
+
+/** The bench's SLA policy: resolution in 480 calendar minutes for every ticket (`slaState` follows it). */
+export const BENCH_POLICY = { id: 1, resolutionMinutes: 480 };
+const SLA_COLUMNS =
+  'sla_policy_id, sla_resolution_started_at, sla_resolution_due_at, sla_due_at, sla_at_risk_at, sla_next_alert_at, sla_warned, sla_breached';
+const NEVER = new Date('9999-12-31T00:00:00.000Z');
+const NO_SLA = [null, null, null, NEVER, NEVER, NEVER, 0, 0];
+const MIN = 60_000;
+
+/** A running resolution clock due between 2 h ago and 5 days ahead of `now`, its alerts written as due. */
+function slaState(now: number, r: number): unknown[] {
+  const due = new Date(now - 120 * MIN + Math.floor(r * 5 * 1440) * MIN);
+  const started = new Date(due.getTime() - BENCH_POLICY.resolutionMinutes * MIN);
+  const atRisk = new Date(due.getTime() - 0.2 * BENCH_POLICY.resolutionMinutes * MIN);
+  const breached = due.getTime() <= now;
+  const warned = atRisk.getTime() <= now;
+  const nextAlert = breached ? NEVER : warned ? due : atRisk;
+  return [BENCH_POLICY.id, started, due, due, atRisk, nextAlert, warned ? 4 : 0, breached ? 4 : 0];
 }
 
 /** Gives one ticket a longer conversation (for the messages-page scenario). */

@@ -57,18 +57,20 @@ type Subjects =
 /**
  * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'ApiKey'`
  * (managing API keys), `'Webhook'` (outgoing webhooks and their delivery log: `read`, `create`, `update`
- * (also test sends and retries), `revoke` (delete)).
+ * (also test sends and retries), `revoke` (delete)), and the triage configuration: `'Group'`,
+ * `'BusinessHours'` (the calendar), `'SlaPolicy'`.
  */
-type WholeSubject = 'AuditLog' | 'ApiKey' | 'Webhook';
+type WholeSubject = 'AuditLog' | 'ApiKey' | 'Webhook' | 'Group' | 'BusinessHours' | 'SlaPolicy';
+const TRIAGE_CONFIG: WholeSubject[] = ['Group', 'BusinessHours', 'SlaPolicy'];
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
- * - `read`, `create`, `update`, `revoke`: what they say (`update` is checked per field).
+ * - `read`, `create`, `update`, `delete`, `revoke`: what they say (`update` is checked per field).
  * - `list`: appear in a list query (GET /users lists only staff to agents).
  * - `triage`: act on a ticket as support staff (the lifecycle's "staff" column, assigning).
  * - `transition`: move a ticket through the lifecycle at all (which moves is the lifecycle table's call).
  */
-export type Action = 'read' | 'list' | 'create' | 'update' | 'revoke' | 'triage' | 'transition';
+export type Action = 'read' | 'list' | 'create' | 'update' | 'delete' | 'revoke' | 'triage' | 'transition';
 
 export type AppAbility = MongoAbility<[Action, Subjects | SubjectName]>;
 
@@ -106,6 +108,7 @@ function staffRules(can: Can): void {
   can(['read', 'list', 'create'], 'User');
   can('update', 'User', ['name', 'role', 'active']);
   can(['read', 'create', 'update', 'revoke'], 'Webhook');
+  can('read', TRIAGE_CONFIG);
 }
 
 /**
@@ -164,6 +167,8 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     // Staff see any account by id (ticket requesters), but list only their colleagues.
     can('read', 'User');
     can('list', 'User', { role: { $in: [...STAFF_ROLES] } });
+    // Agents see how triage is set up (groups, calendar, SLA policies); admins change it.
+    can('read', TRIAGE_CONFIG);
   }
 
   if (isAdminRole(actor.role)) {
@@ -173,6 +178,7 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     // Keys are made, listed and revoked by admins only: no key scope reaches them.
     can(['create', 'read', 'revoke'], 'ApiKey');
     can(['read', 'create', 'update', 'revoke'], 'Webhook');
+    can(['create', 'update', 'delete'], TRIAGE_CONFIG);
   }
 }
 

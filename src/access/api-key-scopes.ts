@@ -17,7 +17,12 @@ export interface ScopeGrant {
 }
 
 export const API_KEY_SCOPE_GRANTS: Record<ApiKeyScope, ScopeGrant> = {
-  'tickets:read': { subjects: ['Ticket', 'Message', 'TicketEvent', 'Notification'], actions: ['read'] },
+  // Groups, the calendar and SLA policies are read by whoever reads tickets (they explain a ticket's `group`
+  // and `sla`); changing them is an admin's, never a key's.
+  'tickets:read': {
+    subjects: ['Ticket', 'Message', 'TicketEvent', 'Notification', 'Group', 'BusinessHours', 'SlaPolicy'],
+    actions: ['read'],
+  },
   'tickets:write': {
     subjects: ['Ticket', 'Message'],
     actions: ['create', 'update', 'transition', 'triage'],

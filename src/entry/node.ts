@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js';
 import { startFeedLoop } from '../modules/feed/index.js';
 import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
-import { startHousekeepingLoop } from '../modules/tickets/index.js';
+import { startHousekeepingLoop, startSlaSweepLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
 import { startWebhookLoop, webhookSettings } from '../modules/webhooks/index.js';
 import { nodeTransport } from '../modules/webhooks/node-transport.js';
@@ -114,6 +114,13 @@ const housekeeping = startHousekeepingLoop(
   },
   config.housekeepingIntervalSeconds * 1000,
 );
+// SLA warnings and breaches, written within a minute of their moment (every SLA_SWEEP_INTERVAL_MS).
+const slaSweep = startSlaSweepLoop({
+  database,
+  clock: systemClock,
+  config,
+  logger: logger.child({ component: 'sla' }),
+});
 // Expired Idempotency-Key rows go on the same schedule.
 const idempotencySweep = startIdempotencySweepLoop(
   { database, clock: systemClock, logger: logger.child({ component: 'idempotency' }) },
@@ -162,6 +169,7 @@ async function shutdown(signal: string): Promise<void> {
     outbox.stop(),
     webhookLoop.stop(),
     housekeeping.stop(),
+    slaSweep.stop(),
     idempotencySweep.stop(),
     feed.stop(),
   ]);

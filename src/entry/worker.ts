@@ -8,7 +8,7 @@ import { createConsoleLogger, type Logger } from '../logger.js';
 import { sequenceFeed } from '../modules/feed/index.js';
 import { sweepIdempotencyKeys } from '../modules/idempotency/index.js';
 import { createSmtpMailer, drainOutbox, outboxSettings } from '../modules/notifications/index.js';
-import { autoCloseSolved } from '../modules/tickets/index.js';
+import { autoCloseSolved, sweepSla } from '../modules/tickets/index.js';
 import { drainWebhooks, fetchTransport, webhookSettings } from '../modules/webhooks/index.js';
 
 // Workers entry: `fetch` serves the same Hono app as Node (and, after a successful change, drains the
@@ -197,6 +197,13 @@ async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Prom
     if (closed > 0) log.info({ closed }, 'auto-closed solved tickets');
   } catch (err) {
     log.error({ err }, 'auto-close failed');
+  }
+  // SLA warnings and breaches: the cron runs every minute, so each is written within a minute.
+  try {
+    const written = await sweepSla({ ...b.deps, logger: log });
+    if (written > 0) log.info({ written }, 'wrote SLA alerts');
+  } catch (err) {
+    log.error({ err }, 'SLA sweep failed');
   }
   // Feed reads number new events themselves; the cron keeps a quiet feed's backlog short all the same.
   try {

@@ -91,6 +91,18 @@ const ALLOWED: Record<string, ApiKeyScope[] | typeof PERSON> = {
   'POST /api/v1/webhooks/{id}/test': ['webhooks:manage'],
   'GET /api/v1/webhooks/{id}/deliveries': ['webhooks:manage'],
   'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry': ['webhooks:manage'],
+  'GET /api/v1/groups': TICKETS_READ,
+  'GET /api/v1/groups/{id}': TICKETS_READ,
+  'POST /api/v1/groups': [],
+  'PATCH /api/v1/groups/{id}': [],
+  'DELETE /api/v1/groups/{id}': [],
+  'GET /api/v1/business-hours': TICKETS_READ,
+  'PUT /api/v1/business-hours': [],
+  'GET /api/v1/sla-policies': TICKETS_READ,
+  'GET /api/v1/sla-policies/{id}': TICKETS_READ,
+  'POST /api/v1/sla-policies': [],
+  'PATCH /api/v1/sla-policies/{id}': [],
+  'DELETE /api/v1/sla-policies/{id}': [],
 };
 
 describe('each scope allows exactly its routes', () => {
@@ -125,6 +137,17 @@ describe('each scope allows exactly its routes', () => {
       'POST /api/v1/api-keys': { name: 'x', scopes: ['tickets:read'] },
       'POST /api/v1/webhooks': { url: 'https://hooks.example.com/in', events: ['*'] },
       'PATCH /api/v1/webhooks/{id}': { active: false },
+      'POST /api/v1/groups': { name: `Keys ${Date.now()}`, memberIds: [], assignment: 'manual' },
+      'PATCH /api/v1/groups/{id}': { description: 'by key' },
+      'PUT /api/v1/business-hours': { timezone: 'UTC', week: { mon: [['09:00', '17:00']] }, holidays: [] },
+      'POST /api/v1/sla-policies': {
+        name: 'By key',
+        position: 1,
+        match: {},
+        targets: { firstResponseMinutes: 60 },
+        businessHours: false,
+      },
+      'PATCH /api/v1/sla-policies/{id}': { name: 'Renamed by key' },
     };
     const body = typeof route.body === 'object' ? route.body : bodies[label(route)];
     const req = env.app.http[route.method](path).set(...bearer(key));

@@ -3,7 +3,14 @@ import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessions, users } from '../../db/schema/index.js';
+import {
+  businessCalendars,
+  groupMembers,
+  groups,
+  sessions,
+  slaPolicies,
+  users,
+} from '../../db/schema/index.js';
 import { DEMO_ACCOUNTS, seedDemo } from '../../db/seed.js';
 import { type DevInbox, startDevInbox } from '../../scripts/lib/dev-inbox.js';
 import { freePort } from '../../scripts/lib/private-mariadb.js';
@@ -25,6 +32,23 @@ describe('seedDemo', () => {
     const second = await tdb.database.use((db) => seedDemo(db, systemClock, 4));
     expect(first.map((o) => o.result)).toEqual(['created', 'created', 'created']);
     expect(second.map((o) => o.result)).toEqual(['exists', 'exists', 'exists']);
+
+    // Triage set up once too: two groups, the calendar and the policies, so SLAs show from the start.
+    const triage = await tdb.database.use(async (db) => ({
+      groups: (await db.select().from(groups)).map((g) => [g.name, g.assignment]),
+      members: (await db.select().from(groupMembers)).length,
+      calendars: (await db.select().from(businessCalendars)).length,
+      policies: (await db.select().from(slaPolicies)).map((p) => p.name),
+    }));
+    expect(triage).toEqual({
+      groups: [
+        ['Support', 'round_robin'],
+        ['Billing', 'manual'],
+      ],
+      members: 3,
+      calendars: 1,
+      policies: ['Urgent and high', 'Standard (business hours)'],
+    });
 
     const rows = await tdb.database.use((db) => db.select().from(users).orderBy(users.id));
     expect(rows.map((r) => [r.email, r.role, r.active])).toEqual([

@@ -11,6 +11,7 @@ import { startFeedLoop } from '../../src/modules/feed/index.js';
 import { drainOutbox, startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
 import { autoCloseSolved, startHousekeepingLoop } from '../../src/modules/tickets/housekeeping.js';
+import { sweepSla } from '../../src/modules/tickets/sla-sweep.js';
 import { drainWebhooks, startWebhookLoop, webhookSettings } from '../../src/modules/webhooks/index.js';
 import { nodeTransport } from '../../src/modules/webhooks/node-transport.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -121,6 +122,7 @@ async function nodeTarget(): Promise<Target> {
     fetch: (path, init) => fetch(`${base}${path}`, init),
     async scheduled() {
       await autoCloseSolved(housekeeping);
+      await sweepSla(housekeeping);
       await Promise.all([drainOutbox(dispatcher), drainWebhooks(webhookDispatcher)]);
     },
     sink,

@@ -96,6 +96,8 @@ export async function create(
     if (party === 'staff' && !input.internal && row.firstResponseAt === null) {
       change.changes.firstResponseAt = now;
     }
+    // SLA clocks: a public staff reply stops the response clocks; a requester's message starts next response.
+    if (!input.internal) change.slaActivity = party === 'staff' ? 'staff_reply' : 'requester_message';
     // Every message bumps the version too: the ticket's updatedAt (part of its representation) moved.
     // An internal note moves only the staff's version: the requester's view must not change with it.
     change.requesterVisible = !input.internal || move !== null;

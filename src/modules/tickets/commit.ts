@@ -2,9 +2,11 @@ import { type Actor, actorUserId, requireActor, type ServiceContext } from '../.
 import type { Queryable } from '../../database.js';
 import { ConflictError } from '../../errors.js';
 import type { NewNotification } from '../notifications/index.js';
+import type { SlaActivity, SlaConfig } from '../sla/index.js';
 import { queueTicketEvents } from '../webhooks/index.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
+import { slaPlan } from './sla.js';
 
 /**
  * One change to a ticket, as a verb plans it: the row's new values, its audit events (one per thing that
@@ -20,6 +22,10 @@ export interface TicketChange {
    * staff's version and `updatedAt`, so the requester's view of the ticket does not move with it.
    */
   requesterVisible?: boolean;
+  /** What moves the SLA clocks besides the fields: a public staff reply, a requester's public message. */
+  slaActivity?: SlaActivity;
+  /** The SLA configuration, when the caller has it loaded already (a sweep): saves reading it again. */
+  slaConfig?: SlaConfig;
   /** The emails, from the ticket as committed and the people it concerns (requester, assignee, actor). */
   notify?: (view: repo.TicketView, people: notify.People) => NewNotification[];
 }
@@ -60,14 +66,17 @@ export async function commitChange(
   const actor = requireActor(ctx);
   const now = ctx.clock.now();
   const visible = change.requesterVisible ?? true;
-  if (!(await repo.updateIfVersion(tx, row.id, row.version, change.changes, now, visible))) {
+  // The SLA clocks and due times move with the change, in its transaction (tickets/sla.ts).
+  const sla = await slaPlan(tx, row, change.changes, change.slaActivity, now, change.slaConfig);
+  const changes = { ...change.changes, ...sla.changes };
+  if (!(await repo.updateIfVersion(tx, row.id, row.version, changes, now, visible))) {
     throw versionConflict();
   }
   await recordEvents(
     tx,
     now,
     actor,
-    change.events.map((e) => ({ ...e, ticketId: row.id })),
+    [...change.events, ...sla.events].map((e) => ({ ...e, ticketId: row.id })),
   );
   const view = (await repo.findView(tx, row.id))!;
   if (change.notify) {

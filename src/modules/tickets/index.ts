@@ -2,6 +2,7 @@
 // sibling needs to build a change (lock, plan a status move, who gets which email), plus the routers.
 export type { TicketChange } from './commit.js';
 export { commitChange } from './commit.js';
+export { nextRoundRobinMember, planGroupChange, ungroupAll } from './groups.js';
 export { autoCloseSolved, startHousekeepingLoop } from './housekeeping.js';
 export { transitionOnReply } from './lifecycle.js';
 export { notificationRoutes } from './notification-routes.js';
@@ -13,9 +14,12 @@ export {
   EventActor,
   type EventActorRow,
   EventTypeField,
+  Tag,
   TicketIdParam,
   toEventActor,
 } from './schemas.js';
 export { unassignAllFrom } from './service.js';
+export { recomputeOpenTickets } from './sla.js';
+export { startSlaSweepLoop, sweepSla } from './sla-sweep.js';
 export { statusChange } from './status.js';
 export { lockForWrite, partyOf, readableView, seesInternal } from './visibility.js';

@@ -17,6 +17,8 @@ const SORTS: Record<TicketSort, { columns: MySqlColumn[]; descending: boolean }>
   '-createdAt': { columns: [tickets.createdAt, tickets.id], descending: true },
   createdAt: { columns: [tickets.createdAt, tickets.id], descending: false },
   '-priority': { columns: [tickets.priorityRank, tickets.updatedAt, tickets.id], descending: true },
+  // Tickets without a running clock carry the far-future sentinel (SLA_NEVER), so they come last.
+  slaDue: { columns: [tickets.slaDueAt, tickets.id], descending: false },
 };
 
 /** Staff, keys and the system's jobs see a ticket's full version and `updatedAt`; requesters the public ones. */
@@ -29,7 +31,10 @@ const seesStaffView = seesAsStaff;
 function sortOf(sort: TicketSort, actor: Actor) {
   const { columns, descending } = SORTS[sort];
   if (seesStaffView(actor)) return { columns, descending };
-  return { columns: columns.map((c) => (c === tickets.updatedAt ? tickets.publicUpdatedAt : c)), descending };
+  // SLAs are staff-only: a requester's `slaDue` is their oldest ticket first, not an order that reveals them.
+  const own = (c: MySqlColumn) =>
+    c === tickets.updatedAt ? tickets.publicUpdatedAt : c === tickets.slaDueAt ? tickets.createdAt : c;
+  return { columns: columns.map(own), descending };
 }
 
 /** The cursor position of a row under `sort`: the values of the sort columns. */
@@ -40,6 +45,7 @@ export function cursorPosition(sort: TicketSort, actor: Actor, view: TicketView)
     [tickets.publicUpdatedAt, t.publicUpdatedAt.toISOString()],
     [tickets.createdAt, t.createdAt.toISOString()],
     [tickets.priorityRank, t.priorityRank],
+    [tickets.slaDueAt, t.slaDueAt.toISOString()],
     [tickets.id, t.id],
   ]);
   return sortOf(sort, actor).columns.map((c) => byColumn.get(c)!);
@@ -49,7 +55,10 @@ const keyOf = (c: MySqlColumn) =>
   (Object.entries(getTableColumns(tickets)).find(([, col]) => col === c)?.[0] ?? 'id') as keyof TicketRow;
 
 const isDateColumn = (c: MySqlColumn) =>
-  c === tickets.updatedAt || c === tickets.createdAt || c === tickets.publicUpdatedAt;
+  c === tickets.updatedAt ||
+  c === tickets.createdAt ||
+  c === tickets.publicUpdatedAt ||
+  c === tickets.slaDueAt;
 
 /**
  * Rows strictly after the cursor: (a, b, c) > (x, y, z) spelt out. The redundant leading `a >= x` is
@@ -86,6 +95,7 @@ export function fullTextQuery(q: string): string | null {
 export function listQuery(
   actor: Actor,
   query: TicketListQuery,
+  now: Date,
 ): { where: SQL | undefined; order: PageOrder } | null {
   const filters: (SQL | undefined)[] = [ticketScope(actor)];
   if (query.status) filters.push(inArray(tickets.status, query.status));
@@ -94,6 +104,16 @@ export function listQuery(
   else if (query.assignee === 'me') filters.push(eq(tickets.assigneeId, actorUserId(actor) ?? 0));
   else if (query.assignee) filters.push(eq(tickets.assigneeId, Number(query.assignee)));
   if (query.requester) filters.push(eq(tickets.requesterId, Number(query.requester)));
+  if (query.group === 'none') filters.push(isNull(tickets.groupId));
+  else if (query.group) filters.push(eq(tickets.groupId, Number(query.group)));
+  if (query.sla) {
+    // SLAs are shown to staff only: a requester's SLA queue is empty rather than revealing.
+    if (!seesStaffView(actor)) return null;
+    // Both read the stored columns (index ranges): breached = the earliest running due time has passed;
+    // at risk = not breached, but the earliest at-risk moment has.
+    if (query.sla === 'breached') filters.push(lte(tickets.slaDueAt, now));
+    else filters.push(lte(tickets.slaAtRiskAt, now), gt(tickets.slaDueAt, now));
+  }
   if (query.tag) {
     filters.push(
       sql`EXISTS (SELECT 1 FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${tickets.id} AND ${ticketTags.tag} = ${query.tag})`,

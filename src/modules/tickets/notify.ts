@@ -1,5 +1,5 @@
 import { and, eq, inArray, or } from 'drizzle-orm';
-import { users } from '../../../db/schema/index.js';
+import { groupMembers, users } from '../../../db/schema/index.js';
 import { isStaffRole, STAFF_ROLES } from '../../access/index.js';
 import { actorLabel, type ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
@@ -193,5 +193,44 @@ export function messageCreated(
       author: { name: actorOf(people, authorId)?.name ?? authorLabel ?? '' },
       message: { body: message.body },
     },
+  );
+}
+
+/**
+ * Who hears of an SLA warning or breach: the assignee, or, while the ticket is unassigned, the members of
+ * its group; active staff who take email only.
+ */
+export async function slaAudience(db: Queryable, view: TicketView): Promise<PersonRow[]> {
+  let rows: PersonRow[];
+  if (view.assignee) {
+    rows = await db.select(personColumns).from(users).where(eq(users.id, view.assignee.id));
+  } else if (view.ticket.groupId !== null) {
+    rows = await db
+      .select(personColumns)
+      .from(groupMembers)
+      .innerJoin(users, eq(users.id, groupMembers.userId))
+      .where(eq(groupMembers.groupId, view.ticket.groupId));
+  } else {
+    rows = [];
+  }
+  return rows.filter((p) => takesEmail(p) && isStaffRole(p.role));
+}
+
+/** sla.warning / sla.breached: one email per alert to each of `audience`. */
+export function slaAlerted(
+  ctx: ServiceContext,
+  view: TicketView,
+  audience: PersonRow[],
+  alerts: { kind: 'warning' | 'breached'; target: string; dueAt: Date }[],
+): NewNotification[] {
+  const label: Record<string, string> = {
+    first_response: 'first response',
+    next_response: 'next response',
+    resolution: 'resolution',
+  };
+  return alerts.flatMap((a) =>
+    items(ctx, view, `sla.${a.kind}`, a.kind === 'warning' ? 'sla_warning' : 'sla_breached', audience, {
+      sla: { target: label[a.target] ?? a.target, dueAt: a.dueAt.toISOString() },
+    }),
   );
 }

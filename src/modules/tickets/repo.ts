@@ -13,6 +13,7 @@ import {
 } from 'drizzle-orm';
 import { alias, type MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import {
+  groups,
   messages,
   type TicketPriority,
   type TicketStatus,
@@ -30,6 +31,7 @@ export type TicketRow = typeof tickets.$inferSelect;
 export const PRIORITY_RANK: Record<TicketPriority, number> = { low: 1, normal: 2, high: 3, urgent: 4 };
 
 const requester = alias(users, 'requester');
+const ticketGroup = alias(groups, 'ticket_group');
 const assignee = alias(users, 'assignee');
 
 /**
@@ -40,6 +42,7 @@ const assignee = alias(users, 'assignee');
 const viewExtras = (ticketId: AnyColumn) => ({
   requester: { id: requester.id, name: requester.name, email: requester.email },
   assignee: { id: assignee.id, name: assignee.name, email: assignee.email },
+  group: { id: ticketGroup.id, name: ticketGroup.name },
   tags: sql<
     string | null
   >`(SELECT GROUP_CONCAT(${ticketTags.tag} ORDER BY ${ticketTags.tag} SEPARATOR ',') FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${ticketId})`,
@@ -52,6 +55,7 @@ export interface TicketView {
   ticket: TicketRow;
   requester: { id: number; name: string; email: string };
   assignee: { id: number; name: string; email: string } | null;
+  group: { id: number; name: string } | null;
   tags: string[];
 }
 
@@ -59,6 +63,7 @@ function toView(row: {
   ticket: TicketRow;
   requester: TicketView['requester'];
   assignee: TicketView['assignee'];
+  group: TicketView['group'];
   tags: string | null;
 }): TicketView {
   return { ...row, tags: row.tags ? row.tags.split(',') : [] };
@@ -98,6 +103,7 @@ export async function selectPage(
     .from(page)
     .innerJoin(requester, eq(requester.id, page.requesterId))
     .leftJoin(assignee, eq(assignee.id, page.assigneeId))
+    .leftJoin(ticketGroup, eq(ticketGroup.id, page.groupId))
     .orderBy(...order.keys.map((k) => dir(page[k])));
   return rows.map((r) => toView({ ...r, ticket: r.ticket as TicketRow }));
 }
@@ -108,6 +114,7 @@ const viewByIdQuery = (db: Queryable) =>
     .from(tickets)
     .innerJoin(requester, eq(requester.id, tickets.requesterId))
     .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
+    .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId))
     .where(eq(tickets.id, sql.placeholder('id')))
     .prepare();
 
@@ -126,9 +133,17 @@ export async function findRow(db: Queryable, id: number, lock = false): Promise<
 
 export async function insertTicket(
   db: Queryable,
-  row: { subject: string; priority: TicketPriority; requesterId: number; now: Date },
+  row: {
+    subject: string;
+    priority: TicketPriority;
+    requesterId: number;
+    now: Date;
+    /** Group, assignee and the SLA columns a new ticket starts with. */
+    extra?: TicketChanges;
+  },
 ): Promise<number> {
   const result = await db.insert(tickets).values({
+    ...row.extra,
     subject: row.subject,
     priority: row.priority,
     priorityRank: PRIORITY_RANK[row.priority],
@@ -161,10 +176,31 @@ export async function changeTags(
   if (added.length > 0) await db.insert(ticketTags).values(added.map((tag) => ({ ticketId, tag })));
 }
 
-export interface TicketChanges {
+/** The SLA columns, as `tickets/sla.ts` computes them. */
+export type SlaColumns = Partial<
+  Pick<
+    TicketRow,
+    | 'slaNextResponseStartedAt'
+    | 'slaResolutionStartedAt'
+    | 'slaResolutionBusinessSecs'
+    | 'slaResolutionCalendarSecs'
+    | 'slaPolicyId'
+    | 'slaFirstResponseDueAt'
+    | 'slaNextResponseDueAt'
+    | 'slaResolutionDueAt'
+    | 'slaDueAt'
+    | 'slaAtRiskAt'
+    | 'slaNextAlertAt'
+    | 'slaWarned'
+    | 'slaBreached'
+  >
+>;
+
+export interface TicketChanges extends SlaColumns {
   subject?: string;
   priority?: TicketPriority;
   assigneeId?: number | null;
+  groupId?: number | null;
   status?: TicketStatus;
   firstResponseAt?: Date;
   solvedAt?: Date | null;
@@ -205,6 +241,9 @@ export type EventType =
   | 'ticket.priority_changed'
   | 'ticket.tags_changed'
   | 'ticket.subject_changed'
+  | 'ticket.group_changed'
+  | 'sla.warning'
+  | 'sla.breached'
   | 'message.created'
   | 'notification.requeued';
 

@@ -13,6 +13,26 @@ export const TicketPriority = z.enum(TICKET_PRIORITIES).openapi('TicketPriority'
 
 const Person = z.object({ id: z.string(), name: z.string(), email: z.string() });
 
+export const SLA_TARGET_NAMES = ['first_response', 'next_response', 'resolution'] as const;
+
+/** A ticket's SLA, as staff see it (requesters get null). */
+export const TicketSla = z
+  .object({
+    policyId: z.string(),
+    firstResponseDueAt: NullableTimestamp.openapi({ description: 'While the first-response clock runs' }),
+    nextResponseDueAt: NullableTimestamp.openapi({
+      description: 'While a next-response clock runs (from a requester message until the next staff reply)',
+    }),
+    resolutionDueAt: NullableTimestamp.openapi({
+      description: 'While the resolution clock runs; null while it is paused (pending, on_hold) or stopped',
+    }),
+    breached: z.array(z.enum(SLA_TARGET_NAMES)).openapi({
+      description:
+        'Targets breached under this policy (a running target past its due time is listed at once)',
+    }),
+  })
+  .openapi('TicketSla');
+
 export const Ticket = z
   .object({
     id: z.string().openapi({ description: 'The human ticket number', example: '1042' }),
@@ -22,6 +42,10 @@ export const Ticket = z
     tags: z.array(z.string()),
     requester: Person,
     assignee: Person.nullable(),
+    group: z.object({ id: z.string(), name: z.string() }).nullable(),
+    sla: TicketSla.nullable().openapi({
+      description: 'The matching SLA policy and its clocks; null when no policy applies, and for requesters',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     firstResponseAt: NullableTimestamp,
@@ -83,6 +107,12 @@ export const TicketRequesterInput = z
       '(they can set one through password reset). Only staff and API keys with `tickets:write` may send it ' +
       '(403 `forbidden` for a user); an API key must (a key is nobody, so it cannot be the requester).',
   });
+const GroupId = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a group id')
+  .nullable()
+  .optional()
+  .openapi({ description: 'A group id (`null`: no group); staff only' });
 
 export const CreateTicketInput = z
   .object({
@@ -91,6 +121,7 @@ export const CreateTicketInput = z
     priority: TicketPriority.optional(),
     tags: Tags.optional(),
     requester: TicketRequesterInput.optional(),
+    groupId: GroupId,
   })
   .openapi('CreateTicketInput');
 export type CreateTicketInput = z.infer<typeof CreateTicketInput>;
@@ -106,12 +137,20 @@ export const UpdateTicketInput = z
       .nullable()
       .optional()
       .openapi({ description: 'An active agent or admin; `null` unassigns' }),
+    groupId: GroupId,
   })
   .strict()
   .openapi('UpdateTicketInput');
 export type UpdateTicketInput = z.infer<typeof UpdateTicketInput>;
 
-export const TICKET_SORTS = ['-updatedAt', 'updatedAt', '-createdAt', 'createdAt', '-priority'] as const;
+export const TICKET_SORTS = [
+  '-updatedAt',
+  'updatedAt',
+  '-createdAt',
+  'createdAt',
+  '-priority',
+  'slaDue',
+] as const;
 export type TicketSort = (typeof TICKET_SORTS)[number];
 
 const csv = <T extends z.ZodType>(item: T) =>
@@ -147,6 +186,20 @@ export const TicketListQuery = PageQuery.extend({
     .optional()
     .openapi(queryParam('requester', 'A user id')),
   tag: Tag.optional().openapi(queryParam('tag', 'Tickets carrying this tag')),
+  group: z
+    .string()
+    .regex(/^(none|\d{1,15})$/, 'must be "none" or a group id')
+    .optional()
+    .openapi(queryParam('group', '`none` or a group id')),
+  sla: z
+    .enum(['breached', 'at_risk'])
+    .optional()
+    .openapi(
+      queryParam(
+        'sla',
+        '`breached`: a running SLA target is past its due time; `at_risk`: none is, but one has under 20 % of its target left. Staff only (a requester gets an empty page)',
+      ),
+    ),
   q: z
     .string()
     .trim()
@@ -154,7 +207,15 @@ export const TicketListQuery = PageQuery.extend({
     .max(200)
     .optional()
     .openapi(queryParam('q', 'Full-text search over subjects and the messages the caller may read')),
-  sort: z.enum(TICKET_SORTS).default('-updatedAt').openapi(queryParam('sort', 'Default `-updatedAt`')),
+  sort: z
+    .enum(TICKET_SORTS)
+    .default('-updatedAt')
+    .openapi(
+      queryParam(
+        'sort',
+        'Default `-updatedAt`. `slaDue`: earliest running SLA target first (tickets without one last, by id)',
+      ),
+    ),
 });
 export type TicketListQuery = z.infer<typeof TicketListQuery>;
 
@@ -209,6 +270,8 @@ export const EventTypeField = z.string().openapi({
   description:
     '`ticket.created`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
     '`ticket.priority_changed` `{from,to}`, `ticket.tags_changed` `{added,removed}`, ' +
-    '`ticket.subject_changed` `{from,to}`, `message.created` `{messageId,internal}`',
+    '`ticket.subject_changed` `{from,to}`, `ticket.group_changed` `{from,to}` (group ids), ' +
+    '`message.created` `{messageId,internal}`, and for staff `sla.warning` / `sla.breached` `{target,dueAt}` ' +
+    '(`first_response`, `next_response` or `resolution`)',
   example: 'ticket.status_changed',
 });

@@ -1,11 +1,14 @@
+import { SLA_NEVER } from '../../../db/schema/index.js';
 import { abilityOf, authorize } from '../../access/index.js';
 import { actorUserId, requireActor, type ServiceContext, withTransaction } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
+import { targetsOf } from '../sla/index.js';
 import { commitChange, recordEvents } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
+import { planGroupChange } from './groups.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
 import { cursorPosition, listQuery } from './list.js';
 import * as notify from './notify.js';
@@ -19,10 +22,29 @@ import type {
   TransitionInput,
   UpdateTicketInput,
 } from './schemas.js';
+import { slaForNewTicket } from './sla.js';
 import { statusChange } from './status.js';
 import { lockForWrite, partyOf, readableView, seesInternal, ticketSubject } from './visibility.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The SLA block of a ticket (staff only): a running target past due counts as breached at once. */
+function slaOf(t: repo.TicketRow, now: Date): Ticket['sla'] {
+  if (t.slaPolicyId === null) return null;
+  const overdue = (d: Date | null) => d !== null && d <= now;
+  const bits =
+    t.slaBreached |
+    (overdue(t.slaFirstResponseDueAt) ? 1 : 0) |
+    (overdue(t.slaNextResponseDueAt) ? 2 : 0) |
+    (overdue(t.slaResolutionDueAt) ? 4 : 0);
+  return {
+    policyId: String(t.slaPolicyId),
+    firstResponseDueAt: iso(t.slaFirstResponseDueAt),
+    nextResponseDueAt: iso(t.slaNextResponseDueAt),
+    resolutionDueAt: iso(t.slaResolutionDueAt),
+    breached: targetsOf(bits),
+  };
+}
 const person = (p: { id: number; name: string; email: string }) => ({ ...p, id: String(p.id) });
 
 /**
@@ -40,6 +62,8 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
     tags: v.tags,
     requester: person(v.requester),
     assignee: v.assignee ? person(v.assignee) : null,
+    group: v.group ? { id: String(v.group.id), name: v.group.name } : null,
+    sla: full ? slaOf(t, ctx.clock.now()) : null,
     createdAt: t.createdAt.toISOString(),
     updatedAt: (full ? t.updatedAt : t.publicUpdatedAt).toISOString(),
     firstResponseAt: iso(t.firstResponseAt),
@@ -81,15 +105,29 @@ export async function create(
       { path: 'requester', message: 'is required: an API key raises tickets for a customer, by address' },
     ]);
   }
+  const groupId = input.groupId == null ? null : Number(input.groupId);
+  // Choosing the group is triage: staff (and keys with tickets:write) only; a requester may set only the
+  // subject of their ticket.
+  if (groupId !== null) authorize(ability, 'update', { kind: 'Ticket', requesterId: selfId ?? 0 }, 'groupId');
   await enforceTicketCreateLimit(ctx);
   const now = ctx.clock.now();
   const priority = input.priority ?? 'normal';
   const view = await withTransaction(ctx, async (tx, ctx) => {
+    const tags = input.tags ?? [];
+    // Round robin first: the group row's exclusive lock must come before the ticket insert's foreign-key
+    // check takes a shared one (two creates upgrading shared locks deadlock each other).
+    const group = await planGroupChange(tx, { groupId: null, assigneeId: null }, groupId);
     const requesterId = input.requester
       ? (await customers(tx, ctx, { email: input.requester.email, name: input.requester.name })).id
       : selfId!;
-    const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId, now });
-    const tags = input.tags ?? [];
+    const sla = await slaForNewTicket(tx, { priority, groupId, tags }, now);
+    const id = await repo.insertTicket(tx, {
+      subject: input.subject,
+      priority,
+      requesterId,
+      now,
+      extra: { ...sla, ...group.changes },
+    });
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
       ticketId: id,
@@ -104,14 +142,25 @@ export async function create(
         type: 'ticket.created',
         data: { subject: input.subject, priority, tags, messageId: String(messageId) },
       },
+      ...group.events.map((e) => ({ ...e, ticketId: id })),
     ]);
-    // The new ticket is known in full without reading it back; the one query left finds the requester's
-    // name (for the ticket) and everyone to email.
+    // The one query that finds the requester's name (for the ticket) and everyone to email.
     const audience = await notify.newTicketAudience(tx, requesterId);
     // A customer whose account an admin disabled gets no ticket raised for them (nor its emails).
     if (!audience.requester.active) {
       throw new ValidationError([{ path: 'requester.email', message: 'belongs to a disabled account' }]);
     }
+    if (groupId !== null) {
+      // Grouped (and perhaps assigned): read it back whole and send the assignment email too.
+      const view = (await repo.findView(tx, id))!;
+      await notify.ticketCreated(tx, ctx, view, input.body, selfId, audience);
+      if (view.assignee) {
+        const people = await notify.ticketPeople(tx, view, selfId);
+        await notify.queue(tx, ctx, notify.assigned(ctx, view, people, selfId));
+      }
+      return view;
+    }
+    // Otherwise the new ticket is known in full without reading it back.
     const { name, email } = audience.requester;
     const created: repo.TicketView = {
       ticket: {
@@ -130,9 +179,25 @@ export async function create(
         firstResponseAt: null,
         solvedAt: null,
         closedAt: null,
+        groupId: null,
+        slaNextResponseStartedAt: null,
+        slaResolutionStartedAt: now,
+        slaResolutionBusinessSecs: 0,
+        slaResolutionCalendarSecs: 0,
+        slaPolicyId: null,
+        slaFirstResponseDueAt: null,
+        slaNextResponseDueAt: null,
+        slaResolutionDueAt: null,
+        slaDueAt: SLA_NEVER,
+        slaAtRiskAt: SLA_NEVER,
+        slaNextAlertAt: SLA_NEVER,
+        slaWarned: 0,
+        slaBreached: 0,
+        ...sla,
       },
       requester: { id: requesterId, name, email },
       assignee: null,
+      group: null,
       tags,
     };
     await notify.ticketCreated(tx, ctx, created, input.body, selfId, audience);
@@ -149,7 +214,7 @@ export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
 export async function list(ctx: ServiceContext, query: TicketListQuery) {
   authorize(abilityOf(ctx), 'read', 'Ticket');
   const actor = requireActor(ctx);
-  const q = listQuery(actor, query);
+  const q = listQuery(actor, query, ctx.clock.now());
   if (!q) return { data: [], nextCursor: null };
   const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
   return toPage(
@@ -182,9 +247,21 @@ export async function update(
       }
     }
     const plan = planUpdate(row, input, input.tags === undefined ? [] : await repo.findTags(tx, row.id));
-    const assigneeId = plan.changes.assigneeId;
+    let assigneeId = plan.changes.assigneeId;
     if (assigneeId != null && !(await repo.findAssignableStaff(tx, assigneeId))) {
       throw new ValidationError([{ path: 'assigneeId', message: 'must be an active agent or admin' }]);
+    }
+    if (input.groupId !== undefined) {
+      const to = input.groupId === null ? null : Number(input.groupId);
+      const assigneeAfter = assigneeId !== undefined ? assigneeId : row.assigneeId;
+      const group = await planGroupChange(tx, row, to, assigneeAfter);
+      if (group.assigned) {
+        // Round robin picked the assignee: one `ticket.assigned` event, from the one before the PATCH.
+        plan.events = plan.events.filter((e) => e.type !== 'ticket.assigned');
+        assigneeId = group.changes.assigneeId;
+      }
+      Object.assign(plan.changes, group.changes);
+      plan.events.push(...group.events);
     }
     await repo.changeTags(tx, row.id, plan.tags.added, plan.tags.removed);
     return commitChange(tx, ctx, row, {
