@@ -46,6 +46,8 @@ export const tickets = mysqlTable(
     firstResponseAt: timestamp('first_response_at'),
     solvedAt: timestamp('solved_at'),
     closedAt: timestamp('closed_at'),
+    /** Set when the ticket was merged into another (it is then closed): later replies land there. */
+    mergedIntoId: ref('merged_into_id'),
   },
   (t) => [
     // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.

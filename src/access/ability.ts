@@ -13,16 +13,21 @@ import { isAdminRole, isStaffRole, STAFF_ROLES } from './roles.js';
 export interface TicketSubject {
   readonly kind: 'Ticket';
   requesterId: number;
+  /** The people copied on the ticket (its CCs): a relation that grants reading and replying. */
+  ccIds: readonly number[];
 }
 export interface MessageSubject {
   readonly kind: 'Message';
   /** The requester of the message's ticket. */
   ticketRequesterId: number;
+  /** The CCs of the message's ticket. */
+  ticketCcIds: readonly number[];
   internal: boolean;
 }
 export interface TicketEventSubject {
   readonly kind: 'TicketEvent';
   ticketRequesterId: number;
+  ticketCcIds: readonly number[];
   /** Events about internal notes are internal too. */
   internal: boolean;
 }
@@ -62,8 +67,20 @@ type SubjectName = Subjects['kind'] | WholeSubject;
  * - `list`: appear in a list query (GET /users lists only staff to agents).
  * - `triage`: act on a ticket as support staff (the lifecycle's "staff" column, assigning).
  * - `transition`: move a ticket through the lifecycle at all (which moves is the lifecycle table's call).
+ * - `follow`: be emailed about every change of a ticket, internal notes included (staff).
+ * - `merge`: close a ticket into another one (staff).
+ * - `update` on field `ccs`: set who is copied on a ticket (its requester, staff).
  */
-export type Action = 'read' | 'list' | 'create' | 'update' | 'revoke' | 'triage' | 'transition';
+export type Action =
+  | 'read'
+  | 'list'
+  | 'create'
+  | 'update'
+  | 'revoke'
+  | 'triage'
+  | 'transition'
+  | 'follow'
+  | 'merge';
 
 export type AppAbility = MongoAbility<[Action, Subjects | SubjectName]>;
 
@@ -85,6 +102,8 @@ function staffTicketRules(can: Can): void {
   can(['read', 'update', 'transition', 'triage'], 'Ticket');
   can(['read', 'create'], 'Message');
   can('read', ['TicketEvent', 'Notification']);
+  // Collaboration: copy customers on a ticket, follow it, merge it, apply macros to it.
+  can(['follow', 'merge'], 'Ticket');
 }
 
 function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
@@ -96,10 +115,15 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
 
   if (!isStaffRole(actor.role)) {
     can(['read', 'transition'], 'Ticket', { requesterId: actor.id });
-    can('update', 'Ticket', ['subject'], { requesterId: actor.id });
+    can('update', 'Ticket', ['subject', 'ccs'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.
     can(['read', 'create'], 'Message', { ticketRequesterId: actor.id, internal: false });
     can('read', 'TicketEvent', { ticketRequesterId: actor.id, internal: false });
+    // A CC reads the ticket and its public side and may reply, but changes nothing (no update, no
+    // transition). `{ccIds: id}` matches when the array holds the id.
+    can('read', 'Ticket', { ccIds: actor.id });
+    can(['read', 'create'], 'Message', { ticketCcIds: actor.id, internal: false });
+    can('read', 'TicketEvent', { ticketCcIds: actor.id, internal: false });
   } else {
     staffTicketRules(can);
     can('read', 'EventFeed');

@@ -1,5 +1,5 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import { messages, ticketEvents, tickets, users } from '../../db/schema/index.js';
+import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { messages, ticketCcs, ticketEvents, tickets, users } from '../../db/schema/index.js';
 import type { Actor } from '../context.js';
 import { isStaffRole, STAFF_ROLES } from './roles.js';
 
@@ -15,23 +15,33 @@ type Scope = SQL | undefined;
 /** The system's jobs see what staff see. */
 const isStaff = (actor: Actor) => actor.type === 'system' || isStaffRole(actor.role);
 
-/** Tickets the actor may read: their own for a user, all for staff. */
-export function ticketScope(actor: Actor): Scope {
-  return actor.type === 'system' || isStaff(actor) ? undefined : eq(tickets.requesterId, actor.id);
+/** `tickets.id` names a ticket `userId` is copied on (the twin of the ability's `ccIds` condition). */
+const ccOf = (userId: number) =>
+  sql`EXISTS (SELECT 1 FROM ${ticketCcs} WHERE ${ticketCcs.ticketId} = ${tickets.id} AND ${ticketCcs.userId} = ${userId})`;
+
+/**
+ * Tickets the actor may read: all for staff; for a user, those they requested or are copied on.
+ * `ccAnywhere: false` (the caller checked that the user is copied on no ticket at all) drops the CC
+ * branch, so a plain requester's list stays a range of the requester index.
+ */
+export function ticketScope(actor: Actor, opts: { ccAnywhere?: boolean } = {}): Scope {
+  if (actor.type === 'system' || isStaff(actor)) return undefined;
+  if (opts.ccAnywhere === false) return eq(tickets.requesterId, actor.id);
+  return or(eq(tickets.requesterId, actor.id), ccOf(actor.id));
 }
 
-/** Messages the actor may read (the query joins `tickets`): a user's own tickets' public messages. */
+/** Messages the actor may read (the query joins `tickets`): public messages of a user's tickets. */
 export function messageScope(actor: Actor): Scope {
   return actor.type === 'system' || isStaff(actor)
     ? undefined
-    : and(eq(tickets.requesterId, actor.id), eq(messages.internal, false));
+    : and(ticketScope(actor), eq(messages.internal, false));
 }
 
 /** Audit events the actor may read (the query joins `tickets`): none about internal notes for a user. */
 export function ticketEventScope(actor: Actor): Scope {
   return actor.type === 'system' || isStaff(actor)
     ? undefined
-    : and(eq(tickets.requesterId, actor.id), eq(ticketEvents.internal, false));
+    : and(ticketScope(actor), eq(ticketEvents.internal, false));
 }
 
 /** Users the actor may list: everyone for an admin, staff for an agent, nobody for a user. */

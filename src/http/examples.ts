@@ -39,6 +39,9 @@ export const ticketExample = {
   firstResponseAt: later,
   solvedAt: null,
   closedAt: null,
+  ccs: [{ id: '311', name: 'Alan', email: 'alan@example.com' }],
+  followers: [grace],
+  mergedInto: null,
   version: 3,
 };
 

@@ -1,6 +1,6 @@
 import { abilityOf, type MessageSubject, messageScope } from '../../access/index.js';
 import { requireActor, requireUser, type ServiceContext, withTransaction } from '../../context.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
 import {
@@ -50,6 +50,7 @@ export async function create(
     const subject: MessageSubject = {
       kind: 'Message',
       ticketRequesterId: row.requesterId,
+      ticketCcIds: row.ccIds,
       internal: input.internal,
     };
     if (!ability.can('create', subject)) {
@@ -59,8 +60,8 @@ export async function create(
     if (row.status === 'closed') {
       throw new ConflictError('ticket_closed', 'This ticket is closed; raise a new ticket instead.');
     }
+    // A CC may reply (the rule above let them) but is no party to the lifecycle: their reply moves nothing.
     const party = partyOf(ability, row);
-    if (!party) throw new ForbiddenError();
     const id = await insertMessage(tx, {
       ticketId: row.id,
       authorId: actor.id,
@@ -78,7 +79,7 @@ export async function create(
         },
       ],
     };
-    const to = transitionOnReply(row.status, party, input.internal);
+    const to = party ? transitionOnReply(row.status, party, input.internal) : null;
     const move = to ? statusChange(row, to, now) : null;
     if (move) {
       change.changes = move.changes;

@@ -1,5 +1,6 @@
 // Tickets, the aggregate every change goes through: the one commit path (`commitChange`) and what a
 // sibling needs to build a change (lock, plan a status move, who gets which email), plus the routers.
+export type { CustomerAccounts } from './ccs.js';
 export type { TicketChange } from './commit.js';
 export { commitChange } from './commit.js';
 export { autoCloseSolved, startHousekeepingLoop } from './housekeeping.js';

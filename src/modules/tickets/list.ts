@@ -86,8 +86,9 @@ export function fullTextQuery(q: string): string | null {
 export function listQuery(
   actor: Actor,
   query: TicketListQuery,
+  scope: { ccAnywhere?: boolean } = {},
 ): { where: SQL | undefined; order: PageOrder } | null {
-  const filters: (SQL | undefined)[] = [ticketScope(actor)];
+  const filters: (SQL | undefined)[] = [ticketScope(actor, scope)];
   if (query.status) filters.push(inArray(tickets.status, query.status));
   if (query.priority) filters.push(inArray(tickets.priority, query.priority));
   if (query.assignee === 'none') filters.push(isNull(tickets.assigneeId));

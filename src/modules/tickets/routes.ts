@@ -15,6 +15,7 @@ import {
   unauthenticatedResponse,
   validationFailedResponse,
 } from '../../http/schemas.js';
+import type { CustomerAccounts } from './ccs.js';
 import {
   AllowedTransitions,
   CreateTicketInput,
@@ -123,11 +124,15 @@ const updateTicketRoute = createRoute({
   path: '/tickets/{id}',
   operationId: 'updateTicket',
   tags,
-  summary: 'Change subject, priority, tags or assignee',
+  summary: 'Change subject, priority, tags, assignee or CCs',
   description:
-    'Staff may change every field; the requester only the subject (403 otherwise). The assignee must be an ' +
-    'active agent or admin (422). Assigning emails the new assignee and the requester. Each changed field ' +
-    'writes one audit event.',
+    'Staff may change every field; the requester only the subject and the CCs (403 otherwise; a CC may ' +
+    'change nothing). The assignee must be an active agent or admin (422). Assigning emails the new ' +
+    'assignee and the requester. `ccs` replaces the set of people copied: at most 50 addresses, ' +
+    'compared case-insensitively (duplicates count once); an address without an account gets a ' +
+    "password-less customer account; the ticket's requester or a staff address is 422 " +
+    '(`validation_failed`, `errors[].path` `ccs.N`), and then nothing changes. Each changed field writes ' +
+    'one audit event (`ticket.ccs_changed` `{added, removed}` with user ids).',
   ...authed,
   request: {
     params: TicketIdParam,
@@ -197,7 +202,12 @@ function tagged(c: Context, ticket: Ticket): Ticket {
   return ticket;
 }
 
-export function ticketRoutes() {
+/** What the ticket routes need from other modules, handed in by the app (see `CustomerAccounts`). */
+export interface TicketRoutePorts {
+  customerAccounts: CustomerAccounts;
+}
+
+export function ticketRoutes(ports: TicketRoutePorts) {
   return createRouter()
     .openapi(createTicketRoute, async (c) => {
       const ticket = await tickets.create(serviceContext(c), c.req.valid('json'));
@@ -214,7 +224,13 @@ export function ticketRoutes() {
     })
     .openapi(updateTicketRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const ticket = await tickets.update(serviceContext(c), id, c.req.valid('json'), ifMatch(c));
+      const ticket = await tickets.update(
+        serviceContext(c),
+        id,
+        c.req.valid('json'),
+        ifMatch(c),
+        ports.customerAccounts,
+      );
       return c.json(tagged(c, ticket), 200);
     })
     .openapi(listTransitionsRoute, async (c) =>

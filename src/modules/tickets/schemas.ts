@@ -12,6 +12,9 @@ export const TicketPriority = z.enum(TICKET_PRIORITIES).openapi('TicketPriority'
 
 const Person = z.object({ id: z.string(), name: z.string(), email: z.string() });
 
+/** How many people one ticket may copy: enough for a team, not a mailing list. */
+export const MAX_CCS = 50;
+
 export const Ticket = z
   .object({
     id: z.string().openapi({ description: 'The human ticket number', example: '1042' }),
@@ -26,6 +29,16 @@ export const Ticket = z
     firstResponseAt: NullableTimestamp,
     solvedAt: NullableTimestamp,
     closedAt: NullableTimestamp,
+    ccs: z.array(Person).openapi({
+      description: 'Customers copied on the ticket: they get its public emails, read it and may reply',
+    }),
+    followers: z.array(Person).optional().openapi({
+      description: 'Staff following the ticket (every email, internal notes included); shown to staff only',
+    }),
+    mergedInto: z
+      .object({ id: z.string() })
+      .nullable()
+      .openapi({ description: 'The ticket this one was merged into (it is then closed), or null' }),
     version: z.number().int().openapi({ description: 'Sent back as `ETag`; send it as `If-Match` to write' }),
   })
   .openapi('Ticket');
@@ -73,9 +86,32 @@ export const CreateTicketInput = z
   .openapi('CreateTicketInput');
 export type CreateTicketInput = z.infer<typeof CreateTicketInput>;
 
+/**
+ * A CC's address: the accounts module's email rule (ASCII pattern, 320 characters), trimmed and
+ * lower-cased, so `Ada@Example.com` and `ada@example.com` are one CC.
+ */
+export const CcEmail = z
+  .string()
+  .trim()
+  .max(320, { message: 'must be at most 320 characters', abort: true })
+  .check(z.email('must be a valid email address'))
+  .transform((v) => v.toLowerCase())
+  .openapi({ example: 'grace@example.com' });
+
+const Ccs = z
+  .array(z.unknown())
+  // Counted before the items are read: 1,000 addresses are one error, not a thousand pattern runs.
+  .max(MAX_CCS, `at most ${MAX_CCS} CCs`)
+  .pipe(z.array(CcEmail))
+  .transform((emails) => [...new Set(emails)])
+  .openapi({
+    description: `Replaces the CCs (at most ${MAX_CCS}; duplicates by case count once). Addresses without an account get a password-less customer account. The requester or a staff address is 422.`,
+  });
+
 export const UpdateTicketInput = z
   .object({
     subject: Subject.optional(),
+    ccs: Ccs.optional(),
     priority: TicketPriority.optional(),
     tags: Tags.optional(),
     assigneeId: z

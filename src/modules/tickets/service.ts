@@ -1,5 +1,6 @@
-import { abilityOf, authorize } from '../../access/index.js';
+import { abilityOf, authorize, ticketScope } from '../../access/index.js';
 import {
+  type Actor,
   actorUserId,
   requireActor,
   requireUser,
@@ -9,6 +10,7 @@ import {
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
+import { type CustomerAccounts, resolveCcs } from './ccs.js';
 import { commitChange } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
 import { allowedTargets, checkTransition } from './lifecycle.js';
@@ -27,6 +29,7 @@ import type {
 import { statusChange } from './status.js';
 import { lockForWrite, partyOf, readableView, seesInternal, ticketSubject } from './visibility.js';
 
+const seesAll = (actor: Actor) => ticketScope(actor) === undefined;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const person = (p: { id: number; name: string; email: string }) => ({ ...p, id: String(p.id) });
 
@@ -50,6 +53,9 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
     firstResponseAt: iso(t.firstResponseAt),
     solvedAt: iso(t.solvedAt),
     closedAt: iso(t.closedAt),
+    ccs: v.ccs.map(person),
+    ...(full ? { followers: v.followers.map(person) } : {}),
+    mergedInto: t.mergedIntoId === null ? null : { id: String(t.mergedIntoId) },
     version: full ? t.version : t.publicVersion,
   };
 }
@@ -100,10 +106,13 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
         firstResponseAt: null,
         solvedAt: null,
         closedAt: null,
+        mergedIntoId: null,
       },
       requester: { id: requesterId, name, email },
       assignee: null,
       tags,
+      ccs: [],
+      followers: [],
     };
     await notify.ticketCreated(tx, ctx, created, input.body, actor.id, audience);
     return created;
@@ -118,7 +127,10 @@ export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
 /** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
 export async function list(ctx: ServiceContext, query: TicketListQuery) {
   const actor = requireActor(ctx);
-  const q = listQuery(actor, query);
+  // Someone copied on no ticket at all (most requesters) gets the plain requester scope, an index range.
+  const userId = actorUserId(actor);
+  const ccAnywhere = seesAll(actor) || userId === null ? undefined : await repo.isCcAnywhere(ctx.db, userId);
+  const q = listQuery(actor, query, { ccAnywhere });
   if (!q) return { data: [], nextCursor: null };
   const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
   return toPage(
@@ -130,14 +142,16 @@ export async function list(ctx: ServiceContext, query: TicketListQuery) {
 }
 
 /**
- * Changes subject, priority, tags and assignee (each field checked against the caller's ability: a
- * requester may change only the subject). One version bump and one audit event per field that changed.
+ * Changes subject, priority, tags, assignee and CCs (each field checked against the caller's ability: a
+ * requester may change only the subject and the CCs). One version bump and one audit event per field
+ * that changed. `accounts` finds or creates the CCs' accounts (the accounts module, handed in by the app).
  */
 export async function update(
   ctx: ServiceContext,
   id: number,
   input: UpdateTicketInput,
   ifMatch: IfMatch,
+  accounts?: CustomerAccounts,
 ): Promise<Ticket> {
   const ability = abilityOf(ctx);
   const actorId = actorUserId(requireActor(ctx));
@@ -154,6 +168,17 @@ export async function update(
       throw new ValidationError([{ path: 'assigneeId', message: 'must be an active agent or admin' }]);
     }
     await repo.changeTags(tx, row.id, plan.tags.added, plan.tags.removed);
+    if (input.ccs !== undefined) {
+      if (!accounts) throw new Error('update: CCs need the accounts port');
+      const wanted = await resolveCcs(tx, ctx, row, input.ccs, accounts);
+      const diff = await repo.setCcs(tx, row.id, row.ccIds, wanted);
+      if (diff.added.length > 0 || diff.removed.length > 0) {
+        plan.events.push({
+          type: 'ticket.ccs_changed',
+          data: { added: diff.added.map(String), removed: diff.removed.map(String) },
+        });
+      }
+    }
     return commitChange(tx, ctx, row, {
       ...plan,
       // Unassigning emails nobody; assigning emails the new assignee and the requester.
