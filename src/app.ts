@@ -1,5 +1,4 @@
 import type { AppDeps } from './deps.js';
-import { ValidationError } from './errors.js';
 import { registerDocs } from './http/docs.js';
 import { corsPolicy, securityHeaders } from './http/headers.js';
 import {
@@ -23,8 +22,8 @@ import { withIdempotency } from './modules/idempotency/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
-import { type CustomerAccounts, notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
-import { findUserByEmail, userRoutes } from './modules/users/index.js';
+import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
+import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
 
 export const API_BASE = '/api/v1';
 
@@ -61,7 +60,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', pageRoutes());
   app.route(API_BASE, authRoutes());
   app.route(API_BASE, userRoutes());
-  app.route(API_BASE, ticketRoutes({ customerAccounts: existingAccount }));
+  app.route(API_BASE, ticketRoutes({ customerAccounts: findOrCreateCustomer }));
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
@@ -103,12 +102,3 @@ export function createApp(deps: AppDeps) {
 
 export type App = ReturnType<typeof createApp>;
 
-/**
- * Interim CC account lookup: existing accounts only (422 otherwise) until the accounts module's
- * `findOrCreateCustomer` lands and replaces it.
- */
-const existingAccount: CustomerAccounts = async (tx, _ctx, { email }) => {
-  const user = await findUserByEmail(tx, email);
-  if (!user) throw new ValidationError([{ path: 'ccs', message: `${email} has no account` }]);
-  return user;
-};

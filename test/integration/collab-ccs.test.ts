@@ -93,6 +93,23 @@ describe('PATCH /tickets/:id {ccs}', () => {
     expect(ticket.body.version).toBe(1);
   });
 
+  it('an address without an account gets a password-less customer account, audited; rolled back on a 422', async () => {
+    const id = await raise();
+    const fresh = `New.Colleague+${Date.now()}@Example.com`;
+    const res = await patch(requester, id, { ccs: [fresh] });
+    expect(res.status).toBe(200);
+    expect(res.body.ccs).toEqual([
+      { id: expect.any(String), name: fresh.split('@')[0]!.toLowerCase(), email: fresh.toLowerCase() },
+    ]);
+    // With a bad address in the same set, the good one's account is not created either.
+    const other = `rolled-back-${Date.now()}@example.com`;
+    expect((await patch(requester, id, { ccs: [other, requester.email] })).status).toBe(422);
+    const [rows] = (await env.db.database.use((db) =>
+      db.execute(`SELECT id FROM users WHERE email = '${other}'`),
+    )) as unknown as [unknown[]];
+    expect(rows).toHaveLength(0);
+  });
+
   it('a CC cannot change the CCs, nor can a stranger see the ticket to try', async () => {
     const id = await raise();
     await patch(requester, id, { ccs: [cc.email] });
