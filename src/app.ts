@@ -22,7 +22,7 @@ import { withIdempotency } from './modules/idempotency/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
-import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
+import { collaborationRoutes, notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
 import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
 
 export const API_BASE = '/api/v1';
@@ -61,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, authRoutes());
   app.route(API_BASE, userRoutes());
   app.route(API_BASE, ticketRoutes({ customerAccounts: findOrCreateCustomer }));
+  app.route(API_BASE, collaborationRoutes());
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
@@ -101,4 +102,3 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
-

@@ -48,6 +48,10 @@ export const ERROR_CODES = [
   // 422
   'validation_failed',
   'idempotency_key_reused',
+  'merge_into_self',
+  'merge_target_closed',
+  'merge_cycle',
+  'already_merged',
   // 429
   'rate_limited',
   // 431

@@ -6,7 +6,7 @@ import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js'
 import {
   commitChange,
   insertMessage,
-  lockForWrite,
+  lockWriteTarget,
   notify,
   partyOf,
   readableView,
@@ -46,7 +46,8 @@ export async function create(
   const actor = requireUser(ctx);
   const now = ctx.clock.now();
   const messageId = await withTransaction(ctx, async (tx, ctx) => {
-    const row = await lockForWrite(tx, ctx, ticketId, ifMatch);
+    // A reply to a merged ticket lands on the ticket it was merged into.
+    const row = await lockWriteTarget(tx, ctx, ticketId, ifMatch);
     const subject: MessageSubject = {
       kind: 'Message',
       ticketRequesterId: row.requesterId,

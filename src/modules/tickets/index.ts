@@ -1,10 +1,12 @@
 // Tickets, the aggregate every change goes through: the one commit path (`commitChange`) and what a
 // sibling needs to build a change (lock, plan a status move, who gets which email), plus the routers.
 export type { CustomerAccounts } from './ccs.js';
+export { collaborationRoutes } from './collab-routes.js';
 export type { TicketChange } from './commit.js';
 export { commitChange } from './commit.js';
 export { autoCloseSolved, startHousekeepingLoop } from './housekeeping.js';
 export { transitionOnReply } from './lifecycle.js';
+export { lockWriteTarget, resolveMergeTarget } from './merge.js';
 export { notificationRoutes } from './notification-routes.js';
 export * as notify from './notify.js';
 export { insertMessage } from './repo.js';

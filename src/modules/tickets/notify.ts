@@ -232,3 +232,22 @@ export function messageCreated(
     { author: { name: actorOf(people, authorId)?.name ?? '' }, message: { body: message.body } },
   );
 }
+
+/** merged: the source's requester (and its CCs), told where the conversation continues. */
+export function merged(
+  ctx: ServiceContext,
+  source: TicketView,
+  people: People,
+  target: { id: number; subject: string },
+  actorId: number | null,
+): NewNotification[] {
+  const to = pick(people, [source.requester.id, ...ccIds(source)], actorId);
+  return items(ctx, source, 'ticket.merged', 'ticket_merged', to, {
+    target: {
+      id: String(target.id),
+      subject: target.subject,
+      url: ctx.config.webUrl ? `${ctx.config.webUrl}/tickets/${target.id}` : null,
+    },
+    actor: { name: actorOf(people, actorId)?.name ?? '' },
+  });
+}

@@ -272,6 +272,7 @@ export interface TicketChanges {
   firstResponseAt?: Date;
   solvedAt?: Date | null;
   closedAt?: Date | null;
+  mergedIntoId?: number;
 }
 
 /**
@@ -311,6 +312,8 @@ export type EventType =
   | 'ticket.ccs_changed'
   | 'ticket.merged'
   | 'ticket.merged_into'
+  | 'ticket.followed'
+  | 'ticket.unfollowed'
   | 'message.created'
   | 'notification.requeued';
 

@@ -125,6 +125,30 @@ export const UpdateTicketInput = z
   .openapi('UpdateTicketInput');
 export type UpdateTicketInput = z.infer<typeof UpdateTicketInput>;
 
+/** How many tickets one merge may close into its target. */
+export const MAX_MERGE_SOURCES = 50;
+
+export const MergeInput = z
+  .object({
+    sourceIds: z
+      .array(z.unknown())
+      .min(1, 'name at least one ticket')
+      .max(MAX_MERGE_SOURCES, `at most ${MAX_MERGE_SOURCES} tickets`)
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[1-9][0-9]{0,15}$/, 'must be a ticket id')
+            .transform(Number),
+        ),
+      )
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a ticket')
+      .openapi({ description: 'The tickets to close into this one', example: ['1043', '1044'] }),
+  })
+  .strict()
+  .openapi('MergeInput');
+export type MergeInput = z.infer<typeof MergeInput>;
+
 export const TICKET_SORTS = ['-updatedAt', 'updatedAt', '-createdAt', 'createdAt', '-priority'] as const;
 export type TicketSort = (typeof TICKET_SORTS)[number];
 
