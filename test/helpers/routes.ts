@@ -50,6 +50,7 @@ export const ROUTES: Route[] = [
   route('patch', '/api/v1/users/{id}', AUTH, [403, 404, 409, 422], BODY),
   route('post', '/api/v1/tickets', AUTH, [422], BODY),
   route('get', '/api/v1/tickets', AUTH, [400, 422]),
+  route('post', '/api/v1/tickets/bulk', AUTH, [403, 422], BODY),
   route('get', '/api/v1/tickets/{id}', AUTH, [404]),
   route('patch', '/api/v1/tickets/{id}', AUTH, [403, 404, 412, 422], { subject: 'Changed by a stranger' }),
   route('get', '/api/v1/tickets/{id}/transitions', AUTH, [404]),

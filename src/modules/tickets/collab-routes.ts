@@ -1,20 +1,23 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
 import { etag } from '../../http/etag.js';
 import { ticketExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
+import { toProblem } from '../../http/problem.js';
 import {
   jsonBody,
   jsonContent,
+  ProblemSchema,
   problemResponse,
   ticketNotFoundResponse,
   unauthenticatedResponse,
   validationFailedResponse,
 } from '../../http/schemas.js';
+import { bulkUpdate } from './bulk.js';
 import { setFollowing } from './followers.js';
 import { merge } from './merge.js';
-import { MergeInput, Ticket, TicketIdParam } from './schemas.js';
+import { BulkInput, MergeInput, Ticket, TicketIdParam } from './schemas.js';
 
 const tags = ['Collaboration'];
 const authed = authenticated();
@@ -75,7 +78,66 @@ const mergeRoute = createRoute({
   },
 });
 
-/** Followers, merge (and bulk updates): the collaboration verbs on tickets. */
+const BulkResult = z
+  .object({
+    results: z.array(
+      z.object({
+        id: z.string(),
+        status: z
+          .number()
+          .int()
+          .openapi({ description: 'What this ticket alone would have answered: 200, 404, 409, 422 …' }),
+        ticket: Ticket.optional().openapi({ description: 'On 200: the ticket as changed' }),
+        error: ProblemSchema.optional().openapi({
+          description: 'Otherwise: the problem, as a single request would give it',
+        }),
+      }),
+    ),
+  })
+  .openapi('BulkResult');
+
+const bulkRoute = createRoute({
+  method: 'post',
+  path: '/tickets/bulk',
+  operationId: 'bulkUpdateTickets',
+  tags,
+  summary: 'Change up to 100 tickets at once',
+  description:
+    'Staff only. Applies `changes` to each ticket in `ids` (at most 100, no repeats), each in its own ' +
+    'transaction through the same verbs as `PATCH /tickets/{id}` and `POST /tickets/{id}/transitions`, with ' +
+    'their events and emails. `addTags`/`removeTags` edit the tag set (`removeTags` wins). Always 200 once the ' +
+    'body is valid: `results` holds one entry per id, in order, with the HTTP status that ticket alone would ' +
+    'have had and either the ticket or its problem; one failing ticket never undoes or stops the others. ' +
+    '(`groupId` joins `changes` with groups.)',
+  ...authed,
+  request: jsonBody(BulkInput, { ids: ['1042', '1043'], changes: { status: 'pending', addTags: ['vip'] } }),
+  responses: {
+    200: {
+      description: 'One result per ticket',
+      ...jsonContent(BulkResult, {
+        results: [
+          { id: '1042', status: 200, ticket: ticketExample },
+          {
+            id: '1043',
+            status: 409,
+            error: {
+              type: 'https://helpdesk.dev/problems/invalid_transition',
+              title: 'Conflict',
+              status: 409,
+              detail: 'A closed ticket cannot move to pending.',
+              code: 'invalid_transition',
+            },
+          },
+        ],
+      }),
+    },
+    401: unauthenticatedResponse,
+    ...forbidden('only staff update tickets in bulk'),
+    422: validationFailedResponse,
+  },
+});
+
+/** Followers, merge and bulk updates: the collaboration verbs on tickets. */
 export function collaborationRoutes() {
   return createRouter()
     .openapi(followRoute('put'), async (c) => {
@@ -87,6 +149,17 @@ export function collaborationRoutes() {
       const ticket = await setFollowing(serviceContext(c), c.req.valid('param').id, false);
       c.header('ETag', etag(ticket.version));
       return c.json(ticket, 200);
+    })
+    .openapi(bulkRoute, async (c) => {
+      const ctx = serviceContext(c);
+      const outcomes = await bulkUpdate(ctx, c.req.valid('json'));
+      const results = outcomes.map((o) => {
+        if ('ticket' in o) return { id: String(o.id), status: 200, ticket: o.ticket };
+        const error = toProblem(o.error);
+        if (error.status >= 500) ctx.log.error({ err: o.error, ticketId: o.id }, 'bulk update item failed');
+        return { id: String(o.id), status: error.status, error };
+      });
+      return c.json({ results }, 200);
     })
     .openapi(mergeRoute, async (c) => {
       const ticket = await merge(serviceContext(c), c.req.valid('param').id, c.req.valid('json'));

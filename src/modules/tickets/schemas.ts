@@ -125,6 +125,53 @@ export const UpdateTicketInput = z
   .openapi('UpdateTicketInput');
 export type UpdateTicketInput = z.infer<typeof UpdateTicketInput>;
 
+/** How many tickets one bulk update may name. */
+export const MAX_BULK = 100;
+
+const TagList = z
+  .array(Tag)
+  .max(20, 'at most 20 tags')
+  .transform((tags) => [...new Set(tags)]);
+
+export const BulkChanges = z
+  .object({
+    status: TicketStatus.optional(),
+    priority: TicketPriority.optional(),
+    assigneeId: z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be a user id')
+      .nullable()
+      .optional(),
+    addTags: TagList.optional(),
+    removeTags: TagList.optional(),
+  })
+  .strict()
+  .refine((c) => Object.keys(c).length > 0, 'name at least one change')
+  .openapi('BulkChanges');
+export type BulkChanges = z.infer<typeof BulkChanges>;
+
+export const BulkInput = z
+  .object({
+    ids: z
+      .array(z.unknown())
+      .min(1, 'name at least one ticket')
+      // Counted before the items are read: 10,000 ids are one error.
+      .max(MAX_BULK, `at most ${MAX_BULK} tickets`)
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[1-9][0-9]{0,15}$/, 'must be a ticket id')
+            .transform(Number),
+        ),
+      )
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a ticket'),
+    changes: BulkChanges,
+  })
+  .strict()
+  .openapi('BulkInput');
+export type BulkInput = z.infer<typeof BulkInput>;
+
 /** How many tickets one merge may close into its target. */
 export const MAX_MERGE_SOURCES = 50;
 
