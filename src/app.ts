@@ -19,6 +19,7 @@ import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
 import { withIdempotency } from './modules/idempotency/index.js';
+import { macroRoutes } from './modules/macros/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, ticketRoutes({ customerAccounts: findOrCreateCustomer }));
   app.route(API_BASE, collaborationRoutes());
   app.route(API_BASE, messageRoutes());
+  app.route(API_BASE, macroRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());

@@ -52,6 +52,7 @@ export const ERROR_CODES = [
   'merge_target_closed',
   'merge_cycle',
   'already_merged',
+  'macro_agent_unavailable',
   // 429
   'rate_limited',
   // 431

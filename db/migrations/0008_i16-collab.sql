@@ -12,6 +12,15 @@ CREATE TABLE `ticket_followers` (
 	CONSTRAINT `ticket_followers_pk` PRIMARY KEY(`ticket_id`,`user_id`)
 );
 --> statement-breakpoint
+CREATE TABLE `macros` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`name` varchar(100) NOT NULL,
+	`actions` json NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `macros_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
 ALTER TABLE `tickets` ADD `merged_into_id` bigint unsigned;--> statement-breakpoint
 ALTER TABLE `ticket_ccs` ADD CONSTRAINT `ticket_ccs_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `ticket_ccs` ADD CONSTRAINT `ticket_ccs_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint

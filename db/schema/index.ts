@@ -2,6 +2,7 @@ export * from './admin-audit.js';
 export * from './collaboration.js';
 export * from './feed.js';
 export * from './idempotency.js';
+export * from './macros.js';
 export * from './notifications.js';
 export * from './rate-limits.js';
 export * from './sessions.js';

@@ -58,8 +58,11 @@ type Subjects =
   | UserSubject
   | SessionSubject
   | EventFeedSubject;
-/** Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log). */
-type WholeSubject = 'AuditLog';
+/**
+ * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'Macro'`
+ * (canned changes staff apply to tickets; admins write them).
+ */
+type WholeSubject = 'AuditLog' | 'Macro';
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
@@ -127,6 +130,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
   } else {
     staffTicketRules(can);
     can('read', 'EventFeed');
+    can('read', 'Macro');
     // Staff see any account by id (ticket requesters), but list only their colleagues.
     can('read', 'User');
     can('list', 'User', { role: { $in: [...STAFF_ROLES] } });
@@ -136,6 +140,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
     can('read', 'AuditLog');
+    can(['create', 'update'], 'Macro');
   }
 }
 

@@ -19,7 +19,13 @@ let stranger: Actor;
 beforeAll(async () => {
   const as = (role: 'admin' | 'user') => signIn(env.app.http, env.db.database, role);
   [admin, requester, stranger] = await Promise.all([as('admin'), as('user'), as('user')]);
+  const macro = await env.app.http
+    .post('/api/v1/macros')
+    .set(...admin.auth)
+    .send({ name: 'Contract macro', actions: { priority: 'high' } });
+  macroId = macro.body.id as string;
 });
+let macroId = '';
 
 type Doc = { paths: Record<string, Record<string, { requestBody?: unknown }>> };
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
@@ -30,10 +36,10 @@ const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
  * bodies ignored) are decided before the resource is looked up, or do not depend on it.
  */
 function send(r: Route, ids: Record<string, string>, token?: string): supertest.Test {
-  const path = r.path.replace(
-    /\/([^/]+)\/\{id\}/,
-    (_, segment: string) => `/${segment}/${ids[segment] ?? '999999999'}`,
-  );
+  const path = r.path
+    .replace(/\/([^/]+)\/\{id\}/, (_, segment: string) => `/${segment}/${ids[segment] ?? '999999999'}`)
+    // The one nested id (a macro applied to a ticket): a macro the admin made for the control request.
+    .replace('{macroId}', macroId || '999999999');
   const req = env.app.http[r.method](path);
   return token ? req.set('Authorization', `Bearer ${token}`) : req;
 }

@@ -1,5 +1,6 @@
 // Tickets, the aggregate every change goes through: the one commit path (`commitChange`) and what a
 // sibling needs to build a change (lock, plan a status move, who gets which email), plus the routers.
+export { applyActions, type ReplyVars, type TicketActions } from './actions.js';
 export type { CustomerAccounts } from './ccs.js';
 export { collaborationRoutes } from './collab-routes.js';
 export type { TicketChange } from './commit.js';
@@ -11,7 +12,16 @@ export { notificationRoutes } from './notification-routes.js';
 export * as notify from './notify.js';
 export { insertMessage } from './repo.js';
 export { ticketRoutes } from './routes.js';
-export { Body, EventActor, EventTypeField, TicketIdParam } from './schemas.js';
+export {
+  Body,
+  EventActor,
+  EventTypeField,
+  Tag,
+  Ticket,
+  TicketIdParam,
+  TicketPriority,
+  TicketStatus,
+} from './schemas.js';
 export { unassignAllFrom } from './service.js';
 export { statusChange } from './status.js';
 export { lockForWrite, partyOf, readableView, seesInternal } from './visibility.js';
