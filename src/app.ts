@@ -18,6 +18,7 @@ import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
+import { fieldRoutes } from './modules/fields/index.js';
 import { withIdempotency } from './modules/idempotency/index.js';
 import { macroRoutes } from './modules/macros/index.js';
 import { messageRoutes } from './modules/messages/index.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, collaborationRoutes());
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, macroRoutes());
+  app.route(API_BASE, fieldRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());

@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'version_conflict',
   'not_failed',
   'idempotency_key_in_use',
+  'field_key_taken',
   // 412
   'precondition_failed',
   // 413
@@ -53,6 +54,7 @@ export const ERROR_CODES = [
   'merge_cycle',
   'already_merged',
   'macro_agent_unavailable',
+  'field_key_reserved',
   // 429
   'rate_limited',
   // 431

@@ -6,5 +6,6 @@ export * from './macros.js';
 export * from './notifications.js';
 export * from './rate-limits.js';
 export * from './sessions.js';
+export * from './ticket-fields.js';
 export * from './tickets.js';
 export * from './users.js';

@@ -60,9 +60,9 @@ type Subjects =
   | EventFeedSubject;
 /**
  * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'Macro'`
- * (canned changes staff apply to tickets; admins write them).
+ * (canned changes staff apply to tickets; admins write them), `'TicketField'` (custom field definitions).
  */
-type WholeSubject = 'AuditLog' | 'Macro';
+type WholeSubject = 'AuditLog' | 'Macro' | 'TicketField';
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
@@ -118,7 +118,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
 
   if (!isStaffRole(actor.role)) {
     can(['read', 'transition'], 'Ticket', { requesterId: actor.id });
-    can('update', 'Ticket', ['subject', 'ccs'], { requesterId: actor.id });
+    can('update', 'Ticket', ['subject', 'ccs', 'fields'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.
     can(['read', 'create'], 'Message', { ticketRequesterId: actor.id, internal: false });
     can('read', 'TicketEvent', { ticketRequesterId: actor.id, internal: false });
@@ -140,7 +140,7 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
     can('read', 'AuditLog');
-    can(['create', 'update'], 'Macro');
+    can(['create', 'update'], ['Macro', 'TicketField']);
   }
 }
 

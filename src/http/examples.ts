@@ -41,6 +41,7 @@ export const ticketExample = {
   closedAt: null,
   ccs: [{ id: '311', name: 'Alan', email: 'alan@example.com' }],
   followers: [grace],
+  fields: { plan: 'pro' },
   mergedInto: null,
   version: 3,
 };

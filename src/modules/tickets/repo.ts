@@ -26,6 +26,7 @@ import {
 import { STAFF_ROLES } from '../../access/index.js';
 import { type Actor, actorUserId } from '../../context.js';
 import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
+import { type FieldValue, valuesOf } from '../fields/index.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
 
@@ -65,6 +66,8 @@ export interface TicketView {
   ccs: ViewPerson[];
   /** Staff following the ticket, by id (shown to staff only). */
   followers: ViewPerson[];
+  /** Custom field values, each saying whether requesters may see it. */
+  fields: { key: string; value: FieldValue | null; visibleToRequester: boolean }[];
 }
 
 function toView(
@@ -75,12 +78,14 @@ function toView(
     tags: string | null;
   },
   people: Collaborators | undefined,
+  fields: TicketView['fields'] | undefined,
 ): TicketView {
   return {
     ...row,
     tags: row.tags ? row.tags.split(',') : [],
     ccs: people?.ccs ?? [],
     followers: people?.followers ?? [],
+    fields: fields ?? [],
   };
 }
 
@@ -197,11 +202,16 @@ export async function selectPage(
     .innerJoin(requester, eq(requester.id, page.requesterId))
     .leftJoin(assignee, eq(assignee.id, page.assigneeId))
     .orderBy(...order.keys.map((k) => dir(page[k])));
-  const people = await findCollaborators(
-    db,
-    rows.map((r) => r.ticket.id as number),
+  const ids = rows.map((r) => r.ticket.id as number);
+  const people = await findCollaborators(db, ids);
+  const fields = await valuesOf(db, ids);
+  return rows.map((r) =>
+    toView(
+      { ...r, ticket: r.ticket as TicketRow },
+      people.get(r.ticket.id as number),
+      fields.get(r.ticket.id as number),
+    ),
   );
-  return rows.map((r) => toView({ ...r, ticket: r.ticket as TicketRow }, people.get(r.ticket.id as number)));
 }
 
 const viewByIdQuery = (db: Queryable) =>
@@ -217,7 +227,7 @@ const viewByIdQuery = (db: Queryable) =>
 export async function findView(db: Queryable, id: number): Promise<TicketView | null> {
   const [row] = await prepared(db, viewByIdQuery).execute({ id });
   if (!row) return null;
-  return toView(row, (await findCollaborators(db, [id])).get(id));
+  return toView(row, (await findCollaborators(db, [id])).get(id), (await valuesOf(db, [id])).get(id));
 }
 
 /** The bare row, optionally locked for the rest of the transaction (every write starts with this). */
@@ -312,6 +322,7 @@ export type EventType =
   | 'ticket.ccs_changed'
   | 'ticket.merged'
   | 'ticket.merged_into'
+  | 'ticket.fields_changed'
   | 'ticket.followed'
   | 'ticket.unfollowed'
   | 'message.created'

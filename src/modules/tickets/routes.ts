@@ -86,7 +86,8 @@ const listTicketsRoute = createRoute({
   description:
     'A user sees only the tickets they requested; staff see all. Keyset-paginated: pass `nextCursor` back as ' +
     '`cursor` with the same filters and sort. `q` searches subjects and the messages the caller may read ' +
-    '(every word must match, as a prefix).',
+    '(every word must match, as a prefix). `field.<key>=<value>` filters by a custom field (see ' +
+    '/ticket-fields; `true`/`false` for checkboxes, YYYY-MM-DD for dates; an unknown key or a bad value is 422).',
   ...authed,
   request: { query: TicketListQuery },
   responses: {
@@ -214,9 +215,14 @@ export function ticketRoutes(ports: TicketRoutePorts) {
       c.header('Location', `${new URL(c.req.url).pathname}/${ticket.id}`);
       return c.json(tagged(c, ticket), 201);
     })
-    .openapi(listTicketsRoute, async (c) =>
-      c.json(await tickets.list(serviceContext(c), c.req.valid('query')), 200),
-    )
+    .openapi(listTicketsRoute, async (c) => {
+      // `field.<key>=<value>`: custom-field filters, named by the field's key (not in the static schema).
+      const fieldQuery = Object.entries(c.req.query())
+        .filter(([k]) => k.startsWith('field.'))
+        .slice(0, 10)
+        .map(([k, v]): [string, string] => [k.slice(6), v]);
+      return c.json(await tickets.list(serviceContext(c), c.req.valid('query'), fieldQuery), 200);
+    })
     .openapi(getTicketRoute, async (c) => {
       const ticket = tagged(c, await tickets.get(serviceContext(c), c.req.valid('param').id));
       if (notModified(c, ticket.version)) return c.body(null, 304);

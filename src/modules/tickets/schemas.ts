@@ -35,6 +35,11 @@ export const Ticket = z
     followers: z.array(Person).optional().openapi({
       description: 'Staff following the ticket (every email, internal notes included); shown to staff only',
     }),
+    fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).openapi({
+      description:
+        'Custom field values by key (GET /ticket-fields); a requester sees only fields visible to them',
+      example: { plan: 'pro' },
+    }),
     mergedInto: z
       .object({ id: z.string() })
       .nullable()
@@ -81,8 +86,23 @@ export const Body = multiLine(
     .max(65_535, { message: 'must be at most 65535 characters', abort: true }),
 );
 
+/** Custom field values by key; validated against the definitions by the service (422 per key). */
+const FieldsInput = z
+  .record(z.string().max(60), z.unknown())
+  .refine((f) => Object.keys(f).length <= 100, 'at most 100 fields')
+  .openapi({
+    description: 'Custom field values by key (see /ticket-fields); `null` clears one',
+    example: { plan: 'pro' },
+  });
+
 export const CreateTicketInput = z
-  .object({ subject: Subject, body: Body, priority: TicketPriority.optional(), tags: Tags.optional() })
+  .object({
+    subject: Subject,
+    body: Body,
+    priority: TicketPriority.optional(),
+    tags: Tags.optional(),
+    fields: FieldsInput.optional(),
+  })
   .openapi('CreateTicketInput');
 export type CreateTicketInput = z.infer<typeof CreateTicketInput>;
 
@@ -112,6 +132,7 @@ export const UpdateTicketInput = z
   .object({
     subject: Subject.optional(),
     ccs: Ccs.optional(),
+    fields: FieldsInput.optional(),
     priority: TicketPriority.optional(),
     tags: Tags.optional(),
     assigneeId: z

@@ -1,3 +1,4 @@
+import { and } from 'drizzle-orm';
 import { abilityOf, authorize, ticketScope } from '../../access/index.js';
 import {
   type Actor,
@@ -10,6 +11,7 @@ import {
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
+import { fieldDefs, fieldFilters, validateFields, writeValues } from '../fields/index.js';
 import { type CustomerAccounts, resolveCcs } from './ccs.js';
 import { commitChange } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
@@ -55,6 +57,9 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
     closedAt: iso(t.closedAt),
     ccs: v.ccs.map(person),
     ...(full ? { followers: v.followers.map(person) } : {}),
+    fields: Object.fromEntries(
+      v.fields.filter((f) => full || f.visibleToRequester).map((f) => [f.key, f.value]),
+    ),
     mergedInto: t.mergedIntoId === null ? null : { id: String(t.mergedIntoId) },
     version: full ? t.version : t.publicVersion,
   };
@@ -67,8 +72,13 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
   const actor = requireUser(ctx);
   const now = ctx.clock.now();
   const priority = input.priority ?? 'normal';
+  const seesAllFields = abilityOf(ctx).can('triage', 'Ticket');
   const view = await withTransaction(ctx, async (tx) => {
+    const defs = await fieldDefs(tx);
+    const fields = validateFields(defs, input.fields ?? {}, { seesAll: seesAllFields, creating: true });
+    if (fields.errors.length > 0) throw new ValidationError(fields.errors);
     const id = await repo.insertTicket(tx, { subject: input.subject, priority, requesterId: actor.id, now });
+    await writeValues(tx, id, fields.set, []);
     const tags = input.tags ?? [];
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
@@ -113,6 +123,11 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
       tags,
       ccs: [],
       followers: [],
+      fields: fields.set.map((v) => {
+        const def = defs.find((d) => d.id === v.fieldId)!;
+        const value = v.textValue ?? v.numberValue ?? v.dateValue ?? v.boolValue;
+        return { key: def.key, value, visibleToRequester: def.visibleToRequester };
+      }),
     };
     await notify.ticketCreated(tx, ctx, created, input.body, actor.id, audience);
     return created;
@@ -125,13 +140,17 @@ export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
 }
 
 /** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
-export async function list(ctx: ServiceContext, query: TicketListQuery) {
+export async function list(ctx: ServiceContext, query: TicketListQuery, fieldQuery: [string, string][] = []) {
   const actor = requireActor(ctx);
   // Someone copied on no ticket at all (most requesters) gets the plain requester scope, an index range.
   const userId = actorUserId(actor);
   const ccAnywhere = seesAll(actor) || userId === null ? undefined : await repo.isCcAnywhere(ctx.db, userId);
   const q = listQuery(actor, query, { ccAnywhere });
   if (!q) return { data: [], nextCursor: null };
+  if (fieldQuery.length > 0) {
+    const extra = fieldFilters(await fieldDefs(ctx.db), fieldQuery, seesAll(actor));
+    q.where = and(q.where, ...extra);
+  }
   const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
   return toPage(
     rows,
@@ -168,6 +187,29 @@ export async function update(
       throw new ValidationError([{ path: 'assigneeId', message: 'must be an active agent or admin' }]);
     }
     await repo.changeTags(tx, row.id, plan.tags.added, plan.tags.removed);
+    if (input.fields !== undefined) {
+      const defs = await fieldDefs(tx);
+      const seesAll = seesInternal(ability, row);
+      const fields = validateFields(defs, input.fields, { seesAll, creating: false });
+      if (fields.errors.length > 0) throw new ValidationError(fields.errors);
+      const before = (await repo.findView(tx, row.id))!.fields;
+      await writeValues(tx, row.id, fields.set, fields.clear);
+      const after = (await repo.findView(tx, row.id))!.fields;
+      const value = (list: typeof before, key: string) => list.find((f) => f.key === key)?.value ?? null;
+      const changed = defs.filter((d) => value(before, d.key) !== value(after, d.key));
+      // Hidden fields change in a staff-only event, so the requester's trail does not show them.
+      for (const visible of [true, false]) {
+        const keys = changed.filter((d) => d.visibleToRequester === visible);
+        if (keys.length === 0) continue;
+        plan.events.push({
+          type: 'ticket.fields_changed',
+          data: Object.fromEntries(
+            keys.map((d) => [d.key, { from: value(before, d.key), to: value(after, d.key) }]),
+          ),
+          internal: !visible,
+        });
+      }
+    }
     if (input.ccs !== undefined) {
       if (!accounts) throw new Error('update: CCs need the accounts port');
       const wanted = await resolveCcs(tx, ctx, row, input.ccs, accounts);
@@ -181,6 +223,8 @@ export async function update(
     }
     return commitChange(tx, ctx, row, {
       ...plan,
+      // A change of staff-only fields alone leaves the requester's view as it was.
+      requesterVisible: plan.events.some((e) => !e.internal),
       // Unassigning emails nobody; assigning emails the new assignee and the requester.
       notify: assigneeId ? (v, people) => notify.assigned(ctx, v, people, actorId) : undefined,
     });
