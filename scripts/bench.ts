@@ -407,6 +407,56 @@ try {
     bareCeiling,
   );
 
+  // Collaboration: a bulk update of 100 tickets per request (each its own transaction, events and queued
+  // emails: the p50 is the time for 100), and a macro (reply + priority as one change) against `reply`.
+  let bulkAt = 0;
+  await scenario('bulk_update_100', FIRST, () =>
+    load({
+      url: `${api}/tickets/bulk`,
+      method: 'POST',
+      headers: agent,
+      seconds: S,
+      connections: 2,
+      pid,
+      next: () => {
+        const start = (bulkAt++ * 100) % Math.max(1, openIds.length - 100);
+        const ids = openIds.slice(start, start + 100).map(String);
+        const priority = bulkAt % 2 === 0 ? 'high' : 'normal';
+        return {
+          path: '/api/v1/tickets/bulk',
+          body: JSON.stringify({ ids, changes: { priority, addTags: ['bulk'] } }),
+        };
+      },
+    }),
+  );
+
+  const [macroInsert] = await conn.query('INSERT INTO macros (name, actions) VALUES (?, ?)', [
+    'Bench macro',
+    JSON.stringify({
+      reply: { body: 'Hi {{requester.name}}, about #{{ticket.id}}.', internal: false },
+      priority: 'high',
+    }),
+  ]);
+  const macroId = (macroInsert as { insertId: number }).insertId;
+  let macroAt = 0;
+  await scenario(
+    'macro_apply',
+    FIRST,
+    () =>
+      load({
+        url: `${api}/tickets/${openIds[0]}/macros/${macroId}/apply`,
+        method: 'POST',
+        headers: agent,
+        seconds: S,
+        connections: 32,
+        pid,
+        next: () => ({
+          path: `/api/v1/tickets/${openIds[macroAt++ % openIds.length]}/macros/${macroId}/apply`,
+        }),
+      }),
+    bareCeiling,
+  );
+
   const loginBody = JSON.stringify({ email: users.emails.big, password: PASSWORD });
   await scenario(
     'login',

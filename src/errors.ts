@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'not_failed',
   'idempotency_key_in_use',
   'group_name_taken',
+  'field_key_taken',
   // 412
   'precondition_failed',
   // 413
@@ -56,6 +57,12 @@ export const ERROR_CODES = [
   'unknown_scope',
   'invalid_url',
   'url_not_allowed',
+  'merge_into_self',
+  'merge_target_closed',
+  'merge_cycle',
+  'already_merged',
+  'macro_agent_unavailable',
+  'field_key_reserved',
   // 429
   'rate_limited',
   // 431

@@ -13,6 +13,20 @@ CREATE TABLE `api_keys` (
 	CONSTRAINT `api_keys_key_hash_unique` UNIQUE(`key_hash`)
 );
 --> statement-breakpoint
+CREATE TABLE `ticket_ccs` (
+	`ticket_id` bigint unsigned NOT NULL,
+	`user_id` bigint unsigned NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `ticket_ccs_pk` PRIMARY KEY(`ticket_id`,`user_id`)
+);
+--> statement-breakpoint
+CREATE TABLE `ticket_followers` (
+	`ticket_id` bigint unsigned NOT NULL,
+	`user_id` bigint unsigned NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `ticket_followers_pk` PRIMARY KEY(`ticket_id`,`user_id`)
+);
+--> statement-breakpoint
 CREATE TABLE `group_members` (
 	`group_id` bigint unsigned NOT NULL,
 	`user_id` bigint unsigned NOT NULL,
@@ -29,6 +43,15 @@ CREATE TABLE `support_groups` (
 	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 	CONSTRAINT `support_groups_id` PRIMARY KEY(`id`),
 	CONSTRAINT `support_groups_name_unique` UNIQUE(`name`)
+);
+--> statement-breakpoint
+CREATE TABLE `macros` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`name` varchar(100) NOT NULL,
+	`actions` json NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `macros_id` PRIMARY KEY(`id`)
 );
 --> statement-breakpoint
 CREATE TABLE `business_calendars` (
@@ -52,6 +75,30 @@ CREATE TABLE `sla_policies` (
 	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 	CONSTRAINT `sla_policies_id` PRIMARY KEY(`id`)
+);
+--> statement-breakpoint
+CREATE TABLE `ticket_field_values` (
+	`ticket_id` bigint unsigned NOT NULL,
+	`field_id` bigint unsigned NOT NULL,
+	`text_value` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+	`number_value` double,
+	`date_value` date,
+	`bool_value` boolean,
+	CONSTRAINT `ticket_field_values_pk` PRIMARY KEY(`ticket_id`,`field_id`)
+);
+--> statement-breakpoint
+CREATE TABLE `ticket_fields` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`field_key` varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+	`label` varchar(100) NOT NULL,
+	`type` enum('text','number','date','checkbox','dropdown') NOT NULL,
+	`options` json,
+	`required` boolean NOT NULL DEFAULT false,
+	`visible_to_requester` boolean NOT NULL DEFAULT false,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `ticket_fields_id` PRIMARY KEY(`id`),
+	CONSTRAINT `ticket_fields_key_unique` UNIQUE(`field_key`)
 );
 --> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
@@ -107,14 +154,27 @@ ALTER TABLE `tickets` ADD `sla_at_risk_at` datetime(3) DEFAULT '9999-12-31 00:00
 ALTER TABLE `tickets` ADD `sla_next_alert_at` datetime(3) DEFAULT '9999-12-31 00:00:00.000' NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `sla_warned` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `sla_breached` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `tickets` ADD `merged_into_id` bigint unsigned;--> statement-breakpoint
 ALTER TABLE `api_keys` ADD CONSTRAINT `api_keys_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `ticket_ccs` ADD CONSTRAINT `ticket_ccs_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `ticket_ccs` ADD CONSTRAINT `ticket_ccs_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `ticket_followers` ADD CONSTRAINT `ticket_followers_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `ticket_followers` ADD CONSTRAINT `ticket_followers_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_group_id_support_groups_id_fk` FOREIGN KEY (`group_id`) REFERENCES `support_groups`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `ticket_field_values` ADD CONSTRAINT `ticket_field_values_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `ticket_field_values` ADD CONSTRAINT `ticket_field_values_field_id_ticket_fields_id_fk` FOREIGN KEY (`field_id`) REFERENCES `ticket_fields`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhook_deliveries` ADD CONSTRAINT `webhook_deliveries_webhook_id_webhooks_id_fk` FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD CONSTRAINT `webhooks_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX `api_keys_created_by_idx` ON `api_keys` (`created_by`);--> statement-breakpoint
+CREATE INDEX `ticket_ccs_user_idx` ON `ticket_ccs` (`user_id`,`ticket_id`);--> statement-breakpoint
+CREATE INDEX `ticket_followers_user_idx` ON `ticket_followers` (`user_id`,`ticket_id`);--> statement-breakpoint
 CREATE INDEX `group_members_user_idx` ON `group_members` (`user_id`);--> statement-breakpoint
 CREATE INDEX `sla_policies_position_idx` ON `sla_policies` (`position`,`id`);--> statement-breakpoint
+CREATE INDEX `ticket_field_values_text_idx` ON `ticket_field_values` (`field_id`,`text_value`,`ticket_id`);--> statement-breakpoint
+CREATE INDEX `ticket_field_values_number_idx` ON `ticket_field_values` (`field_id`,`number_value`,`ticket_id`);--> statement-breakpoint
+CREATE INDEX `ticket_field_values_date_idx` ON `ticket_field_values` (`field_id`,`date_value`,`ticket_id`);--> statement-breakpoint
+CREATE INDEX `ticket_field_values_bool_idx` ON `ticket_field_values` (`field_id`,`bool_value`,`ticket_id`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_queue_idx` ON `webhook_deliveries` (`status`,`webhook_id`,`id`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_webhook_idx` ON `webhook_deliveries` (`webhook_id`,`id`);--> statement-breakpoint

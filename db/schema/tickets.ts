@@ -79,6 +79,8 @@ export const tickets = mysqlTable(
     /** Bit sets of targets (1 first response, 2 next response, 4 resolution) warned about / breached. */
     slaWarned: int('sla_warned', { unsigned: true }).notNull().default(0),
     slaBreached: int('sla_breached', { unsigned: true }).notNull().default(0),
+    /** Set when the ticket was merged into another (it is then closed): later replies land there. */
+    mergedIntoId: ref('merged_into_id'),
   },
   (t) => [
     // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.

@@ -14,16 +14,21 @@ import { isAdminRole, isStaffRole, STAFF_ROLES } from './roles.js';
 export interface TicketSubject {
   readonly kind: 'Ticket';
   requesterId: number;
+  /** The people copied on the ticket (its CCs): a relation that grants reading and replying. */
+  ccIds: readonly number[];
 }
 export interface MessageSubject {
   readonly kind: 'Message';
   /** The requester of the message's ticket. */
   ticketRequesterId: number;
+  /** The CCs of the message's ticket. */
+  ticketCcIds: readonly number[];
   internal: boolean;
 }
 export interface TicketEventSubject {
   readonly kind: 'TicketEvent';
   ticketRequesterId: number;
+  ticketCcIds: readonly number[];
   /** Events about internal notes are internal too. */
   internal: boolean;
 }
@@ -57,10 +62,19 @@ type Subjects =
 /**
  * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'ApiKey'`
  * (managing API keys), `'Webhook'` (outgoing webhooks and their delivery log: `read`, `create`, `update`
- * (also test sends and retries), `revoke` (delete)), and the triage configuration: `'Group'`,
- * `'BusinessHours'` (the calendar), `'SlaPolicy'`.
+ * (also test sends and retries), `revoke` (delete)), the triage configuration: `'Group'`,
+ * `'BusinessHours'` (the calendar), `'SlaPolicy'`, and `'Macro'` (canned changes staff apply to tickets;
+ * admins write them), `'TicketField'` (custom field definitions).
  */
-type WholeSubject = 'AuditLog' | 'ApiKey' | 'Webhook' | 'Group' | 'BusinessHours' | 'SlaPolicy';
+type WholeSubject =
+  | 'AuditLog'
+  | 'ApiKey'
+  | 'Webhook'
+  | 'Group'
+  | 'BusinessHours'
+  | 'SlaPolicy'
+  | 'Macro'
+  | 'TicketField';
 const TRIAGE_CONFIG: WholeSubject[] = ['Group', 'BusinessHours', 'SlaPolicy'];
 type SubjectName = Subjects['kind'] | WholeSubject;
 
@@ -69,8 +83,21 @@ type SubjectName = Subjects['kind'] | WholeSubject;
  * - `list`: appear in a list query (GET /users lists only staff to agents).
  * - `triage`: act on a ticket as support staff (the lifecycle's "staff" column, assigning).
  * - `transition`: move a ticket through the lifecycle at all (which moves is the lifecycle table's call).
+ * - `follow`: be emailed about every change of a ticket, internal notes included (staff).
+ * - `merge`: close a ticket into another one (staff).
+ * - `update` on field `ccs`: set who is copied on a ticket (its requester, staff).
  */
-export type Action = 'read' | 'list' | 'create' | 'update' | 'delete' | 'revoke' | 'triage' | 'transition';
+export type Action =
+  | 'read'
+  | 'list'
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'revoke'
+  | 'triage'
+  | 'transition'
+  | 'follow'
+  | 'merge';
 
 export type AppAbility = MongoAbility<[Action, Subjects | SubjectName]>;
 
@@ -109,6 +136,7 @@ function staffRules(can: Can): void {
   can('update', 'User', ['name', 'role', 'active']);
   can(['read', 'create', 'update', 'revoke'], 'Webhook');
   can('read', TRIAGE_CONFIG);
+  can('read', ['Macro', 'TicketField']);
 }
 
 /**
@@ -144,11 +172,14 @@ function staffTicketRules(can: Can): void {
   can(['read', 'update', 'transition', 'triage'], 'Ticket');
   can(['read', 'create'], 'Message');
   can('read', ['TicketEvent', 'Notification']);
+  // Collaboration: copy customers on a ticket, follow it, merge it, apply macros to it.
+  can(['follow', 'merge'], 'Ticket');
 }
 
 function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
-  // Everybody: their own account and sessions, and raising tickets.
+  // Everybody: their own account and sessions, raising tickets, and the custom fields they may fill in.
   can('read', 'User', { id: actor.id });
+  can('read', 'TicketField');
   can('update', 'User', ['name', 'notifications'], { id: actor.id });
   can(['read', 'revoke'], 'Session', { userId: actor.id });
   can('create', 'Ticket');
@@ -157,13 +188,19 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     // Only staff raise a ticket for someone else (`requester` in POST /tickets).
     cannot('create', 'Ticket', ['requester']);
     can(['read', 'transition'], 'Ticket', { requesterId: actor.id });
-    can('update', 'Ticket', ['subject'], { requesterId: actor.id });
+    can('update', 'Ticket', ['subject', 'ccs', 'fields'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.
     can(['read', 'create'], 'Message', { ticketRequesterId: actor.id, internal: false });
     can('read', 'TicketEvent', { ticketRequesterId: actor.id, internal: false });
+    // A CC reads the ticket and its public side and may reply, but changes nothing (no update, no
+    // transition). `{ccIds: id}` matches when the array holds the id.
+    can('read', 'Ticket', { ccIds: actor.id });
+    can(['read', 'create'], 'Message', { ticketCcIds: actor.id, internal: false });
+    can('read', 'TicketEvent', { ticketCcIds: actor.id, internal: false });
   } else {
     staffTicketRules(can);
     can('read', 'EventFeed');
+    can('read', 'Macro');
     // Staff see any account by id (ticket requesters), but list only their colleagues.
     can('read', 'User');
     can('list', 'User', { role: { $in: [...STAFF_ROLES] } });
@@ -179,6 +216,7 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     can(['create', 'read', 'revoke'], 'ApiKey');
     can(['read', 'create', 'update', 'revoke'], 'Webhook');
     can(['create', 'update', 'delete'], TRIAGE_CONFIG);
+    can(['create', 'update'], ['Macro', 'TicketField']);
   }
 }
 

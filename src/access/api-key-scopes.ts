@@ -20,12 +20,23 @@ export const API_KEY_SCOPE_GRANTS: Record<ApiKeyScope, ScopeGrant> = {
   // Groups, the calendar and SLA policies are read by whoever reads tickets (they explain a ticket's `group`
   // and `sla`); changing them is an admin's, never a key's.
   'tickets:read': {
-    subjects: ['Ticket', 'Message', 'TicketEvent', 'Notification', 'Group', 'BusinessHours', 'SlaPolicy'],
+    subjects: [
+      'Ticket',
+      'Message',
+      'TicketEvent',
+      'Notification',
+      'Group',
+      'BusinessHours',
+      'SlaPolicy',
+      'Macro',
+      'TicketField',
+    ],
     actions: ['read'],
   },
   'tickets:write': {
     subjects: ['Ticket', 'Message'],
-    actions: ['create', 'update', 'transition', 'triage'],
+    // Following is a person's (followers/me); merging and applying macros are writes like any other.
+    actions: ['create', 'update', 'transition', 'triage', 'merge'],
     includes: ['tickets:read'],
   },
   'users:read': { subjects: ['User'], actions: ['read', 'list'] },

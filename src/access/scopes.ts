@@ -1,5 +1,5 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import { messages, ticketEvents, tickets, users } from '../../db/schema/index.js';
+import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { messages, ticketCcs, ticketEvents, tickets, users } from '../../db/schema/index.js';
 import type { Actor } from '../context.js';
 import { effectiveScopes, scopeGrants } from './api-key-scopes.js';
 import { isAdminRole, isStaffRole, STAFF_ROLES } from './roles.js';
@@ -33,26 +33,34 @@ function staffOr(actor: Actor, subject: string, requesterOnly: () => SQL | undef
   return seesAsStaff(actor) ? undefined : requesterOnly();
 }
 
-/** Tickets the actor may read: their own for a user, all for staff (and keys with tickets:read). */
-export function ticketScope(actor: Actor): Scope {
-  return staffOr(actor, 'Ticket', () =>
-    actor.type === 'user' ? eq(tickets.requesterId, actor.id) : NOTHING,
-  );
+/** `tickets.id` names a ticket `userId` is copied on (the twin of the ability's `ccIds` condition). */
+const ccOf = (userId: number) =>
+  sql`EXISTS (SELECT 1 FROM ${ticketCcs} WHERE ${ticketCcs.ticketId} = ${tickets.id} AND ${ticketCcs.userId} = ${userId})`;
+
+/**
+ * Tickets the actor may read: all for staff (and keys with tickets:read); for a user, those they
+ * requested or are copied on. `ccAnywhere: false` (the caller checked that the user is copied on no
+ * ticket at all) drops the CC branch, so a plain requester's list stays a range of the requester index.
+ */
+export function ticketScope(actor: Actor, opts: { ccAnywhere?: boolean } = {}): Scope {
+  return staffOr(actor, 'Ticket', () => {
+    if (actor.type !== 'user') return NOTHING;
+    if (opts.ccAnywhere === false) return eq(tickets.requesterId, actor.id);
+    return or(eq(tickets.requesterId, actor.id), ccOf(actor.id));
+  });
 }
 
-/** Messages the actor may read (the query joins `tickets`): a user's own tickets' public messages. */
+/** Messages the actor may read (the query joins `tickets`): public messages of a user's tickets. */
 export function messageScope(actor: Actor): Scope {
   return staffOr(actor, 'Message', () =>
-    actor.type === 'user' ? and(eq(tickets.requesterId, actor.id), eq(messages.internal, false)) : NOTHING,
+    actor.type === 'user' ? and(ticketScope(actor), eq(messages.internal, false)) : NOTHING,
   );
 }
 
 /** Audit events the actor may read (the query joins `tickets`): none about internal notes for a user. */
 export function ticketEventScope(actor: Actor): Scope {
   return staffOr(actor, 'TicketEvent', () =>
-    actor.type === 'user'
-      ? and(eq(tickets.requesterId, actor.id), eq(ticketEvents.internal, false))
-      : NOTHING,
+    actor.type === 'user' ? and(ticketScope(actor), eq(ticketEvents.internal, false)) : NOTHING,
   );
 }
 

@@ -47,6 +47,10 @@ export const ticketExample = {
   firstResponseAt: later,
   solvedAt: null,
   closedAt: null,
+  ccs: [{ id: '311', name: 'Alan', email: 'alan@example.com' }],
+  followers: [grace],
+  fields: { plan: 'pro' },
+  mergedInto: null,
   version: 3,
 };
 

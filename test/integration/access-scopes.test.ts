@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages, type Role, ticketEvents, tickets, users } from '../../db/schema/index.js';
+import { messages, type Role, ticketCcs, ticketEvents, tickets, users } from '../../db/schema/index.js';
 import {
   defineAbilityFor,
   messageScope,
@@ -47,19 +47,38 @@ beforeAll(async () => {
       }
     }
   }
+  // CCs: the second user is copied on one of the first user's tickets and on one of the agent's; the
+  // first user on one of the admin's. Copies are a relation, so the rules must agree on these too.
+  const ticketsOf = async (userId: number) =>
+    (await db.select().from(tickets).where(eq(tickets.requesterId, userId))).map((t) => t.id);
+  const [u0, u1, agent, admin] = people.map((a) => a.id);
+  await db.insert(ticketCcs).values([
+    { ticketId: (await ticketsOf(u0!))[0]!, userId: u1! },
+    { ticketId: (await ticketsOf(agent!))[1]!, userId: u1! },
+    { ticketId: (await ticketsOf(admin!))[0]!, userId: u0! },
+  ]);
 });
 afterAll(() => tdb.drop());
 
 const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
 
+/** Each ticket's CC ids, as the subjects carry them. */
+async function ccMap(): Promise<Map<number, number[]>> {
+  const map = new Map<number, number[]>();
+  for (const r of await db.select().from(ticketCcs))
+    map.set(r.ticketId, [...(map.get(r.ticketId) ?? []), r.userId]);
+  return map;
+}
+
 describe('SQL scopes agree with the abilities', () => {
   it('tickets', async () => {
     const all = await db.select().from(tickets);
+    const ccs = await ccMap();
     for (const actor of actors) {
       const ability = defineAbilityFor(actor);
       const viaSql = await db.select({ id: tickets.id }).from(tickets).where(ticketScope(actor));
       const viaAbility = all.filter((t) =>
-        ability.can('read', { kind: 'Ticket', requesterId: t.requesterId }),
+        ability.can('read', { kind: 'Ticket', requesterId: t.requesterId, ccIds: ccs.get(t.id) ?? [] }),
       );
       expect(sorted(viaSql.map((r) => r.id)), labelOf(actor)).toEqual(sorted(viaAbility.map((t) => t.id)));
       // Every person sees some (their own); a key sees all of them or, without tickets:read, none.
@@ -67,13 +86,39 @@ describe('SQL scopes agree with the abilities', () => {
         expect(viaAbility.length).toBe(actor.scopes.some((s) => s.startsWith('tickets:')) ? all.length : 0);
       else expect(viaAbility.length).toBeGreaterThan(0);
     }
+    // The second user reads their own two tickets and the two they are copied on; nobody's else.
+    const second = defineAbilityFor(people[1]!);
+    const seen = all.filter((t) =>
+      second.can('read', { kind: 'Ticket', requesterId: t.requesterId, ccIds: ccs.get(t.id) ?? [] }),
+    );
+    expect(seen).toHaveLength(4);
+    // A CC may not change the ticket: no field of it, no transition.
+    const copied = seen.find((t) => t.requesterId !== people[1]!.id)!;
+    const subject = { kind: 'Ticket' as const, requesterId: copied.requesterId, ccIds: ccs.get(copied.id)! };
+    expect(second.can('update', subject, 'subject')).toBe(false);
+    expect(second.can('update', subject, 'ccs')).toBe(false);
+    expect(second.can('transition', subject)).toBe(false);
+    // The plain-requester shortcut equals the full scope for someone copied on nothing.
+    const plain = await db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(ticketScope(people[1]!, { ccAnywhere: false }));
+    expect(
+      plain.map((r) => r.id).every((id) => all.find((t) => t.id === id)!.requesterId === people[1]!.id),
+    ).toBe(true);
   });
 
   it('messages', async () => {
     const all = await db
-      .select({ id: messages.id, internal: messages.internal, requesterId: tickets.requesterId })
+      .select({
+        id: messages.id,
+        ticketId: messages.ticketId,
+        internal: messages.internal,
+        requesterId: tickets.requesterId,
+      })
       .from(messages)
       .innerJoin(tickets, eq(tickets.id, messages.ticketId));
+    const ccs = await ccMap();
     for (const actor of actors) {
       const ability = defineAbilityFor(actor);
       const viaSql = await db
@@ -82,26 +127,45 @@ describe('SQL scopes agree with the abilities', () => {
         .innerJoin(tickets, eq(tickets.id, messages.ticketId))
         .where(messageScope(actor));
       const viaAbility = all.filter((m) =>
-        ability.can('read', { kind: 'Message', ticketRequesterId: m.requesterId, internal: m.internal }),
+        ability.can('read', {
+          kind: 'Message',
+          ticketRequesterId: m.requesterId,
+          ticketCcIds: ccs.get(m.ticketId) ?? [],
+          internal: m.internal,
+        }),
       );
       expect(sorted(viaSql.map((r) => r.id)), labelOf(actor)).toEqual(sorted(viaAbility.map((m) => m.id)));
     }
-    // A user's view holds public messages of their own tickets only.
-    const userView = all.filter((m) =>
-      defineAbilityFor(people[0]!).can('read', {
-        kind: 'Message',
-        ticketRequesterId: m.requesterId,
-        internal: m.internal,
-      }),
-    );
-    expect(userView.every((m) => !m.internal && m.requesterId === people[0]!.id)).toBe(true);
+    // A user's view holds public messages of their own tickets and of those they are copied on, only.
+    for (const user of [people[0]!, people[1]!]) {
+      const userView = all.filter((m) =>
+        defineAbilityFor(user).can('read', {
+          kind: 'Message',
+          ticketRequesterId: m.requesterId,
+          ticketCcIds: ccs.get(m.ticketId) ?? [],
+          internal: m.internal,
+        }),
+      );
+      expect(
+        userView.every(
+          (m) => !m.internal && (m.requesterId === user.id || (ccs.get(m.ticketId) ?? []).includes(user.id)),
+        ),
+      ).toBe(true);
+      expect(userView.some((m) => m.requesterId !== user.id)).toBe(true);
+    }
   });
 
   it('audit events', async () => {
     const all = await db
-      .select({ id: ticketEvents.id, internal: ticketEvents.internal, requesterId: tickets.requesterId })
+      .select({
+        id: ticketEvents.id,
+        ticketId: ticketEvents.ticketId,
+        internal: ticketEvents.internal,
+        requesterId: tickets.requesterId,
+      })
       .from(ticketEvents)
       .innerJoin(tickets, eq(tickets.id, ticketEvents.ticketId));
+    const ccs = await ccMap();
     for (const actor of actors) {
       const ability = defineAbilityFor(actor);
       const viaSql = await db
@@ -110,7 +174,12 @@ describe('SQL scopes agree with the abilities', () => {
         .innerJoin(tickets, eq(tickets.id, ticketEvents.ticketId))
         .where(ticketEventScope(actor));
       const viaAbility = all.filter((e) =>
-        ability.can('read', { kind: 'TicketEvent', ticketRequesterId: e.requesterId, internal: e.internal }),
+        ability.can('read', {
+          kind: 'TicketEvent',
+          ticketRequesterId: e.requesterId,
+          ticketCcIds: ccs.get(e.ticketId) ?? [],
+          internal: e.internal,
+        }),
       );
       expect(sorted(viaSql.map((r) => r.id)), labelOf(actor)).toEqual(sorted(viaAbility.map((e) => e.id)));
     }

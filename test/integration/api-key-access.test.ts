@@ -103,6 +103,20 @@ const ALLOWED: Record<string, ApiKeyScope[] | typeof PERSON> = {
   'POST /api/v1/sla-policies': [],
   'PATCH /api/v1/sla-policies/{id}': [],
   'DELETE /api/v1/sla-policies/{id}': [],
+  'POST /api/v1/tickets/bulk': TICKETS_WRITE,
+  'PUT /api/v1/tickets/{id}/followers/me': PERSON,
+  'DELETE /api/v1/tickets/{id}/followers/me': PERSON,
+  'POST /api/v1/tickets/{id}/merge': TICKETS_WRITE,
+  'POST /api/v1/tickets/{id}/macros/{macroId}/apply': TICKETS_WRITE,
+  'GET /api/v1/macros': TICKETS_READ,
+  'GET /api/v1/macros/{id}': TICKETS_READ,
+  'POST /api/v1/macros': [],
+  'PATCH /api/v1/macros/{id}': [],
+  'DELETE /api/v1/macros/{id}': [],
+  'GET /api/v1/ticket-fields': TICKETS_READ,
+  'POST /api/v1/ticket-fields': [],
+  'PATCH /api/v1/ticket-fields/{id}': [],
+  'DELETE /api/v1/ticket-fields/{id}': [],
 };
 
 describe('each scope allows exactly its routes', () => {
@@ -118,7 +132,8 @@ describe('each scope allows exactly its routes', () => {
       .replace('/tickets/{id}', `/tickets/${ids.ticket}`)
       .replace('/users/{id}', `/users/${ids.user}`)
       .replace('{id}', '999999')
-      .replace('{deliveryId}', '999999');
+      .replace('{deliveryId}', '999999')
+      .replace('{macroId}', '999999');
     const bodies: Record<string, object> = {
       'POST /api/v1/tickets': {
         subject: 'By key',
@@ -148,6 +163,16 @@ describe('each scope allows exactly its routes', () => {
         businessHours: false,
       },
       'PATCH /api/v1/sla-policies/{id}': { name: 'Renamed by key' },
+      'POST /api/v1/tickets/bulk': { ids: [ids.ticket], changes: { priority: 'high' } },
+      'POST /api/v1/macros': { name: `Key macro ${Date.now()}`, actions: { priority: 'high' } },
+      'PATCH /api/v1/macros/{id}': { name: 'Renamed by key' },
+      'POST /api/v1/ticket-fields': {
+        key: `k${Date.now()}`,
+        label: 'By key',
+        type: 'text',
+        visibleToRequester: false,
+      },
+      'PATCH /api/v1/ticket-fields/{id}': { label: 'Renamed by key' },
     };
     const body = typeof route.body === 'object' ? route.body : bodies[label(route)];
     const req = env.app.http[route.method](path).set(...bearer(key));

@@ -67,11 +67,17 @@ describe('POST /tickets/:id/messages', () => {
   });
 });
 
-describe('internal notes never reach the requester', () => {
+describe('internal notes never reach the requester or a CC', () => {
   it('not in messages, events, search results or email', async () => {
     await mail.deliver();
     const secret = 'zanzibarquokka';
     const id = await raise(user, 'Mailbox full again');
+    // `other` is copied on the ticket: everything below holds for a CC as for the requester.
+    const copied = await api()
+      .patch(`/api/v1/tickets/${id}`)
+      .set(...user.auth)
+      .send({ ccs: [other.email] });
+    expect(copied.status).toBe(200);
     await api()
       .patch(`/api/v1/tickets/${id}`)
       .set(...agent.auth)
@@ -81,13 +87,24 @@ describe('internal notes never reach the requester', () => {
     ).toBe(201);
     expect((await post(agent, id, { body: 'We are looking into it.' })).status).toBe(201);
 
-    const theirs = await api()
-      .get(`/api/v1/tickets/${id}/messages`)
-      .set(...user.auth);
-    expect(theirs.body.data.map((m: { body: string }) => m.body)).toEqual([
-      'I cannot receive email.',
-      'We are looking into it.',
-    ]);
+    for (const reader of [user, other]) {
+      const theirs = await api()
+        .get(`/api/v1/tickets/${id}/messages`)
+        .set(...reader.auth);
+      expect(theirs.body.data.map((m: { body: string }) => m.body)).toEqual([
+        'I cannot receive email.',
+        'We are looking into it.',
+      ]);
+      const ccEvents = await api()
+        .get(`/api/v1/tickets/${id}/events`)
+        .set(...reader.auth);
+      expect(ccEvents.status).toBe(200);
+      expect(JSON.stringify(ccEvents.body)).not.toContain('"internal":true');
+      const ccSearch = await api()
+        .get(`/api/v1/tickets?q=${secret}`)
+        .set(...reader.auth);
+      expect(ccSearch.body.data).toEqual([]);
+    }
     const staffView = await api()
       .get(`/api/v1/tickets/${id}/messages`)
       .set(...agent.auth);
@@ -121,6 +138,7 @@ describe('internal notes never reach the requester', () => {
     const mails = await mail.deliver();
     const toUser = mails.filter((m) => m.to === user.email);
     expect(toUser.length).toBeGreaterThan(0);
+    expect(mails.filter((m) => m.to === other.email).length).toBeGreaterThan(0);
     for (const m of mails.filter((x) => x.to !== agent.email)) {
       expect(m.text + m.html + m.subject).not.toContain(secret);
     }

@@ -66,6 +66,7 @@ const sample = {
   assignee: { name: 'Alex' },
   actor: { name: 'Sam' },
   change: { from: 'new', to: 'solved', reason: 'fixed' },
+  target: { id: 1040, subject: 'Printers <all> down', url: 'https://h.test/t/1040' },
   token: 'tok_123',
   resetTokenUrl: 'https://h.test/reset-password?token=tok_123',
   resetPageUrl: 'https://h.test/reset-password',

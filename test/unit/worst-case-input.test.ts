@@ -7,12 +7,16 @@ import { decodeCursor } from '../../src/http/pagination.js';
 import { redact, scrubUrlCredentials } from '../../src/logger.js';
 import { ChangePasswordInput, PasswordResetInput } from '../../src/modules/auth/account-schemas.js';
 import { LoginInput, RegisterInput } from '../../src/modules/auth/schemas.js';
+import { type FieldDef, validateFields } from '../../src/modules/fields/values.js';
+import { MacroActions } from '../../src/modules/macros/schemas.js';
 import { CreateMessageInput } from '../../src/modules/messages/schemas.js';
 import { escapeHtml } from '../../src/modules/notifications/render.js';
 import { renderEmail } from '../../src/modules/notifications/templates.js';
 import { fullTextQuery } from '../../src/modules/tickets/list.js';
 import {
+  BulkInput,
   CreateTicketInput,
+  MergeInput,
   TicketListQuery,
   TransitionInput,
   UpdateTicketInput,
@@ -309,3 +313,36 @@ function textWorst(): string[] {
 function tagWorst(size = MIB): string[] {
   return [run('a', size), run('a_', size, '!'), run('ｘ', size), run('e\u0301', size), run('a.', size, ' ')];
 }
+
+describe('collaboration input (issue 16), at 1 MiB per field', () => {
+  it.each([
+    ['letters', run('a', MIB)],
+    ['repeated "{{"', run('{{', MIB)],
+    ['repeated "{{ a.b"', run('{{ a.b', MIB)],
+    ['repeated "{{#if a}}"', run('{{#if a}}', MIB)],
+    ['spaces inside one tag', `{{${run(' ', MIB - 4)}}}`],
+  ])('a macro reply template: %s', async (_name, worst) => {
+    await timed((body) => MacroActions.safeParse({ reply: { body } }), worst);
+  });
+
+  it('CC addresses, bulk ids, merge ids and custom field values', async () => {
+    await timed((v) => UpdateTicketInput.safeParse({ ccs: [v] }), run('a', MIB));
+    await timed((v) => UpdateTicketInput.safeParse({ ccs: [`${v}@example.com`] }), run('a.', MIB));
+    await timed((v) => BulkInput.safeParse({ ids: [v], changes: { priority: 'low' } }), run('1', MIB));
+    await timed((v) => MergeInput.safeParse({ sourceIds: [v] }), run('1', MIB));
+    const date: FieldDef = {
+      id: 1,
+      key: 'd',
+      type: 'date',
+      options: null,
+      required: false,
+      visibleToRequester: true,
+    };
+    await timed(
+      (v) => validateFields([date], { d: v }, { seesAll: true, creating: false }),
+      run('2026-', MIB),
+    );
+    const text: FieldDef = { ...date, type: 'text' };
+    await timed((v) => validateFields([text], { d: v }, { seesAll: true, creating: false }), run('a', MIB));
+  });
+});

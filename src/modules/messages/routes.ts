@@ -52,7 +52,10 @@ const createMessageRoute = createRoute({
     'The requester may reply publicly (422 if they set `internal`); staff may also add internal notes. ' +
     "The first public staff reply on a `new` ticket opens it and sets `firstResponseAt`; the requester's reply on " +
     'a `pending` or `solved` ticket reopens it. A public reply emails the requester and the assignee; an ' +
-    'internal note only the assignee. Bumps the ticket version; `If-Match` is honoured.',
+    'internal note only the assignee (CCs get public replies, followers everything). A CC may reply ' +
+    'publicly; their reply moves nothing. A reply to a merged ticket lands on the ticket it was merged ' +
+    "into: the 201 Message's `ticketId` names that ticket (`If-Match` is compared with the merged one). " +
+    'Bumps the ticket version; `If-Match` is honoured.',
   ...authed,
   request: {
     params: TicketIdParam,

@@ -3,6 +3,7 @@ import {
   actorLabel,
   actorUserId,
   requireActor,
+  requireUser,
   type ServiceContext,
   withTransaction,
 } from '../../context.js';
@@ -12,7 +13,7 @@ import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js'
 import {
   commitChange,
   insertMessage,
-  lockForWrite,
+  lockWriteTarget,
   notify,
   partyOf,
   readableView,
@@ -55,10 +56,12 @@ export async function create(
   const actorId = actorUserId(actor);
   const now = ctx.clock.now();
   const messageId = await withTransaction(ctx, async (tx, ctx) => {
-    const row = await lockForWrite(tx, ctx, ticketId, ifMatch);
+    // A reply to a merged ticket lands on the ticket it was merged into.
+    const row = await lockWriteTarget(tx, ctx, ticketId, ifMatch);
     const subject: MessageSubject = {
       kind: 'Message',
       ticketRequesterId: row.requesterId,
+      ticketCcIds: row.ccIds,
       internal: input.internal,
     };
     if (!ability.can('create', subject)) {
@@ -68,8 +71,8 @@ export async function create(
     if (row.status === 'closed') {
       throw new ConflictError('ticket_closed', 'This ticket is closed; raise a new ticket instead.');
     }
+    // A CC may reply (the rule above let them) but is no party to the lifecycle: their reply moves nothing.
     const party = partyOf(ability, row);
-    if (!party) throw new ForbiddenError();
     const id = await insertMessage(tx, {
       ticketId: row.id,
       author: actor,
@@ -87,7 +90,7 @@ export async function create(
         },
       ],
     };
-    const to = transitionOnReply(row.status, party, input.internal);
+    const to = party ? transitionOnReply(row.status, party, input.internal) : null;
     const move = to ? statusChange(row, to, now) : null;
     if (move) {
       change.changes = move.changes;

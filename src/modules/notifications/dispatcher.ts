@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { notifications, type Role, tickets, users } from '../../../db/schema/index.js';
+import { notifications, type Role, ticketCcs, tickets, users } from '../../../db/schema/index.js';
 import { isStaffRole } from '../../access/index.js';
 import { type BackgroundLoop, startLoop } from '../../background.js';
 import type { Config } from '../../config.js';
@@ -96,19 +96,21 @@ interface Claimed {
   role: Role | null;
   active: boolean | null;
   requesterId: number | null;
+  /** Whether the recipient is copied on the ticket now (a CC takes its public emails). */
+  isCc?: boolean;
 }
 
 /**
  * Checked when the email is sent, not only when it was queued: an agent demoted to `user` in between
  * must not get a customer's reply or an internal note, and a disabled account gets nothing. A ticket
- * email to a non-staff account is only ever for that ticket's requester.
+ * email to a non-staff account is only ever for that ticket's requester or one of its CCs (still copied).
  */
 export function recipientEligible(c: Claimed): boolean {
   if (c.row.recipientUserId === null || c.active === null) return true;
   if (!c.active) return false;
   if (c.role !== null && isStaffRole(c.role)) return true;
   if (STAFF_TEMPLATES.has(c.row.template)) return false;
-  return c.row.ticketId === null || c.requesterId === c.row.recipientUserId;
+  return c.row.ticketId === null || c.requesterId === c.row.recipientUserId || c.isCc === true;
 }
 
 /**
@@ -150,6 +152,9 @@ async function claimOnce(
           role: users.role,
           active: users.active,
           requesterId: tickets.requesterId,
+          isCc: sql<boolean>`EXISTS (SELECT 1 FROM ${ticketCcs} WHERE ${ticketCcs.ticketId} = ${notifications.ticketId} AND ${ticketCcs.userId} = ${notifications.recipientUserId})`.mapWith(
+            (v) => Number(v) === 1,
+          ),
         })
         .from(notifications)
         .leftJoin(users, eq(users.id, notifications.recipientUserId))

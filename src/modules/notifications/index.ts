@@ -4,5 +4,6 @@ export { drainOutbox, outboxSettings, startOutboxLoop } from './dispatcher.js';
 export { createSmtpMailer } from './mailer.js';
 export type { NewNotification } from './outbox.js';
 export { enqueue, mailDomain } from './outbox.js';
+export { parseTemplate, renderTemplate, TemplateError } from './render.js';
 export { NotificationPage, NotificationStatusView } from './schemas.js';
 export type { TemplateName } from './templates.js';

@@ -1,10 +1,14 @@
 // Tickets, the aggregate every change goes through: the one commit path (`commitChange`) and what a
 // sibling needs to build a change (lock, plan a status move, who gets which email), plus the routers.
+export { applyActions, type ReplyVars, type TicketActions } from './actions.js';
+export type { CustomerAccounts } from './ccs.js';
+export { collaborationRoutes } from './collab-routes.js';
 export type { TicketChange } from './commit.js';
 export { commitChange } from './commit.js';
 export { nextRoundRobinMember, planGroupChange, ungroupAll } from './groups.js';
 export { autoCloseSolved, startHousekeepingLoop } from './housekeeping.js';
 export { transitionOnReply } from './lifecycle.js';
+export { lockWriteTarget, resolveMergeTarget } from './merge.js';
 export { notificationRoutes } from './notification-routes.js';
 export * as notify from './notify.js';
 export { insertMessage } from './repo.js';
@@ -15,7 +19,10 @@ export {
   type EventActorRow,
   EventTypeField,
   Tag,
+  Ticket,
   TicketIdParam,
+  TicketPriority,
+  TicketStatus,
   toEventActor,
 } from './schemas.js';
 export { unassignAllFrom } from './service.js';

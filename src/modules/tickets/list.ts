@@ -96,8 +96,9 @@ export function listQuery(
   actor: Actor,
   query: TicketListQuery,
   now: Date,
+  scope: { ccAnywhere?: boolean } = {},
 ): { where: SQL | undefined; order: PageOrder } | null {
-  const filters: (SQL | undefined)[] = [ticketScope(actor)];
+  const filters: (SQL | undefined)[] = [ticketScope(actor, scope)];
   if (query.status) filters.push(inArray(tickets.status, query.status));
   if (query.priority) filters.push(inArray(tickets.priority, query.priority));
   if (query.assignee === 'none') filters.push(isNull(tickets.assigneeId));

@@ -116,10 +116,21 @@ export async function ticketCreated(
   ]);
 }
 
-/** The people a change on this ticket may concern (requester, assignee, actor), in one query. */
+/**
+ * The people a change on this ticket may concern (requester, assignee, CCs, followers, actor), in one
+ * query.
+ */
 export async function ticketPeople(db: Queryable, view: TicketView, actorId: number | null): Promise<People> {
   const ids = [
-    ...new Set([view.requester.id, view.assignee?.id, actorId].filter((id): id is number => id != null)),
+    ...new Set(
+      [
+        view.requester.id,
+        view.assignee?.id,
+        actorId,
+        ...view.ccs.map((p) => p.id),
+        ...view.followers.map((p) => p.id),
+      ].filter((id): id is number => id != null),
+    ),
   ];
   const rows = await db.select(personColumns).from(users).where(inArray(users.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
@@ -138,7 +149,27 @@ export const actorOf = (people: People, actorId: number | null) => {
   return p ? { id: p.id, name: p.name } : null;
 };
 
-/** status changed (explicit, implicit or automatic): the requester and the assignee. */
+/** The CCs' ids: they take the public emails. */
+const ccIds = (view: TicketView) => view.ccs.map((p) => p.id);
+
+/**
+ * The followers who take email: staff only (a follower demoted since is dropped, as an assignee who lost
+ * the role is for notes), so their emails may carry internal notes.
+ */
+const followers = (view: TicketView, people: People, actorId: number | null) =>
+  pick(
+    people,
+    view.followers.map((p) => p.id),
+    actorId,
+  ).filter((p) => isStaffRole(p.role));
+
+/** Those of `extra` not already in `to`. */
+const plus = (to: PersonRow[], extra: PersonRow[]) => [
+  ...to,
+  ...extra.filter((p) => !to.some((q) => q.id === p.id)),
+];
+
+/** status changed (explicit, implicit or automatic): the requester, the assignee, CCs and followers. */
 export function statusChanged(
   ctx: ServiceContext,
   view: TicketView,
@@ -146,7 +177,10 @@ export function statusChanged(
   change: { from: string; to: string; reason?: string | undefined },
   actorId: number | null,
 ): NewNotification[] {
-  const to = pick(people, [view.requester.id, view.assignee?.id], actorId);
+  const to = plus(
+    pick(people, [view.requester.id, view.assignee?.id, ...ccIds(view)], actorId),
+    followers(view, people, actorId),
+  );
   // A person by their current name; an API key by its name (`actorLabel`); the system by nothing.
   const name = actorOf(people, actorId)?.name ?? actorLabel(ctx.actor);
   return items(ctx, view, 'ticket.status_changed', 'ticket_status_changed', to, {
@@ -155,7 +189,7 @@ export function statusChanged(
   });
 }
 
-/** assigned / reassigned: the new assignee and the requester. */
+/** assigned / reassigned: the new assignee, the requester and the followers. */
 export function assigned(
   ctx: ServiceContext,
   view: TicketView,
@@ -163,14 +197,20 @@ export function assigned(
   actorId: number | null,
 ): NewNotification[] {
   if (!view.assignee) return [];
-  const to = pick(people, [view.assignee.id, view.requester.id], actorId);
+  const to = plus(
+    pick(people, [view.assignee.id, view.requester.id], actorId),
+    followers(view, people, actorId),
+  );
   return items(ctx, view, 'ticket.assigned', 'ticket_assigned', to, {
     assignee: { name: view.assignee.name },
     actor: { name: actorOf(people, actorId)?.name ?? actorLabel(ctx.actor) ?? '' },
   });
 }
 
-/** public message: the requester and the assignee; internal note: the assignee only (staff). */
+/**
+ * public message: the requester, the assignee, the CCs and the followers; internal note: the assignee
+ * and the followers, staff only (never a CC).
+ */
 export function messageCreated(
   ctx: ServiceContext,
   view: TicketView,
@@ -180,9 +220,12 @@ export function messageCreated(
   /** The author's name when it is not a person (an API key): see `actorLabel`. */
   authorLabel: string | null = null,
 ): NewNotification[] {
-  const ids = message.internal ? [view.assignee?.id] : [view.requester.id, view.assignee?.id];
+  const ids = message.internal ? [view.assignee?.id] : [view.requester.id, view.assignee?.id, ...ccIds(view)];
   // An internal note goes to staff only, even if the assignee has since lost their staff role.
-  const to = pick(people, ids, authorId).filter((p) => !message.internal || isStaffRole(p.role));
+  const to = plus(
+    pick(people, ids, authorId).filter((p) => !message.internal || isStaffRole(p.role)),
+    followers(view, people, authorId),
+  );
   return items(
     ctx,
     view,
@@ -233,4 +276,23 @@ export function slaAlerted(
       sla: { target: label[a.target] ?? a.target, dueAt: a.dueAt.toISOString() },
     }),
   );
+}
+
+/** merged: the source's requester (and its CCs), told where the conversation continues. */
+export function merged(
+  ctx: ServiceContext,
+  source: TicketView,
+  people: People,
+  target: { id: number; subject: string },
+  actorId: number | null,
+): NewNotification[] {
+  const to = pick(people, [source.requester.id, ...ccIds(source)], actorId);
+  return items(ctx, source, 'ticket.merged', 'ticket_merged', to, {
+    target: {
+      id: String(target.id),
+      subject: target.subject,
+      url: ctx.config.webUrl ? `${ctx.config.webUrl}/tickets/${target.id}` : null,
+    },
+    actor: { name: actorOf(people, actorId)?.name ?? actorLabel(ctx.actor) ?? '' },
+  });
 }

@@ -17,7 +17,9 @@ import {
   messages,
   type TicketPriority,
   type TicketStatus,
+  ticketCcs,
   ticketEvents,
+  ticketFollowers,
   tickets,
   ticketTags,
   users,
@@ -25,6 +27,7 @@ import {
 import { STAFF_ROLES } from '../../access/index.js';
 import { type Actor, actorApiKeyId, actorUserId } from '../../context.js';
 import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
+import { type FieldValue, valuesOf } from '../fields/index.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
 
@@ -50,23 +53,123 @@ const viewExtras = (ticketId: AnyColumn) => ({
 
 const viewColumns = { ticket: tickets, ...viewExtras(tickets.id) };
 
-/** A ticket with its requester, assignee and tags, as the API shows it. */
-export interface TicketView {
-  ticket: TicketRow;
-  requester: { id: number; name: string; email: string };
-  assignee: { id: number; name: string; email: string } | null;
-  group: { id: number; name: string } | null;
-  tags: string[];
+export interface ViewPerson {
+  id: number;
+  name: string;
+  email: string;
 }
 
-function toView(row: {
+/** A ticket with its requester, assignee, tags, CCs and followers, as the API shows it. */
+export interface TicketView {
   ticket: TicketRow;
-  requester: TicketView['requester'];
-  assignee: TicketView['assignee'];
-  group: TicketView['group'];
-  tags: string | null;
-}): TicketView {
-  return { ...row, tags: row.tags ? row.tags.split(',') : [] };
+  requester: ViewPerson;
+  assignee: ViewPerson | null;
+  group: { id: number; name: string } | null;
+  tags: string[];
+  /** Customers copied on the ticket, by id. */
+  ccs: ViewPerson[];
+  /** Staff following the ticket, by id (shown to staff only). */
+  followers: ViewPerson[];
+  /** Custom field values, each saying whether requesters may see it. */
+  fields: { key: string; value: FieldValue | null; visibleToRequester: boolean }[];
+}
+
+function toView(
+  row: {
+    ticket: TicketRow;
+    requester: TicketView['requester'];
+    assignee: TicketView['assignee'];
+    group: TicketView['group'];
+    tags: string | null;
+  },
+  people: Collaborators | undefined,
+  fields: TicketView['fields'] | undefined,
+): TicketView {
+  return {
+    ...row,
+    tags: row.tags ? row.tags.split(',') : [],
+    ccs: people?.ccs ?? [],
+    followers: people?.followers ?? [],
+    fields: fields ?? [],
+  };
+}
+
+interface Collaborators {
+  ccs: ViewPerson[];
+  followers: ViewPerson[];
+}
+
+/**
+ * The CCs and followers of some tickets in one query (a UNION of the two relations), for a view or a
+ * page of views.
+ */
+async function findCollaborators(db: Queryable, ids: number[]): Promise<Map<number, Collaborators>> {
+  const out = new Map<number, Collaborators>();
+  if (ids.length === 0) return out;
+  const person = { id: users.id, name: users.name, email: users.email };
+  const rows = await db
+    .select({ ticketId: ticketCcs.ticketId, follower: sql<number>`0`.mapWith(Number), ...person })
+    .from(ticketCcs)
+    .innerJoin(users, eq(users.id, ticketCcs.userId))
+    .where(inArray(ticketCcs.ticketId, ids))
+    .unionAll(
+      db
+        .select({
+          ticketId: ticketFollowers.ticketId,
+          follower: sql<number>`1`.mapWith(Number),
+          ...person,
+        })
+        .from(ticketFollowers)
+        .innerJoin(users, eq(users.id, ticketFollowers.userId))
+        .where(inArray(ticketFollowers.ticketId, ids)),
+    );
+  rows.sort((a, b) => a.id - b.id);
+  for (const r of rows) {
+    const entry = out.get(r.ticketId) ?? { ccs: [], followers: [] };
+    out.set(r.ticketId, entry);
+    (Number(r.follower) === 1 ? entry.followers : entry.ccs).push({ id: r.id, name: r.name, email: r.email });
+  }
+  return out;
+}
+
+/** The ids of the people copied on a ticket (what the read rules ask). */
+export async function findCcIds(db: Queryable, ticketId: number): Promise<number[]> {
+  const rows = await db
+    .select({ userId: ticketCcs.userId })
+    .from(ticketCcs)
+    .where(eq(ticketCcs.ticketId, ticketId));
+  return rows.map((r) => r.userId);
+}
+
+/** Whether `userId` is copied on any ticket (one probe of the user index). */
+export async function isCcAnywhere(db: Queryable, userId: number): Promise<boolean> {
+  const rows = await db.select({ one: sql`1` }).from(ticketCcs).where(eq(ticketCcs.userId, userId)).limit(1);
+  return rows.length > 0;
+}
+
+/** Replaces a ticket's CCs with `userIds` (by primary key: no gap locks, as for tags). */
+export async function setCcs(db: Queryable, ticketId: number, current: number[], wanted: number[]) {
+  const removed = current.filter((id) => !wanted.includes(id));
+  const added = wanted.filter((id) => !current.includes(id));
+  if (removed.length > 0) {
+    await db
+      .delete(ticketCcs)
+      .where(and(eq(ticketCcs.ticketId, ticketId), inArray(ticketCcs.userId, removed)));
+  }
+  if (added.length > 0) await db.insert(ticketCcs).values(added.map((userId) => ({ ticketId, userId })));
+  return { added, removed };
+}
+
+/** Adds or removes a follower; true when that changed anything. */
+export async function setFollower(db: Queryable, ticketId: number, userId: number, follow: boolean) {
+  if (follow) {
+    const result = await db.insert(ticketFollowers).ignore().values({ ticketId, userId });
+    return affectedRows(result) === 1;
+  }
+  const result = await db
+    .delete(ticketFollowers)
+    .where(and(eq(ticketFollowers.ticketId, ticketId), eq(ticketFollowers.userId, userId)));
+  return affectedRows(result) === 1;
 }
 
 /** How a page is ordered: ticket columns (ending in `id`), all in one direction. */
@@ -105,7 +208,16 @@ export async function selectPage(
     .leftJoin(assignee, eq(assignee.id, page.assigneeId))
     .leftJoin(ticketGroup, eq(ticketGroup.id, page.groupId))
     .orderBy(...order.keys.map((k) => dir(page[k])));
-  return rows.map((r) => toView({ ...r, ticket: r.ticket as TicketRow }));
+  const ids = rows.map((r) => r.ticket.id as number);
+  const people = await findCollaborators(db, ids);
+  const fields = await valuesOf(db, ids);
+  return rows.map((r) =>
+    toView(
+      { ...r, ticket: r.ticket as TicketRow },
+      people.get(r.ticket.id as number),
+      fields.get(r.ticket.id as number),
+    ),
+  );
 }
 
 const viewByIdQuery = (db: Queryable) =>
@@ -121,7 +233,8 @@ const viewByIdQuery = (db: Queryable) =>
 /** One ticket view by number (a prepared query: GET /tickets/:id is the hottest read). */
 export async function findView(db: Queryable, id: number): Promise<TicketView | null> {
   const [row] = await prepared(db, viewByIdQuery).execute({ id });
-  return row ? toView(row) : null;
+  if (!row) return null;
+  return toView(row, (await findCollaborators(db, [id])).get(id), (await valuesOf(db, [id])).get(id));
 }
 
 /** The bare row, optionally locked for the rest of the transaction (every write starts with this). */
@@ -205,6 +318,7 @@ export interface TicketChanges extends SlaColumns {
   firstResponseAt?: Date;
   solvedAt?: Date | null;
   closedAt?: Date | null;
+  mergedIntoId?: number;
 }
 
 /**
@@ -244,6 +358,12 @@ export type EventType =
   | 'ticket.group_changed'
   | 'sla.warning'
   | 'sla.breached'
+  | 'ticket.ccs_changed'
+  | 'ticket.merged'
+  | 'ticket.merged_into'
+  | 'ticket.fields_changed'
+  | 'ticket.followed'
+  | 'ticket.unfollowed'
   | 'message.created'
   | 'notification.requeued';
 

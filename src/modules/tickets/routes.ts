@@ -15,6 +15,7 @@ import {
   unauthenticatedResponse,
   validationFailedResponse,
 } from '../../http/schemas.js';
+import type { CustomerAccounts } from './ccs.js';
 import {
   AllowedTransitions,
   CreateTicketInput,
@@ -92,7 +93,8 @@ const listTicketsRoute = createRoute({
   description:
     'A user sees only the tickets they requested; staff see all. Keyset-paginated: pass `nextCursor` back as ' +
     '`cursor` with the same filters and sort. `q` searches subjects and the messages the caller may read ' +
-    '(every word must match, as a prefix).',
+    '(every word must match, as a prefix). `field.<key>=<value>` filters by a custom field (see ' +
+    '/ticket-fields; `true`/`false` for checkboxes, YYYY-MM-DD for dates; an unknown key or a bad value is 422).',
   ...authed,
   request: { query: TicketListQuery },
   responses: {
@@ -130,11 +132,15 @@ const updateTicketRoute = createRoute({
   path: '/tickets/{id}',
   operationId: 'updateTicket',
   tags,
-  summary: 'Change subject, priority, tags or assignee',
+  summary: 'Change subject, priority, tags, assignee or CCs',
   description:
-    'Staff may change every field; the requester only the subject (403 otherwise). The assignee must be an ' +
-    'active agent or admin (422). Assigning emails the new assignee and the requester. Each changed field ' +
-    'writes one audit event.',
+    'Staff may change every field; the requester only the subject and the CCs (403 otherwise; a CC may ' +
+    'change nothing). The assignee must be an active agent or admin (422). Assigning emails the new ' +
+    'assignee and the requester. `ccs` replaces the set of people copied: at most 50 addresses, ' +
+    'compared case-insensitively (duplicates count once); an address without an account gets a ' +
+    "password-less customer account; the ticket's requester or a staff address is 422 " +
+    '(`validation_failed`, `errors[].path` `ccs.N`), and then nothing changes. Each changed field writes ' +
+    'one audit event (`ticket.ccs_changed` `{added, removed}` with user ids).',
   ...authed,
   request: {
     params: TicketIdParam,
@@ -204,17 +210,29 @@ function tagged(c: Context, ticket: Ticket): Ticket {
   return ticket;
 }
 
-/** The ticket routes; `customers` finds or creates a requester by address (the accounts module's). */
-export function ticketRoutes(customers: tickets.FindOrCreateCustomer) {
+/**
+ * What the ticket routes need from other modules, handed in by the app: the accounts module's
+ * find-or-create of a customer by address (for `requester: {email}` and for CCs).
+ */
+export interface TicketRoutePorts {
+  customerAccounts: tickets.FindOrCreateCustomer;
+}
+
+export function ticketRoutes(ports: TicketRoutePorts) {
   return createRouter()
     .openapi(createTicketRoute, async (c) => {
-      const ticket = await tickets.create(serviceContext(c), c.req.valid('json'), customers);
+      const ticket = await tickets.create(serviceContext(c), c.req.valid('json'), ports.customerAccounts);
       c.header('Location', `${new URL(c.req.url).pathname}/${ticket.id}`);
       return c.json(tagged(c, ticket), 201);
     })
-    .openapi(listTicketsRoute, async (c) =>
-      c.json(await tickets.list(serviceContext(c), c.req.valid('query')), 200),
-    )
+    .openapi(listTicketsRoute, async (c) => {
+      // `field.<key>=<value>`: custom-field filters, named by the field's key (not in the static schema).
+      const fieldQuery = Object.entries(c.req.query())
+        .filter(([k]) => k.startsWith('field.'))
+        .slice(0, 10)
+        .map(([k, v]): [string, string] => [k.slice(6), v]);
+      return c.json(await tickets.list(serviceContext(c), c.req.valid('query'), fieldQuery), 200);
+    })
     .openapi(getTicketRoute, async (c) => {
       const ticket = tagged(c, await tickets.get(serviceContext(c), c.req.valid('param').id));
       if (notModified(c, ticket.version)) return c.body(null, 304);
@@ -222,7 +240,13 @@ export function ticketRoutes(customers: tickets.FindOrCreateCustomer) {
     })
     .openapi(updateTicketRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const ticket = await tickets.update(serviceContext(c), id, c.req.valid('json'), ifMatch(c));
+      const ticket = await tickets.update(
+        serviceContext(c),
+        id,
+        c.req.valid('json'),
+        ifMatch(c),
+        ports.customerAccounts,
+      );
       return c.json(tagged(c, ticket), 200);
     })
     .openapi(listTransitionsRoute, async (c) =>

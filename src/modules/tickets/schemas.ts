@@ -32,6 +32,8 @@ export const TicketSla = z
     }),
   })
   .openapi('TicketSla');
+/** How many people one ticket may copy: enough for a team, not a mailing list. */
+export const MAX_CCS = 50;
 
 export const Ticket = z
   .object({
@@ -51,6 +53,21 @@ export const Ticket = z
     firstResponseAt: NullableTimestamp,
     solvedAt: NullableTimestamp,
     closedAt: NullableTimestamp,
+    ccs: z.array(Person).openapi({
+      description: 'Customers copied on the ticket: they get its public emails, read it and may reply',
+    }),
+    followers: z.array(Person).optional().openapi({
+      description: 'Staff following the ticket (every email, internal notes included); shown to staff only',
+    }),
+    fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).openapi({
+      description:
+        'Custom field values by key (GET /ticket-fields); a requester sees only fields visible to them',
+      example: { plan: 'pro' },
+    }),
+    mergedInto: z
+      .object({ id: z.string() })
+      .nullable()
+      .openapi({ description: 'The ticket this one was merged into (it is then closed), or null' }),
     version: z.number().int().openapi({ description: 'Sent back as `ETag`; send it as `If-Match` to write' }),
   })
   .openapi('Ticket');
@@ -113,6 +130,14 @@ const GroupId = z
   .nullable()
   .optional()
   .openapi({ description: 'A group id (`null`: no group); staff only' });
+/** Custom field values by key; validated against the definitions by the service (422 per key). */
+const FieldsInput = z
+  .record(z.string().max(60), z.unknown())
+  .refine((f) => Object.keys(f).length <= 100, 'at most 100 fields')
+  .openapi({
+    description: 'Custom field values by key (see /ticket-fields); `null` clears one',
+    example: { plan: 'pro' },
+  });
 
 export const CreateTicketInput = z
   .object({
@@ -122,13 +147,38 @@ export const CreateTicketInput = z
     tags: Tags.optional(),
     requester: TicketRequesterInput.optional(),
     groupId: GroupId,
+    fields: FieldsInput.optional(),
   })
   .openapi('CreateTicketInput');
 export type CreateTicketInput = z.infer<typeof CreateTicketInput>;
 
+/**
+ * A CC's address: the accounts module's email rule (ASCII pattern, 320 characters), trimmed and
+ * lower-cased, so `Ada@Example.com` and `ada@example.com` are one CC.
+ */
+export const CcEmail = z
+  .string()
+  .trim()
+  .max(320, { message: 'must be at most 320 characters', abort: true })
+  .check(z.email('must be a valid email address'))
+  .transform((v) => v.toLowerCase())
+  .openapi({ example: 'grace@example.com' });
+
+const Ccs = z
+  .array(z.unknown())
+  // Counted before the items are read: 1,000 addresses are one error, not a thousand pattern runs.
+  .max(MAX_CCS, `at most ${MAX_CCS} CCs`)
+  .pipe(z.array(CcEmail))
+  .transform((emails) => [...new Set(emails)])
+  .openapi({
+    description: `Replaces the CCs (at most ${MAX_CCS}; duplicates by case count once). Addresses without an account get a password-less customer account. The requester or a staff address is 422.`,
+  });
+
 export const UpdateTicketInput = z
   .object({
     subject: Subject.optional(),
+    ccs: Ccs.optional(),
+    fields: FieldsInput.optional(),
     priority: TicketPriority.optional(),
     tags: Tags.optional(),
     assigneeId: z
@@ -142,6 +192,78 @@ export const UpdateTicketInput = z
   .strict()
   .openapi('UpdateTicketInput');
 export type UpdateTicketInput = z.infer<typeof UpdateTicketInput>;
+
+/** How many tickets one bulk update may name. */
+export const MAX_BULK = 100;
+
+const TagList = z
+  .array(Tag)
+  .max(20, 'at most 20 tags')
+  .transform((tags) => [...new Set(tags)]);
+
+export const BulkChanges = z
+  .object({
+    status: TicketStatus.optional(),
+    priority: TicketPriority.optional(),
+    assigneeId: z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be a user id')
+      .nullable()
+      .optional(),
+    groupId: GroupId,
+    addTags: TagList.optional(),
+    removeTags: TagList.optional(),
+  })
+  .strict()
+  .refine((c) => Object.keys(c).length > 0, 'name at least one change')
+  .openapi('BulkChanges');
+export type BulkChanges = z.infer<typeof BulkChanges>;
+
+export const BulkInput = z
+  .object({
+    ids: z
+      .array(z.unknown())
+      .min(1, 'name at least one ticket')
+      // Counted before the items are read: 10,000 ids are one error.
+      .max(MAX_BULK, `at most ${MAX_BULK} tickets`)
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[1-9][0-9]{0,15}$/, 'must be a ticket id')
+            .transform(Number),
+        ),
+      )
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a ticket'),
+    changes: BulkChanges,
+  })
+  .strict()
+  .openapi('BulkInput');
+export type BulkInput = z.infer<typeof BulkInput>;
+
+/** How many tickets one merge may close into its target. */
+export const MAX_MERGE_SOURCES = 50;
+
+export const MergeInput = z
+  .object({
+    sourceIds: z
+      .array(z.unknown())
+      .min(1, 'name at least one ticket')
+      .max(MAX_MERGE_SOURCES, `at most ${MAX_MERGE_SOURCES} tickets`)
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[1-9][0-9]{0,15}$/, 'must be a ticket id')
+            .transform(Number),
+        ),
+      )
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a ticket')
+      .openapi({ description: 'The tickets to close into this one', example: ['1043', '1044'] }),
+  })
+  .strict()
+  .openapi('MergeInput');
+export type MergeInput = z.infer<typeof MergeInput>;
 
 export const TICKET_SORTS = [
   '-updatedAt',

@@ -1,11 +1,21 @@
+import { and } from 'drizzle-orm';
 import { SLA_NEVER } from '../../../db/schema/index.js';
-import { abilityOf, authorize } from '../../access/index.js';
-import { actorUserId, requireActor, type ServiceContext, withTransaction } from '../../context.js';
+import { abilityOf, authorize, ticketScope } from '../../access/index.js';
+import {
+  type Actor,
+  actorUserId,
+  requireActor,
+  requireUser,
+  type ServiceContext,
+  withTransaction,
+} from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
+import { fieldDefs, fieldFilters, validateFields, writeValues } from '../fields/index.js';
 import { targetsOf } from '../sla/index.js';
+import { type CustomerAccounts, resolveCcs } from './ccs.js';
 import { commitChange, recordEvents } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
 import { planGroupChange } from './groups.js';
@@ -26,6 +36,7 @@ import { slaForNewTicket } from './sla.js';
 import { statusChange } from './status.js';
 import { lockForWrite, partyOf, readableView, seesInternal, ticketSubject } from './visibility.js';
 
+const seesAll = (actor: Actor) => ticketScope(actor) === undefined;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The SLA block of a ticket (staff only): a running target past due counts as breached at once. */
@@ -69,6 +80,12 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
     firstResponseAt: iso(t.firstResponseAt),
     solvedAt: iso(t.solvedAt),
     closedAt: iso(t.closedAt),
+    ccs: v.ccs.map(person),
+    ...(full ? { followers: v.followers.map(person) } : {}),
+    fields: Object.fromEntries(
+      v.fields.filter((f) => full || f.visibleToRequester).map((f) => [f.key, f.value]),
+    ),
+    mergedInto: t.mergedIntoId === null ? null : { id: String(t.mergedIntoId) },
     version: full ? t.version : t.publicVersion,
   };
 }
@@ -108,11 +125,16 @@ export async function create(
   const groupId = input.groupId == null ? null : Number(input.groupId);
   // Choosing the group is triage: staff (and keys with tickets:write) only; a requester may set only the
   // subject of their ticket.
-  if (groupId !== null) authorize(ability, 'update', { kind: 'Ticket', requesterId: selfId ?? 0 }, 'groupId');
+  if (groupId !== null)
+    authorize(ability, 'update', { kind: 'Ticket', requesterId: selfId ?? 0, ccIds: [] }, 'groupId');
   await enforceTicketCreateLimit(ctx);
   const now = ctx.clock.now();
   const priority = input.priority ?? 'normal';
+  const seesAllFields = ability.can('triage', 'Ticket');
   const view = await withTransaction(ctx, async (tx, ctx) => {
+    const defs = await fieldDefs(tx);
+    const fields = validateFields(defs, input.fields ?? {}, { seesAll: seesAllFields, creating: true });
+    if (fields.errors.length > 0) throw new ValidationError(fields.errors);
     const tags = input.tags ?? [];
     // Round robin first: the group row's exclusive lock must come before the ticket insert's foreign-key
     // check takes a shared one (two creates upgrading shared locks deadlock each other).
@@ -128,6 +150,7 @@ export async function create(
       now,
       extra: { ...sla, ...group.changes },
     });
+    await writeValues(tx, id, fields.set, []);
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
       ticketId: id,
@@ -194,11 +217,19 @@ export async function create(
         slaWarned: 0,
         slaBreached: 0,
         ...sla,
+        mergedIntoId: null,
       },
       requester: { id: requesterId, name, email },
       assignee: null,
       group: null,
       tags,
+      ccs: [],
+      followers: [],
+      fields: fields.set.map((v) => {
+        const def = defs.find((d) => d.id === v.fieldId)!;
+        const value = v.textValue ?? v.numberValue ?? v.dateValue ?? v.boolValue;
+        return { key: def.key, value, visibleToRequester: def.visibleToRequester };
+      }),
     };
     await notify.ticketCreated(tx, ctx, created, input.body, selfId, audience);
     return created;
@@ -211,11 +242,18 @@ export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
 }
 
 /** A page of the tickets the caller may see, filtered and sorted; keyset-paginated. */
-export async function list(ctx: ServiceContext, query: TicketListQuery) {
+export async function list(ctx: ServiceContext, query: TicketListQuery, fieldQuery: [string, string][] = []) {
   authorize(abilityOf(ctx), 'read', 'Ticket');
   const actor = requireActor(ctx);
-  const q = listQuery(actor, query, ctx.clock.now());
+  // Someone copied on no ticket at all (most requesters) gets the plain requester scope, an index range.
+  const userId = actorUserId(actor);
+  const ccAnywhere = seesAll(actor) || userId === null ? undefined : await repo.isCcAnywhere(ctx.db, userId);
+  const q = listQuery(actor, query, ctx.clock.now(), { ccAnywhere });
   if (!q) return { data: [], nextCursor: null };
+  if (fieldQuery.length > 0) {
+    const extra = fieldFilters(await fieldDefs(ctx.db), fieldQuery, seesAll(actor));
+    q.where = and(q.where, ...extra);
+  }
   const rows = await repo.selectPage(ctx.db, q.where, q.order, query.limit + 1);
   return toPage(
     rows,
@@ -226,14 +264,16 @@ export async function list(ctx: ServiceContext, query: TicketListQuery) {
 }
 
 /**
- * Changes subject, priority, tags and assignee (each field checked against the caller's ability: a
- * requester may change only the subject). One version bump and one audit event per field that changed.
+ * Changes subject, priority, tags, assignee and CCs (each field checked against the caller's ability: a
+ * requester may change only the subject and the CCs). One version bump and one audit event per field
+ * that changed. `accounts` finds or creates the CCs' accounts (the accounts module, handed in by the app).
  */
 export async function update(
   ctx: ServiceContext,
   id: number,
   input: UpdateTicketInput,
   ifMatch: IfMatch,
+  accounts?: CustomerAccounts,
 ): Promise<Ticket> {
   const ability = abilityOf(ctx);
   const actorId = actorUserId(requireActor(ctx));
@@ -264,8 +304,44 @@ export async function update(
       plan.events.push(...group.events);
     }
     await repo.changeTags(tx, row.id, plan.tags.added, plan.tags.removed);
+    if (input.fields !== undefined) {
+      const defs = await fieldDefs(tx);
+      const seesAll = seesInternal(ability, row);
+      const fields = validateFields(defs, input.fields, { seesAll, creating: false });
+      if (fields.errors.length > 0) throw new ValidationError(fields.errors);
+      const before = (await repo.findView(tx, row.id))!.fields;
+      await writeValues(tx, row.id, fields.set, fields.clear);
+      const after = (await repo.findView(tx, row.id))!.fields;
+      const value = (list: typeof before, key: string) => list.find((f) => f.key === key)?.value ?? null;
+      const changed = defs.filter((d) => value(before, d.key) !== value(after, d.key));
+      // Hidden fields change in a staff-only event, so the requester's trail does not show them.
+      for (const visible of [true, false]) {
+        const keys = changed.filter((d) => d.visibleToRequester === visible);
+        if (keys.length === 0) continue;
+        plan.events.push({
+          type: 'ticket.fields_changed',
+          data: Object.fromEntries(
+            keys.map((d) => [d.key, { from: value(before, d.key), to: value(after, d.key) }]),
+          ),
+          internal: !visible,
+        });
+      }
+    }
+    if (input.ccs !== undefined) {
+      if (!accounts) throw new Error('update: CCs need the accounts port');
+      const wanted = await resolveCcs(tx, ctx, row, input.ccs, accounts);
+      const diff = await repo.setCcs(tx, row.id, row.ccIds, wanted);
+      if (diff.added.length > 0 || diff.removed.length > 0) {
+        plan.events.push({
+          type: 'ticket.ccs_changed',
+          data: { added: diff.added.map(String), removed: diff.removed.map(String) },
+        });
+      }
+    }
     return commitChange(tx, ctx, row, {
       ...plan,
+      // A change of staff-only fields alone leaves the requester's view as it was.
+      requesterVisible: plan.events.some((e) => !e.internal),
       // Unassigning emails nobody; assigning emails the new assignee and the requester.
       notify: assigneeId ? (v, people) => notify.assigned(ctx, v, people, actorId) : undefined,
     });

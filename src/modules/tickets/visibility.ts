@@ -4,12 +4,20 @@ import type { Queryable } from '../../database.js';
 import { NotFoundError, PreconditionFailedError } from '../../errors.js';
 import { type IfMatch, matches } from '../../http/etag.js';
 import type { Party } from './lifecycle.js';
-import { findRow, findView, type TicketRow, type TicketView } from './repo.js';
+import { findCcIds, findRow, findView, type TicketRow, type TicketView } from './repo.js';
 
-export const ticketSubject = (row: Pick<TicketRow, 'requesterId'>): TicketSubject => ({
+/** A ticket as the rules see it; `ccIds` are its CCs (leave them out only where no CC rule can apply). */
+export const ticketSubject = (
+  row: Pick<TicketRow, 'requesterId'>,
+  ccIds: readonly number[] = [],
+): TicketSubject => ({
   kind: 'Ticket',
   requesterId: row.requesterId,
+  ccIds,
 });
+
+/** A locked ticket row with its CC ids, as every write starts from. */
+export type LockedTicket = TicketRow & { ccIds: number[] };
 
 /** The caller's side of the lifecycle table for this ticket; staff first (an agent may raise tickets too). */
 export function partyOf(ability: AppAbility, row: Pick<TicketRow, 'requesterId'>): Party | null {
@@ -36,7 +44,17 @@ export async function readableView(ctx: ServiceContext, id: number): Promise<Tic
   // without tickets:read gets 403 insufficient_scope rather than a 404 that would hide why.
   authorize(abilityOf(ctx), 'read', 'Ticket');
   const view = await findView(ctx.db, id);
-  if (!view || !abilityOf(ctx).can('read', ticketSubject(view.ticket))) throw new NotFoundError('ticket', id);
+  if (
+    !view ||
+    !abilityOf(ctx).can(
+      'read',
+      ticketSubject(
+        view.ticket,
+        view.ccs.map((p) => p.id),
+      ),
+    )
+  )
+    throw new NotFoundError('ticket', id);
   return view;
 }
 
@@ -50,11 +68,13 @@ export async function lockForWrite(
   ctx: ServiceContext,
   id: number,
   ifMatch: IfMatch,
-): Promise<TicketRow> {
+): Promise<LockedTicket> {
   const ability = abilityOf(ctx);
   authorize(ability, 'read', 'Ticket');
-  const row = await findRow(tx, id, true);
-  if (!row || !ability.can('read', ticketSubject(row))) throw new NotFoundError('ticket', id);
+  const found = await findRow(tx, id, true);
+  if (!found) throw new NotFoundError('ticket', id);
+  const row = { ...found, ccIds: await findCcIds(tx, id) };
+  if (!ability.can('read', ticketSubject(row, row.ccIds))) throw new NotFoundError('ticket', id);
   // A requester's If-Match is checked against the version they were shown: an internal note written
   // since does not make their write fail (nor reveal, by failing it, that one was written).
   if (!matches(ifMatch, visibleVersion(ability, row))) throw new PreconditionFailedError();
