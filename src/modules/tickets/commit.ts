@@ -3,10 +3,14 @@ import type { Queryable } from '../../database.js';
 import { ConflictError } from '../../errors.js';
 import type { NewNotification } from '../notifications/index.js';
 import type { SlaActivity, SlaConfig } from '../sla/index.js';
-import { queueTicketEvents } from '../webhooks/index.js';
+import { queueTicketEvents, type WEBHOOK_EVENT_TYPES } from '../webhooks/index.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
 import { slaPlan } from './sla.js';
+
+/** Every ticket event type can be subscribed to by a webhook: a new type fails to compile until it is listed. */
+type Unsubscribable = Exclude<repo.EventType, (typeof WEBHOOK_EVENT_TYPES)[number]>;
+export const everyEventTypeIsSubscribable: [Unsubscribable] extends [never] ? true : Unsubscribable = true;
 
 /**
  * One change to a ticket, as a verb plans it: the row's new values, its audit events (one per thing that
