@@ -57,7 +57,7 @@ describe('macros', () => {
       { reply: { body: 'Hi {{#if ticket.id}}' } },
       { reply: { body: '{{constructor.name}}' } },
       { status: 'gone' },
-      { groupId: '1' },
+      { groupId: 'one' },
     ]) {
       expect((await createMacro(admin, { name: 'bad', actions })).status, JSON.stringify(actions)).toBe(422);
     }
@@ -157,6 +157,40 @@ describe('macros', () => {
       .get(`/api/v1/tickets/${id}/messages`)
       .set(...agent.auth);
     expect(messages.body.data).toHaveLength(1);
+  });
+
+  it('groupId: a round-robin group assigns its member; a group deleted since is 422 and applies nothing', async () => {
+    const group = await api()
+      .post('/api/v1/groups')
+      .set(...admin.auth)
+      .send({ name: `Macro team ${Date.now()}`, memberIds: [agent.id], assignment: 'round_robin' });
+    expect(group.status, group.text).toBe(201);
+    const macro = await createMacro(admin, {
+      name: `To the team ${Date.now()}`,
+      actions: { groupId: group.body.id, priority: 'high' },
+    });
+    expect(macro.status, macro.text).toBe(201);
+    const id = await raise();
+    const applied = await applyMacro(agent, id, macro.body.id);
+    expect(applied.status, applied.text).toBe(200);
+    expect(applied.body).toMatchObject({
+      version: 2,
+      priority: 'high',
+      group: { id: group.body.id },
+      assignee: { id: agent.id },
+    });
+
+    await api()
+      .delete(`/api/v1/groups/${group.body.id}`)
+      .set(...admin.auth);
+    const other = await raise();
+    const refused = await applyMacro(agent, other, macro.body.id);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors[0].path).toBe('groupId');
+    const t = await api()
+      .get(`/api/v1/tickets/${other}`)
+      .set(...agent.auth);
+    expect(t.body).toMatchObject({ version: 1, priority: 'normal', group: null, assignee: null });
   });
 
   it('an internal-note macro leaves the requester view as it was', async () => {

@@ -44,14 +44,22 @@ export const MacroActions = z
       .nullable()
       .optional()
       .openapi({ description: 'An agent or admin; `null` unassigns' }),
+    groupId: z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be a group id')
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'A group (`null`: none). Put in a round-robin group and left unassigned, the ticket gets the next member. ' +
+          'A group deleted since the macro was saved makes applying it 422 (`validation_failed` on `groupId`), changing nothing.',
+      }),
     addTags: TagList.optional(),
     removeTags: TagList.optional(),
   })
   .strict()
   .refine((a) => Object.keys(a).length > 0, 'name at least one action')
-  .openapi('MacroActions', {
-    description: '(`groupId` joins these with groups.)',
-  });
+  .openapi('MacroActions');
 export type MacroActions = z.infer<typeof MacroActions>;
 
 const Name = singleLine(

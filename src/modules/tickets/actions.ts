@@ -12,6 +12,7 @@ import {
 import { ConflictError, ForbiddenError, UnprocessableError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { commitChange, type TicketChange } from './commit.js';
+import { planGroupChange } from './groups.js';
 import { checkTransition, transitionOnReply } from './lifecycle.js';
 import * as notify from './notify.js';
 import { planUpdate } from './plan.js';
@@ -27,6 +28,8 @@ export interface TicketActions {
   status?: TicketStatus;
   priority?: TicketPriority;
   assigneeId?: string | null;
+  /** A group id (`null`: out of any group); round robin assigns when the ticket is left unassigned. */
+  groupId?: string | null;
   addTags?: string[];
   removeTags?: string[];
 }
@@ -81,12 +84,28 @@ export async function applyActions(
       },
       currentTags,
     );
-    const assigneeId = plan.changes.assigneeId;
+    let assigneeId = plan.changes.assigneeId;
     if (assigneeId != null && !(await repo.findAssignableStaff(tx, assigneeId))) {
       throw new UnprocessableError(
         'macro_agent_unavailable',
         `The macro assigns user ${assigneeId}, who is no longer an active agent or admin.`,
       );
+    }
+    if (actions.groupId !== undefined) {
+      // As PATCH does: 422 for a group that no longer exists; round robin when left unassigned.
+      const to = actions.groupId === null ? null : Number(actions.groupId);
+      const group = await planGroupChange(
+        tx,
+        row,
+        to,
+        assigneeId !== undefined ? assigneeId : row.assigneeId,
+      );
+      if (group.assigned) {
+        plan.events = plan.events.filter((e) => e.type !== 'ticket.assigned');
+        assigneeId = group.changes.assigneeId;
+      }
+      Object.assign(plan.changes, group.changes);
+      plan.events.push(...group.events);
     }
     await repo.changeTags(tx, id, plan.tags.added, plan.tags.removed);
     const change: TicketChange = { changes: plan.changes, events: plan.events };
@@ -136,7 +155,7 @@ export async function applyActions(
     change.requesterVisible = change.events.some((e) => !e.internal);
     change.notify = (v, people) => [
       ...(assigneeId ? notify.assigned(ctx, v, people, actorId) : []),
-      ...(reply && actorId !== null ? notify.messageCreated(ctx, v, people, reply, actorId) : []),
+      ...(reply ? notify.messageCreated(ctx, v, people, reply, actorId, actorLabel(actor)) : []),
       ...(move ? notify.statusChanged(ctx, v, people, move.event.data, actorId) : []),
     ];
     return commitChange(tx, ctx, row, change);
