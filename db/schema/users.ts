@@ -13,7 +13,11 @@ export const users = mysqlTable(
     email: exactVarchar('email', 320).notNull().unique('users_email_unique'),
     name: varchar('name', { length: 200 }).notNull(),
     role: mysqlEnum('role', ROLES).notNull().default('user'),
-    passwordHash: varchar('password_hash', { length: 100 }).notNull(),
+    /**
+     * bcrypt; null for a password-less customer account (made from an address: a ticket raised for them
+     * by a key or an agent, an inbound email). Such an account cannot log in until a password reset sets one.
+     */
+    passwordHash: varchar('password_hash', { length: 100 }),
     active: boolean('active').notNull().default(true),
     /** Email notifications opt-out (PATCH /me `notifications`). */
     notifyByEmail: boolean('notify_by_email').notNull().default(true),

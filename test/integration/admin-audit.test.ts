@@ -414,7 +414,7 @@ describe('filters and pages', () => {
 describe('no secret in any row', () => {
   it('holds none of the passwords, hashes and tokens the tests used, nor any stored hash', async () => {
     const stored = await env.db.database.use(async (db) => ({
-      hashes: (await db.select({ h: users.passwordHash }).from(users)).map((r) => r.h),
+      hashes: (await db.select({ h: users.passwordHash }).from(users)).flatMap((r) => (r.h ? [r.h] : [])),
       refresh: (await db.select({ h: refreshTokens.tokenHash }).from(refreshTokens)).map((r) => r.h),
       reset: (await db.select({ h: passwordResetTokens.tokenHash }).from(passwordResetTokens)).map(
         (r) => r.h,

@@ -35,9 +35,9 @@ describe('seedDemo', () => {
     for (const account of DEMO_ACCOUNTS) {
       expect(account.password.length).toBeGreaterThanOrEqual(10);
       const row = rows.find((r) => r.email === account.email)!;
-      expect(await verifyPassword(account.password, row.passwordHash)).toBe(true);
+      expect(await verifyPassword(account.password, row.passwordHash!)).toBe(true);
       // Hashed at the cost it was given (bcrypt records it in the hash: $2b$04$…).
-      expect(row.passwordHash.startsWith('$2b$04$')).toBe(true);
+      expect(row.passwordHash!.startsWith('$2b$04$')).toBe(true);
     }
   });
 });
@@ -81,8 +81,8 @@ describe('npm run admin:create', () => {
     expect(res.output).not.toContain(password);
     const row = await user('ann@example.com');
     expect(row).toMatchObject({ role: 'admin', name: 'Ann Admin', active: true });
-    expect(await verifyPassword(password, row!.passwordHash)).toBe(true);
-    expect(row!.passwordHash.startsWith('$2b$05$'), 'hashed at BCRYPT_COST').toBe(true);
+    expect(await verifyPassword(password, row!.passwordHash!)).toBe(true);
+    expect(row!.passwordHash!.startsWith('$2b$05$'), 'hashed at BCRYPT_COST').toBe(true);
   });
 
   it('reads the password from stdin with --password-stdin, keeping it off the command line', async () => {
@@ -90,7 +90,7 @@ describe('npm run admin:create', () => {
     expect(res.code, res.output).toBe(0);
     expect(res.output).not.toContain('piped-password-1');
     const row = await user('pipe@example.com');
-    expect(await verifyPassword('piped-password-1', row!.passwordHash)).toBe(true);
+    expect(await verifyPassword('piped-password-1', row!.passwordHash!)).toBe(true);
   });
 
   it('promotes an existing account, reactivates it, replaces its password and revokes its sessions', async () => {
@@ -117,8 +117,8 @@ describe('npm run admin:create', () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id, role: 'admin', active: true, name: 'Bob' });
-    expect(await verifyPassword(password, rows[0]!.passwordHash)).toBe(true);
-    expect(await verifyPassword('old-password-1', rows[0]!.passwordHash)).toBe(false);
+    expect(await verifyPassword(password, rows[0]!.passwordHash!)).toBe(true);
+    expect(await verifyPassword('old-password-1', rows[0]!.passwordHash!)).toBe(false);
     const open = await tdb.database.use((db) => db.select().from(sessions).where(eq(sessions.userId, id)));
     expect(open.every((s) => s.revokedAt !== null)).toBe(true);
   });

@@ -172,9 +172,9 @@ describe('no response ever carries a password, a hash or a stored token', () => 
   });
 
   it('no bcrypt hash, password hash column or plaintext password', async () => {
-    const hashes = (await env.db.database.use((db) => db.select({ h: users.passwordHash }).from(users))).map(
-      (r) => r.h,
-    );
+    const hashes = (
+      await env.db.database.use((db) => db.select({ h: users.passwordHash }).from(users))
+    ).flatMap((r) => (r.h ? [r.h] : []));
     for (const r of responses) {
       expect(r.text, r.route).not.toMatch(/\$2[aby]\$\d\d\$/);
       expect(r.text, r.route).not.toMatch(/password_?hash|token_?hash/i);

@@ -24,7 +24,8 @@ const confirm = (token: string, newPassword = NEW_PASSWORD) =>
 const loginStatus = async (email: string, password: string) =>
   (await env.app.http.post('/api/v1/auth/login').send({ email, password })).status;
 const hashOf = async (email: string) =>
-  (await env.db.database.use((db) => db.select().from(users).where(eq(users.email, email))))[0]!.passwordHash;
+  (await env.db.database.use((db) => db.select().from(users).where(eq(users.email, email))))[0]!
+    .passwordHash!;
 
 /**
  * Runs the real dispatcher over the outbox, then returns the password-reset emails that reached `email`

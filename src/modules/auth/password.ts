@@ -9,6 +9,7 @@ import type {
 } from './account-schemas.js';
 import { accountKey, enforceRateLimit } from './rate-limit.js';
 import * as repo from './repo.js';
+import { timingDummy } from './service.js';
 import { randomToken, sha256Hex } from './tokens.js';
 import { linkBase } from './verification.js';
 
@@ -31,7 +32,13 @@ export async function changePassword(ctx: ServiceContext, input: ChangePasswordI
   await enforceRateLimit(ctx, 'password_change', `user:${actor.id}`);
   const user = await findUserById(ctx.db, actor.id);
   if (!user) throw new NotFoundError('user', actor.id);
-  if (!(await ctx.passwords.verify(input.currentPassword, user.passwordHash))) {
+  // A password-less account (made from an address) has no current password to prove: always wrong.
+  const hash = user.passwordHash;
+  const ok = await ctx.passwords.verify(
+    input.currentPassword,
+    hash ?? (await timingDummy(ctx.config.bcryptCost)),
+  );
+  if (hash === null || !ok) {
     throw new ForbiddenError('wrong_password', 'The current password is wrong.');
   }
   // Hashed before the transaction opens: no row lock waits on bcrypt.

@@ -103,11 +103,12 @@ export async function register(ctx: ServiceContext, input: RegisterInput): Promi
 export async function login(ctx: ServiceContext, input: LoginInput): Promise<TokenPair> {
   const user = await findUserByEmail(ctx.db, input.email);
   await enforceRateLimit(ctx, 'login', accountKey(user, input.email));
-  const ok = await ctx.passwords.verify(
-    input.password,
-    user?.passwordHash ?? (await timingDummy(ctx.config.bcryptCost)),
-  );
-  if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'The email or password is wrong.');
+  // An unknown address and a password-less account both compare against the dummy, so all three
+  // failures take one bcrypt and answer alike; the dummy's own password must not open anything.
+  const hash = user?.passwordHash ?? null;
+  const ok = await ctx.passwords.verify(input.password, hash ?? (await timingDummy(ctx.config.bcryptCost)));
+  if (!user || hash === null || !ok)
+    throw new UnauthorizedError('invalid_credentials', 'The email or password is wrong.');
   if (!user.active) throw new ForbiddenError('account_disabled', 'This account has been disabled.');
   return openSession(ctx, user);
 }

@@ -7,7 +7,8 @@ import { type NewUser, normaliseEmail, type UserChanges, type UserRow } from './
 
 /**
  * A new account: `user.created` (by an admin, the CLI, the bootstrap) or `user.registered` (self
- * sign-up, whose actor is the new user). The password is not mentioned: every account has one.
+ * sign-up, whose actor is the new user). The password is never mentioned (a customer account made from an
+ * address has none until a reset sets one; `user.password_reset` records that).
  */
 export function recordUserCreated(
   tx: Queryable,

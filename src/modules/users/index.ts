@@ -2,6 +2,7 @@
 // rows of account changes, and the routes (/users, /me).
 export { recordPasswordSet, recordUserCreated, recordUserUpdate } from './audit.js';
 export { ensureFirstAdmin } from './bootstrap.js';
+export { type CustomerInput, findOrCreateCustomer } from './customers.js';
 export type { UserRow } from './repo.js';
 export {
   findUserByEmail,

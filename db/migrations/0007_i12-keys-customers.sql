@@ -1,0 +1,1 @@
+ALTER TABLE `users` MODIFY COLUMN `password_hash` varchar(100);
