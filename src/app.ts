@@ -19,6 +19,7 @@ import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
 import { withIdempotency } from './modules/idempotency/index.js';
+import { INBOUND_EMAIL_PATH, inboundRoutes } from './modules/inbound/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
@@ -47,7 +48,15 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestIds(), securityHeaders(deps.config, API_BASE));
   const corsMiddleware = corsPolicy(deps.config);
   if (corsMiddleware) app.use('*', corsMiddleware);
-  app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly(PAGE_PATHS));
+  // Raw inbound mail (message/rfc822, up to INBOUND_MAX_BYTES) is the one non-JSON API body.
+  const rawMail = `${API_BASE}${INBOUND_EMAIL_PATH}`;
+  app.use(
+    '*',
+    requestLogging(deps),
+    clientAddress(deps),
+    bodySizeLimit({ [rawMail]: deps.config.inbound.maxBytes }),
+    jsonOnly([...PAGE_PATHS, rawMail]),
+  );
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
     c.set('authenticator', authenticator);
@@ -66,6 +75,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());
   app.route(API_BASE, adminAuditRoutes());
+  app.route(API_BASE, inboundRoutes());
 
   const docConfig = {
     openapi: '3.1.0',

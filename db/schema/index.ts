@@ -1,6 +1,7 @@
 export * from './admin-audit.js';
 export * from './feed.js';
 export * from './idempotency.js';
+export * from './inbound.js';
 export * from './notifications.js';
 export * from './rate-limits.js';
 export * from './sessions.js';

@@ -53,8 +53,11 @@ type Subjects =
   | UserSubject
   | SessionSubject
   | EventFeedSubject;
-/** Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log). */
-type WholeSubject = 'AuditLog';
+/**
+ * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log),
+ * `'InboundEmail'` (posting raw inbound mail, reading the inbound log).
+ */
+type WholeSubject = 'AuditLog' | 'InboundEmail';
 type SubjectName = Subjects['kind'] | WholeSubject;
 
 /**
@@ -112,6 +115,8 @@ function userRules(can: Can, actor: Pick<UserActor, 'id' | 'role'>): void {
     can(['list', 'create'], 'User');
     can('update', 'User', ['name', 'role', 'active']);
     can('read', 'AuditLog');
+    // Admin-only for now; an API key with the `inbound:write` scope maps onto it (a mail provider's webhook).
+    can(['create', 'read'], 'InboundEmail');
   }
 }
 

@@ -176,7 +176,7 @@ export const EventActor = z
 /** An audit event's type, as a ticket's events and the change feed show it. */
 export const EventTypeField = z.string().openapi({
   description:
-    '`ticket.created`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
+    '`ticket.created` `{subject,priority,tags,messageId,followUpOf?}`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
     '`ticket.priority_changed` `{from,to}`, `ticket.tags_changed` `{added,removed}`, ' +
     '`ticket.subject_changed` `{from,to}`, `message.created` `{messageId,internal}`',
   example: 'ticket.status_changed',

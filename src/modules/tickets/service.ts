@@ -54,8 +54,15 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
   };
 }
 
-/** Raises a ticket: status `new`, the body as its first message, the audit event and the emails, atomically. */
-export async function create(ctx: ServiceContext, input: CreateTicketInput): Promise<Ticket> {
+/**
+ * Raises a ticket: status `new`, the body as its first message, the audit event and the emails, atomically.
+ * `followUpOf`: the closed ticket this one continues (an emailed reply to it), named in `ticket.created`.
+ */
+export async function create(
+  ctx: ServiceContext,
+  input: CreateTicketInput,
+  opts: { followUpOf?: number } = {},
+): Promise<Ticket> {
   authorize(abilityOf(ctx), 'create', 'Ticket');
   await enforceTicketCreateLimit(ctx);
   const actor = requireUser(ctx);
@@ -76,7 +83,13 @@ export async function create(ctx: ServiceContext, input: CreateTicketInput): Pro
       {
         ticketId: id,
         type: 'ticket.created',
-        data: { subject: input.subject, priority, tags, messageId: String(messageId) },
+        data: {
+          subject: input.subject,
+          priority,
+          tags,
+          messageId: String(messageId),
+          ...(opts.followUpOf ? { followUpOf: String(opts.followUpOf) } : {}),
+        },
       },
     ]);
     // The new ticket is known in full without reading it back; the one query left finds the requester's
