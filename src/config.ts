@@ -297,6 +297,9 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
   if ((input.ADMIN_EMAIL === undefined) !== (input.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (input.INBOUND_SMTP_PORT !== undefined && input.INBOUND_SMTP_PORT !== '0' && !input.INBOUND_ADDRESS) {
+    errors.push('INBOUND_SMTP_PORT needs INBOUND_ADDRESS (the only mailbox the listener accepts mail for)');
+  }
   if (env && env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
     errors.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
   }

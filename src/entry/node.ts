@@ -9,6 +9,7 @@ import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
 import { startFeedLoop } from '../modules/feed/index.js';
 import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
+import { type InboundSmtp, startInboundSmtp } from '../modules/inbound/smtp.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
 import { startHousekeepingLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
@@ -104,6 +105,16 @@ const idempotencySweep = startIdempotencySweepLoop(
   config.housekeepingIntervalSeconds * 1000,
 );
 
+// Inbound mail over SMTP (behind an MX record), when INBOUND_SMTP_PORT is set; applied mail may have
+// queued email, so it wakes the outbox like a write request does.
+let inboundSmtp: InboundSmtp | null = null;
+if (config.inbound.smtpPort > 0) {
+  inboundSmtp = await startInboundSmtp(
+    { database, clock: systemClock, config, logger, passwords },
+    { afterApply: () => deps.afterWrite?.() },
+  );
+}
+
 const app = createApp(deps);
 // HOST defaults to 0.0.0.0: a container or PaaS (Render, Docker) must accept connections from outside.
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.server.host }, (info) =>
@@ -141,7 +152,14 @@ async function shutdown(signal: string): Promise<void> {
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if ('closeIdleConnections' in server) server.closeIdleConnections();
-  await Promise.all([closed, outbox.stop(), housekeeping.stop(), idempotencySweep.stop(), feed.stop()]);
+  await Promise.all([
+    closed,
+    inboundSmtp?.close(),
+    outbox.stop(),
+    housekeeping.stop(),
+    idempotencySweep.stop(),
+    feed.stop(),
+  ]);
   mailer.close();
   await passwords.close();
   await database.close();
