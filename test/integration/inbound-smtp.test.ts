@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundEmails } from '../../db/schema/index.js';
 import { type InboundSmtp, startInboundSmtp } from '../../src/modules/inbound/smtp.js';
@@ -15,7 +15,7 @@ const SUPPORT = 'support@help.example.test';
 const env = useTestApp({ INBOUND_ADDRESS: SUPPORT, MAIL_FROM: 'Helpdesk <helpdesk@help.example.test>' });
 const mail = useMailbox(env);
 let listener: InboundSmtp;
-let client: nodemailer.Transporter;
+let client: Transporter;
 let customer: Actor;
 let agent: Actor;
 
@@ -44,7 +44,7 @@ afterAll(async () => {
 /** Sends raw bytes over SMTP with this envelope; resolves with the server's final reply. */
 async function smtp(raw: string | Buffer, envelope: { from: string; to: string[] }) {
   const info = await client.sendMail({ envelope, raw });
-  return info.response;
+  return String(info.response);
 }
 async function recorded(messageIdOrResponse: string) {
   const id = /inbound email (\d+)/.exec(messageIdOrResponse)?.[1];
