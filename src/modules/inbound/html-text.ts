@@ -52,36 +52,40 @@ const ENTITIES: Record<string, string> = {
 
 /** Decodes the entities a mail client writes: named (common ones), decimal and hex. */
 export function decodeEntities(s: string): string {
-  let out = '';
+  if (!s.includes('&')) return s;
+  const parts: string[] = [];
   let i = 0;
+  // The next `;` at or after the current `&`, found once and reused: amortised linear (an indexOf from
+  // every `&` would make a text of `&`s without a `;` quadratic).
+  let semi = -1; // Infinity once there is no `;` left
   while (i < s.length) {
     const amp = s.indexOf('&', i);
     if (amp < 0) {
-      out += s.slice(i);
+      parts.push(s.slice(i));
       break;
     }
-    out += s.slice(i, amp);
-    const semi = s.indexOf(';', amp + 1);
-    // Entities are short: look at most 10 characters ahead, so a stray `&` costs O(1).
-    if (semi < 0 || semi - amp > 10) {
-      out += '&';
-      i = amp + 1;
-      continue;
+    parts.push(s.slice(i, amp));
+    if (semi <= amp) {
+      const found = s.indexOf(';', amp + 1);
+      semi = found < 0 ? Number.POSITIVE_INFINITY : found;
     }
-    const name = s.slice(amp + 1, semi);
-    let ch: string | undefined;
-    if (name.startsWith('#x') || name.startsWith('#X')) ch = codePoint(Number.parseInt(name.slice(2), 16));
-    else if (name.startsWith('#')) ch = codePoint(Number.parseInt(name.slice(1), 10));
-    else ch = ENTITIES[name.toLowerCase()];
+    // Entities are short: a `;` more than 10 characters on is not this one's.
+    const ch = semi - amp > 10 ? undefined : entity(s.slice(amp + 1, semi));
     if (ch === undefined) {
-      out += '&';
+      parts.push('&');
       i = amp + 1;
     } else {
-      out += ch;
+      parts.push(ch);
       i = semi + 1;
     }
   }
-  return out;
+  return parts.join('');
+}
+
+function entity(name: string): string | undefined {
+  if (name.startsWith('#x') || name.startsWith('#X')) return codePoint(Number.parseInt(name.slice(2), 16));
+  if (name.startsWith('#')) return codePoint(Number.parseInt(name.slice(1), 10));
+  return ENTITIES[name.toLowerCase()];
 }
 
 function codePoint(n: number): string | undefined {
@@ -101,6 +105,8 @@ function opensQuote(name: string, attrs: string): boolean {
     a.includes('yahoo_quoted')
   );
 }
+
+const isNameChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 /** Plain text of an HTML mail body, quoted history cut off. */
 export function htmlToText(html: string): string {
@@ -124,7 +130,7 @@ export function htmlToText(html: string): string {
     const closing = tag.startsWith('/');
     const body = closing ? tag.slice(1) : tag;
     let n = 0;
-    while (n < body.length && n < 20 && /[A-Za-z0-9]/.test(body[n]!)) n++;
+    while (n < body.length && n < 20 && isNameChar(body.charCodeAt(n))) n++;
     const name = body.slice(0, n).toLowerCase();
     if (skipping !== null) {
       if (closing && name === skipping) skipping = null;
@@ -136,7 +142,8 @@ export function htmlToText(html: string): string {
     }
     // Everything from the quoted history on is what the person replied to, not what they wrote.
     if (!closing && opensQuote(name, body.slice(n, n + 2000))) break;
-    if (BLOCK.has(name)) out += '\n';
+    // At most one blank line in a row, however many empty blocks there are.
+    if (BLOCK.has(name) && !out.endsWith('\n\n')) out += '\n';
   }
   return out
     .split('\n')

@@ -17,7 +17,11 @@
 const PREFIX = 400;
 
 const ATTRIBUTION_START = /^(on|am|le|el|op|il)\s/i;
-const ATTRIBUTION_END = /(wrote|schrieb|a écrit|escribió|schreef|ha scritto)\s?:\s*$/i;
+const ATTRIBUTION_END = /(wrote|a écrit|escribió|ha scritto)\s?:\s*$/i;
+/** German and Dutch put the name between the verb and the colon: `Am … schrieb Ada <a@b.c>:`. */
+const VERB_FIRST = /schrieb|schreef/i;
+const endsAttribution = (line: string) =>
+  ATTRIBUTION_END.test(line) || (line.endsWith(':') && VERB_FIRST.test(line));
 const OUTLOOK_SEPARATOR =
   /^(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine)\s*-{2,}|_{20,})\s*$/i;
 const HEADER_FROM = /^\*?(from|von|de|van)\s?:\*?\s/i;
@@ -29,9 +33,9 @@ function cutAt(lines: string[]): number {
     const line = lines[i]!.slice(0, PREFIX).trim();
     if (line === '') continue;
     if (ATTRIBUTION_START.test(line)) {
-      if (ATTRIBUTION_END.test(line)) return i;
+      if (endsAttribution(line)) return i;
       const next = lines[i + 1]?.slice(0, PREFIX).trim() ?? '';
-      if (ATTRIBUTION_END.test(next)) return i;
+      if (endsAttribution(next)) return i;
     }
     if (OUTLOOK_SEPARATOR.test(line)) return i;
     if (HEADER_FROM.test(line)) {
