@@ -65,11 +65,17 @@ function addresses(list: Email['to']): string[] {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Keeps only printable text: no control characters other than newline and tab, no lone surrogates. */
-function clean(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(LONE_SURROGATE, '\uFFFD');
-}
+/**
+ * Mail is cleaned, not refused, where the API would answer 422 (src/http/text.ts): a person's reply must
+ * not be lost over an invisible character. One line (subject, name): no controls, separators or format
+ * characters but ZWNJ/ZWJ. Body: no controls but tab and line feed, no bidi embeddings, overrides or
+ * isolates. Lone surrogates become U+FFFD. Each pattern is a character class: one linear pass.
+ */
+const NOT_IN_LINE = /[\p{Cc}\p{Zl}\p{Zp}]|(?![\u200C\u200D])\p{Cf}/gu;
+const NOT_IN_BODY = /(?![\t\n])\p{Cc}|[\u202A-\u202E\u2066-\u2069]/gu;
+
+const cleanLine = (text: string) => text.replace(LONE_SURROGATE, '\uFFFD').replace(NOT_IN_LINE, '');
+const cleanBody = (text: string) => text.replace(LONE_SURROGATE, '\uFFFD').replace(NOT_IN_BODY, '');
 
 /** Parses a raw RFC 5322 message. Throws `MalformedMailError` for what cannot be read as mail at all. */
 export async function parseMail(raw: Uint8Array | string): Promise<InboundMail> {
@@ -96,17 +102,15 @@ export async function parseMail(raw: Uint8Array | string): Promise<InboundMail> 
   return {
     messageId: ownId ?? `<sha256.${await sha256Hex(rawBytes)}@inbound.invalid>`,
     from: from?.address?.toLowerCase().slice(0, 320) ?? null,
-    fromName: clean(from?.name ?? '').slice(0, 200),
+    fromName: cleanLine(from?.name ?? '').slice(0, 200),
     recipients: [...new Set(recipients)].slice(0, 100),
-    subject: clean(email.subject ?? '')
-      .replace(/\s+/g, ' ')
-      .trim(),
-    body: clean(stripReply(text)),
+    subject: cleanLine((email.subject ?? '').replace(/\s+/g, ' ')).trim(),
+    body: cleanBody(stripReply(text)),
     inReplyTo: messageIds(email.inReplyTo),
     references: messageIds(email.references),
     attachmentNames: email.attachments
       .filter((a) => a.disposition !== 'inline' || a.filename)
-      .map((a) => clean(a.filename ?? `(unnamed ${a.mimeType})`).slice(0, 255))
+      .map((a) => cleanLine(a.filename ?? `(unnamed ${a.mimeType})`).slice(0, 255))
       .slice(0, 100),
     headers,
     contentType: (headers.get('content-type') ?? '').toLowerCase(),
