@@ -118,6 +118,7 @@ describe('machine mail', () => {
     attachmentNames: [],
     headers: new Map(Object.entries(headers)),
     contentType: '',
+    truncatedBytes: 0,
     ...over,
   });
   it('names why, or null for a person', () => {

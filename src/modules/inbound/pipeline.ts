@@ -8,7 +8,7 @@ import { inboundRecipient, mailDomain, verifyReplyToken } from '../notifications
 import { CreateTicketInput, createTicket } from '../tickets/index.js';
 import { findOrCreateCustomer } from '../users/index.js';
 import { automaticReason } from './classify.js';
-import { type InboundMail, MalformedMailError, parseMail, sha256Hex } from './parse.js';
+import { type InboundMail, MalformedMailError, PARSE_BYTES, parseMail, sha256Hex } from './parse.js';
 import * as repo from './repo.js';
 
 /** Which door a mail came in by. */
@@ -263,6 +263,8 @@ async function apply(ctx: ServiceContext, mail: InboundMail, envelope: Envelope)
 
   const subject = subjectOf(mail);
   const body = bodyOf(mail);
+  if (mail.truncatedBytes > 0)
+    notes.push(`only the first ${PARSE_BYTES} bytes parsed (${mail.truncatedBytes} more)`);
   const note = (s: string) => [s, ...notes].filter(Boolean).join('; ') || null;
 
   if (target !== null) {
