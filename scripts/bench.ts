@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { sql } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
+import { inboundBigMessage, inboundOverRoute, inboundOverSmtp } from './bench/inbound.js';
 import { load, type Measured } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
 import { BENCH_POLICY, seedConversation, seedEvents, seedTickets, seedUsers } from './bench/seed.js';
@@ -172,6 +173,7 @@ try {
   let feedHead = await seedEvents(conn);
 
   const port = await freePort();
+  const inboundPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   app = await spawnNode(
     'dist/src/entry/node.js',
@@ -193,6 +195,11 @@ try {
       TICKET_CREATE_LIMIT_STAFF: '1000000',
       // The webhook receiver listens on 127.0.0.1.
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      // Inbound email: the SMTP listener on a free port, no per-sender limit in the way.
+      INBOUND_ADDRESS: 'support@bench.test',
+      INBOUND_SMTP_PORT: String(inboundPort),
+      INBOUND_SMTP_HOST: '127.0.0.1',
+      INBOUND_RATE_LIMIT: '1000000',
     },
     false,
   );
@@ -575,6 +582,42 @@ try {
     log(`webhook dispatcher: ${perSecond} deliveries/s`);
     await pauseWebhooks();
   }
+  // Inbound email: new-ticket mails from 1000 known senders, over SMTP and through the route (admin).
+  const crowdEmails = Array.from({ length: 1000 }, (_, i) => `crowd${i}@bench.test`);
+  if (want('inbound_smtp') || want('inbound_route') || want('inbound_25mb')) {
+    await conn.query("UPDATE users SET role = 'admin' WHERE email = 'staff0@bench.test'");
+  }
+  const inboundAdmin = want('inbound_route') || want('inbound_25mb') ? await login('staff0@bench.test') : {};
+  await scenario('inbound_smtp', FIRST, () =>
+    inboundOverSmtp({
+      port: inboundPort,
+      seconds: S,
+      connections: 8,
+      senders: crowdEmails,
+      to: 'support@bench.test',
+      pid,
+    }),
+  );
+  await scenario('inbound_route', FIRST, () =>
+    inboundOverRoute({
+      api,
+      headers: inboundAdmin,
+      seconds: S,
+      connections: 8,
+      senders: crowdEmails,
+      to: 'support@bench.test',
+      pid,
+    }),
+  );
+  await scenario('inbound_25mb', FIRST, () =>
+    inboundBigMessage({
+      api,
+      headers: inboundAdmin,
+      from: 'crowd1@bench.test',
+      to: 'support@bench.test',
+      pid,
+    }),
+  );
 
   if (want('grow')) {
     log(`growing to ${SIZE.secondPhase} tickets`);

@@ -21,6 +21,7 @@ import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
 import { groupRoutes } from './modules/groups/index.js';
 import { withIdempotency } from './modules/idempotency/index.js';
+import { INBOUND_EMAIL_PATH, inboundRoutes } from './modules/inbound/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
 import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
@@ -51,7 +52,15 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestIds(), securityHeaders(deps.config, API_BASE));
   const corsMiddleware = corsPolicy(deps.config);
   if (corsMiddleware) app.use('*', corsMiddleware);
-  app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly(PAGE_PATHS));
+  // Raw inbound mail (message/rfc822, up to INBOUND_MAX_BYTES) is the one non-JSON API body.
+  const rawMail = `${API_BASE}${INBOUND_EMAIL_PATH}`;
+  app.use(
+    '*',
+    requestLogging(deps),
+    clientAddress(deps),
+    bodySizeLimit({ [rawMail]: deps.config.inbound.maxBytes }),
+    jsonOnly([...PAGE_PATHS, rawMail]),
+  );
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
     c.set('authenticator', authenticator);
@@ -74,6 +83,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, webhookRoutes());
   app.route(API_BASE, groupRoutes());
   app.route(API_BASE, slaAdminRoutes());
+  app.route(API_BASE, inboundRoutes());
 
   const docConfig = {
     openapi: '3.1.0',

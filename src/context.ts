@@ -27,7 +27,7 @@ export interface ApiKeyActor {
 }
 
 /** Work the helpdesk does by itself, named in the audit trail instead of a person. */
-export type SystemJob = 'auto_close' | 'sla';
+export type SystemJob = 'auto_close' | 'sla' | 'inbound_email';
 
 export interface SystemActor {
   readonly type: 'system';
@@ -97,6 +97,15 @@ export function systemContext(
   job: SystemJob,
 ): ServiceContext {
   return { ...base, actor: { type: 'system', job }, client: { ip: null, userAgent: null } };
+}
+
+/**
+ * A context acting as the person an inbound email comes from (src/modules/inbound): their reply or new
+ * ticket goes through the same verbs, permissions and emails as if they had used the API. There is no
+ * session behind it (`sessionId` 0: no session row has that id, so nothing can be revoked through it).
+ */
+export function emailSenderContext(base: ServiceContext, user: { id: number; role: Role }): ServiceContext {
+  return { ...base, actor: { type: 'user', id: user.id, role: user.role, sessionId: 0 } };
 }
 
 /**

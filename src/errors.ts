@@ -142,8 +142,8 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor() {
-    super('unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
+  constructor(message = 'Send the request body as JSON with Content-Type: application/json.') {
+    super('unsupported_media_type', message);
   }
 }
 

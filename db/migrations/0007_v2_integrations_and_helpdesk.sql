@@ -31,6 +31,23 @@ CREATE TABLE `support_groups` (
 	CONSTRAINT `support_groups_name_unique` UNIQUE(`name`)
 );
 --> statement-breakpoint
+CREATE TABLE `inbound_emails` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`message_id` varchar(255) NOT NULL,
+	`dedupe_key` char(64),
+	`from_address` varchar(320) NOT NULL,
+	`to_address` varchar(320) NOT NULL,
+	`subject` varchar(255) NOT NULL,
+	`outcome` enum('created_ticket','replied','follow_up','duplicate','auto_reply','rejected') NOT NULL,
+	`ticket_id` bigint unsigned,
+	`detail` text,
+	`attachments` json,
+	`source` varchar(16) NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `inbound_emails_id` PRIMARY KEY(`id`),
+	CONSTRAINT `inbound_emails_dedupe_uq` UNIQUE(`dedupe_key`)
+);
+--> statement-breakpoint
 CREATE TABLE `business_calendars` (
 	`id` int unsigned NOT NULL,
 	`timezone` varchar(64) NOT NULL,
@@ -110,10 +127,12 @@ ALTER TABLE `tickets` ADD `sla_breached` int unsigned DEFAULT 0 NOT NULL;--> sta
 ALTER TABLE `api_keys` ADD CONSTRAINT `api_keys_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_group_id_support_groups_id_fk` FOREIGN KEY (`group_id`) REFERENCES `support_groups`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `inbound_emails` ADD CONSTRAINT `inbound_emails_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhook_deliveries` ADD CONSTRAINT `webhook_deliveries_webhook_id_webhooks_id_fk` FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD CONSTRAINT `webhooks_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX `api_keys_created_by_idx` ON `api_keys` (`created_by`);--> statement-breakpoint
 CREATE INDEX `group_members_user_idx` ON `group_members` (`user_id`);--> statement-breakpoint
+CREATE INDEX `inbound_emails_ticket_idx` ON `inbound_emails` (`ticket_id`);--> statement-breakpoint
 CREATE INDEX `sla_policies_position_idx` ON `sla_policies` (`position`,`id`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_queue_idx` ON `webhook_deliveries` (`status`,`webhook_id`,`id`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_due_idx` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint

@@ -3,6 +3,7 @@ export * from './api-keys.js';
 export * from './feed.js';
 export * from './groups.js';
 export * from './idempotency.js';
+export * from './inbound.js';
 export * from './notifications.js';
 export * from './rate-limits.js';
 export * from './sessions.js';

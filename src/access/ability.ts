@@ -57,10 +57,18 @@ type Subjects =
 /**
  * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'ApiKey'`
  * (managing API keys), `'Webhook'` (outgoing webhooks and their delivery log: `read`, `create`, `update`
- * (also test sends and retries), `revoke` (delete)), and the triage configuration: `'Group'`,
- * `'BusinessHours'` (the calendar), `'SlaPolicy'`.
+ * (also test sends and retries), `revoke` (delete)), the triage configuration: `'Group'`,
+ * `'BusinessHours'` (the calendar), `'SlaPolicy'`, and `'InboundEmail'` (posting raw inbound mail, reading
+ * the inbound log).
  */
-type WholeSubject = 'AuditLog' | 'ApiKey' | 'Webhook' | 'Group' | 'BusinessHours' | 'SlaPolicy';
+type WholeSubject =
+  | 'AuditLog'
+  | 'ApiKey'
+  | 'Webhook'
+  | 'Group'
+  | 'BusinessHours'
+  | 'SlaPolicy'
+  | 'InboundEmail';
 const TRIAGE_CONFIG: WholeSubject[] = ['Group', 'BusinessHours', 'SlaPolicy'];
 type SubjectName = Subjects['kind'] | WholeSubject;
 
@@ -109,6 +117,8 @@ function staffRules(can: Can): void {
   can('update', 'User', ['name', 'role', 'active']);
   can(['read', 'create', 'update', 'revoke'], 'Webhook');
   can('read', TRIAGE_CONFIG);
+  // What admins have on the inbound doors; only `inbound:write` reaches it.
+  can(['create', 'read'], 'InboundEmail');
 }
 
 /**
@@ -179,6 +189,9 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     can(['create', 'read', 'revoke'], 'ApiKey');
     can(['read', 'create', 'update', 'revoke'], 'Webhook');
     can(['create', 'update', 'delete'], TRIAGE_CONFIG);
+    // Posting raw mail and reading the inbound log; a key with `inbound:write` gets the same (a mail
+    // provider's webhook).
+    can(['create', 'read'], 'InboundEmail');
   }
 }
 

@@ -9,6 +9,7 @@ import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
 import { startFeedLoop } from '../modules/feed/index.js';
 import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
+import { type InboundSmtp, startInboundSmtp } from '../modules/inbound/smtp.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
 import { startHousekeepingLoop, startSlaSweepLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
@@ -127,6 +128,16 @@ const idempotencySweep = startIdempotencySweepLoop(
   config.housekeepingIntervalSeconds * 1000,
 );
 
+// Inbound mail over SMTP (behind an MX record), when INBOUND_SMTP_PORT is set; applied mail may have
+// queued email, so it wakes the outbox like a write request does.
+let inboundSmtp: InboundSmtp | null = null;
+if (config.inbound.smtpPort > 0) {
+  inboundSmtp = await startInboundSmtp(
+    { database, clock: systemClock, config, logger, passwords },
+    { afterApply: () => deps.afterWrite?.() },
+  );
+}
+
 const app = createApp(deps);
 // HOST defaults to 0.0.0.0: a container or PaaS (Render, Docker) must accept connections from outside.
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.server.host }, (info) =>
@@ -166,6 +177,7 @@ async function shutdown(signal: string): Promise<void> {
   if ('closeIdleConnections' in server) server.closeIdleConnections();
   await Promise.all([
     closed,
+    inboundSmtp?.close(),
     outbox.stop(),
     webhookLoop.stop(),
     housekeeping.stop(),

@@ -7,6 +7,7 @@ import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { sequenceFeed } from '../modules/feed/index.js';
 import { sweepIdempotencyKeys } from '../modules/idempotency/index.js';
+import { receiveAtDoor } from '../modules/inbound/index.js';
 import { createSmtpMailer, drainOutbox, outboxSettings } from '../modules/notifications/index.js';
 import { autoCloseSolved, sweepSla } from '../modules/tickets/index.js';
 import { drainWebhooks, fetchTransport, webhookSettings } from '../modules/webhooks/index.js';
@@ -42,6 +43,14 @@ interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
   passThroughOnException(): void;
   readonly props: unknown;
+}
+/** The parts of Email Routing's ForwardableEmailMessage the `email()` handler uses. */
+export interface InboundEmailMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly raw: ReadableStream<Uint8Array>;
+  readonly rawSize: number;
+  setReject(reason: string): void;
 }
 interface ScheduledController {
   readonly scheduledTime: number;
@@ -218,6 +227,34 @@ async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Prom
   }
 }
 
+/**
+ * Email Routing's door into the inbound pipeline (README, "Email in both directions"). A mail over
+ * INBOUND_MAX_BYTES is refused at the edge (setReject); every other mail is judged and recorded, and a
+ * database failure is thrown, so Email Routing reports a temporary failure and the sender retries.
+ */
+async function receiveRoutedEmail(
+  b: Extract<Built, { ok: true }>,
+  message: InboundEmailMessage,
+  ctx: ExecutionContext,
+): Promise<void> {
+  const { config, logger, deps } = b;
+  if (message.rawSize > config.inbound.maxBytes) {
+    message.setReject(`Message too big: at most ${config.inbound.maxBytes} bytes`);
+    return;
+  }
+  const raw = new Uint8Array(await new Response(message.raw).arrayBuffer());
+  const result = await receiveAtDoor(
+    { ...deps, logger: logger.child({ component: 'inbound' }) },
+    raw,
+    { from: message.from.toLowerCase(), to: [message.to.toLowerCase()] },
+    'worker',
+  );
+  // Applied mail may have queued email (the acknowledgement, the assignee's notice).
+  if (result.outcome !== 'duplicate' && result.outcome !== 'auto_reply' && result.outcome !== 'rejected') {
+    ctx.waitUntil(drain(b, 'email'));
+  }
+}
+
 /** Methods that may change state (and so queue email); a GET never kicks a drain. */
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -234,6 +271,12 @@ export default {
       ctx.waitUntil(deliverWebhooks(b, 'request'));
     }
     return response;
+  },
+
+  async email(message: InboundEmailMessage, env: Env, ctx: ExecutionContext): Promise<void> {
+    const b = get(env);
+    if (!b.ok) throw new Error('misconfigured: see the Worker logs');
+    await receiveRoutedEmail(b, message, ctx);
   },
 
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -10,6 +10,7 @@
  *   ignored), `'json'` when it takes one. A JSON body gets the malformed-body checks (400 for bytes that
  *   are not JSON, 422 with `errors[]` for JSON of the wrong shape). A write under `/tickets/{id}` gives
  *   a valid body instead of `'json'`: the stranger test sends it and expects a 404 with nothing changed.
+ *   `'raw'` when it takes a body that is not JSON (raw inbound mail): its own tests check it.
  * - Paths under `/api/v1/tickets/{id}` are tried as a stranger (a `user` who is not the requester).
  */
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -20,7 +21,7 @@ export interface Route {
   path: string;
   auth: boolean;
   errors: number[];
-  body?: 'none' | 'json' | JsonBody;
+  body?: 'none' | 'json' | 'raw' | JsonBody;
 }
 
 const route = (method: Method, path: string, auth: boolean, errors: number[], body?: Route['body']): Route =>
@@ -86,6 +87,8 @@ export const ROUTES: Route[] = [
   route('post', '/api/v1/sla-policies', AUTH, [403, 422], BODY),
   route('patch', '/api/v1/sla-policies/{id}', AUTH, [403, 404, 422], BODY),
   route('delete', '/api/v1/sla-policies/{id}', AUTH, [403, 404], NONE),
+  route('post', '/api/v1/inbound/email', AUTH, [403, 413, 415], 'raw'),
+  route('get', '/api/v1/inbound/emails', AUTH, [400, 403, 422]),
   route('get', '/health', PUBLIC, []),
   route('get', '/ready', PUBLIC, [503]),
 ];

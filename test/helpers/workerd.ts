@@ -89,6 +89,8 @@ export async function startWorkerd(opts: {
   const vars = wranglerVars();
   let output = '';
   const mf = new Miniflare({
+    // /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled: how the parity suite drives email().
+    unsafeTriggerHandlers: true,
     handleRuntimeStdio(out: Readable, err: Readable) {
       for (const stream of [out, err]) {
         stream.on('data', (chunk: Buffer) => {

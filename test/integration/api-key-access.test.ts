@@ -103,6 +103,8 @@ const ALLOWED: Record<string, ApiKeyScope[] | typeof PERSON> = {
   'POST /api/v1/sla-policies': [],
   'PATCH /api/v1/sla-policies/{id}': [],
   'DELETE /api/v1/sla-policies/{id}': [],
+  'POST /api/v1/inbound/email': ['inbound:write'],
+  'GET /api/v1/inbound/emails': ['inbound:write'],
 };
 
 describe('each scope allows exactly its routes', () => {
@@ -119,7 +121,17 @@ describe('each scope allows exactly its routes', () => {
       .replace('/users/{id}', `/users/${ids.user}`)
       .replace('{id}', '999999')
       .replace('{deliveryId}', '999999');
-    const bodies: Record<string, object> = {
+    const bodies: Record<string, object | string> = {
+      // A mail provider's webhook hands in the raw message.
+      'POST /api/v1/inbound/email': [
+        `From: Key Sender <${uniqueEmail('mailer')}>`,
+        'To: support@example.com',
+        'Subject: Via a key',
+        `Message-ID: <${Date.now()}.${Math.random()}@mailer.example.com>`,
+        '',
+        'Sent in by an API key.',
+        '',
+      ].join('\r\n'),
       'POST /api/v1/tickets': {
         subject: 'By key',
         body: 'Hello',
@@ -151,6 +163,7 @@ describe('each scope allows exactly its routes', () => {
     };
     const body = typeof route.body === 'object' ? route.body : bodies[label(route)];
     const req = env.app.http[route.method](path).set(...bearer(key));
+    if (typeof body === 'string') return req.set('Content-Type', 'message/rfc822').send(body);
     return body ? req.send(body) : req;
   }
 

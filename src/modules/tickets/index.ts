@@ -11,6 +11,7 @@ export { insertMessage } from './repo.js';
 export { ticketRoutes } from './routes.js';
 export {
   Body,
+  CreateTicketInput,
   EventActor,
   type EventActorRow,
   EventTypeField,
@@ -18,7 +19,7 @@ export {
   TicketIdParam,
   toEventActor,
 } from './schemas.js';
-export { unassignAllFrom } from './service.js';
+export { create as createTicket, unassignAllFrom } from './service.js';
 export { recomputeOpenTickets } from './sla.js';
 export { startSlaSweepLoop, sweepSla } from './sla-sweep.js';
 export { statusChange } from './status.js';
