@@ -15,6 +15,7 @@ import { PrincipalLimiter } from './http/principal-limit.js';
 import { handleError, problem, problemResponse } from './http/problem.js';
 import { rateLimitedResponse } from './http/schemas.js';
 import { adminAuditRoutes } from './modules/admin-audit/routes.js';
+import { attachmentRoutes } from './modules/attachments/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
@@ -26,6 +27,9 @@ import { notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
 import { userRoutes } from './modules/users/index.js';
 
 export const API_BASE = '/api/v1';
+
+/** Uploads stream their own multipart body (own size limit and content type): POST …/tickets/{id}/attachments. */
+const STREAMED_BODIES = [new RegExp(`^${API_BASE}/tickets/[^/]+/attachments$`)];
 
 /**
  * Builds the whole HTTP app from its dependencies. Does no I/O: the Node entry, the Workers entry and
@@ -47,7 +51,13 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestIds(), securityHeaders(deps.config, API_BASE));
   const corsMiddleware = corsPolicy(deps.config);
   if (corsMiddleware) app.use('*', corsMiddleware);
-  app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly(PAGE_PATHS));
+  app.use(
+    '*',
+    requestLogging(deps),
+    clientAddress(deps),
+    bodySizeLimit(STREAMED_BODIES),
+    jsonOnly(PAGE_PATHS, STREAMED_BODIES),
+  );
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
     c.set('authenticator', authenticator);
@@ -62,6 +72,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, userRoutes());
   app.route(API_BASE, ticketRoutes());
   app.route(API_BASE, messageRoutes());
+  app.route(API_BASE, attachmentRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());

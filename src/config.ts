@@ -143,6 +143,16 @@ const EnvSchema = z.object({
   TICKET_CREATE_LIMIT_STAFF: intInRange(200, 1, 1_000_000),
   // At most 30 minutes: the auth limiter sweeps rate_limits rows older than two of its 15-minute windows.
   TICKET_CREATE_WINDOW: duration('10m').refine((s) => s <= 1800, 'must be at most 30m'),
+  STORAGE_URL: z
+    .string()
+    .refine((v) => v.startsWith('file:') || v.startsWith('s3://'), {
+      message: 'must start with file: or s3:// (e.g. file:///var/lib/helpdesk/attachments)',
+    })
+    .optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  ATTACHMENT_MAX_BYTES: intInRange(10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+  ATTACHMENT_MAX_PER_MESSAGE: intInRange(10, 1, 100),
   ADMIN_EMAIL: z.email('must be an email address').optional(),
   ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
 });
@@ -207,6 +217,17 @@ export interface Config {
   principalRateLimit: { limit: number; windowSeconds: number };
   /** Tickets each principal may create per window (shared by all instances, in the database). */
   ticketCreateLimit: { user: number; staff: number; windowSeconds: number };
+  /**
+   * Attachments: where their bytes go (`STORAGE_URL`: `file:…` or `s3://…`; null: the entry's default,
+   * `.data/attachments` on Node, the `ATTACHMENTS` R2 binding on Workers), S3 credentials (secrets: never
+   * logged), the per-file size limit and how many files one message may carry.
+   */
+  attachments: {
+    storageUrl: string | null;
+    s3: { accessKeyId?: string; secretAccessKey?: string };
+    maxBytes: number;
+    maxPerMessage: number;
+  };
 }
 
 export type ConfigResult =
@@ -320,6 +341,12 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
         user: env.TICKET_CREATE_LIMIT,
         staff: env.TICKET_CREATE_LIMIT_STAFF,
         windowSeconds: env.TICKET_CREATE_WINDOW,
+      },
+      attachments: {
+        storageUrl: env.STORAGE_URL ?? null,
+        s3: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
+        maxBytes: env.ATTACHMENT_MAX_BYTES,
+        maxPerMessage: env.ATTACHMENT_MAX_PER_MESSAGE,
       },
       admin:
         env.ADMIN_EMAIL && env.ADMIN_PASSWORD

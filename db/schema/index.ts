@@ -1,4 +1,5 @@
 export * from './admin-audit.js';
+export * from './attachments.js';
 export * from './feed.js';
 export * from './idempotency.js';
 export * from './notifications.js';

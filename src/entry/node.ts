@@ -7,11 +7,13 @@ import { createPoolDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
 import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
+import { startUploadSweepLoop } from '../modules/attachments/index.js';
 import { startFeedLoop } from '../modules/feed/index.js';
 import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
 import { startHousekeepingLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
+import { nodeStorage } from '../storage/node.js';
 import { createBcryptPool } from './bcrypt-pool.js';
 import { findDocsBundle, nodeDocsAsset } from './docs-asset.js';
 
@@ -52,7 +54,18 @@ const database = createPoolDatabase(
 );
 // bcrypt on worker threads, one per core: a login storm must not stall other requests.
 const passwords = createBcryptPool();
-const deps: AppDeps = { config, logger, database, clock: systemClock, passwords };
+// Attachment bytes: STORAGE_URL's store, else the local disk (one instance only: see README, Attachments).
+const storage = nodeStorage(config.attachments);
+if (typeof storage === 'string') {
+  console.error(`Invalid configuration:\n  - ${storage}`);
+  process.exit(1);
+}
+if (storage.kind === 'file' && config.env === 'production') {
+  logger.warn(
+    'attachments are stored on the local disk: with more than one instance, set STORAGE_URL to S3/R2',
+  );
+}
+const deps: AppDeps = { config, logger, database, clock: systemClock, passwords, storage };
 // The API reference's browser bundle, served at /docs/scalar-<version>.js.
 const docsBundle = findDocsBundle();
 if (docsBundle) deps.docsAsset = nodeDocsAsset(docsBundle);
@@ -104,6 +117,12 @@ const idempotencySweep = startIdempotencySweepLoop(
   config.housekeepingIntervalSeconds * 1000,
 );
 
+// Uploads no message took within 24 h: rows and bytes.
+const uploadSweep = startUploadSweepLoop(
+  { database, clock: systemClock, logger: logger.child({ component: 'upload-sweep' }), storage },
+  config.housekeepingIntervalSeconds * 1000,
+);
+
 const app = createApp(deps);
 // HOST defaults to 0.0.0.0: a container or PaaS (Render, Docker) must accept connections from outside.
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.server.host }, (info) =>
@@ -141,7 +160,14 @@ async function shutdown(signal: string): Promise<void> {
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if ('closeIdleConnections' in server) server.closeIdleConnections();
-  await Promise.all([closed, outbox.stop(), housekeeping.stop(), idempotencySweep.stop(), feed.stop()]);
+  await Promise.all([
+    closed,
+    outbox.stop(),
+    housekeeping.stop(),
+    idempotencySweep.stop(),
+    uploadSweep.stop(),
+    feed.stop(),
+  ]);
   mailer.close();
   await passwords.close();
   await database.close();

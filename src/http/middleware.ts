@@ -45,15 +45,22 @@ export function clientAddress(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * Routes that read their own body as a stream (file uploads): they enforce their own size limit and
+ * content type, so the JSON-only and 1 MiB checks below let them through.
+ */
+export type StreamedBodyPaths = readonly RegExp[];
+
 /** 413 over 1 MiB, counted on the bytes actually read (a lying Content-Length does not help). */
-export const bodySizeLimit = (): MiddlewareHandler<AppEnv> => {
+export const bodySizeLimit = (streamed: StreamedBodyPaths = []): MiddlewareHandler<AppEnv> => {
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
       throw new PayloadTooLargeError(MAX_BODY_BYTES);
     },
   });
-  return (c, next) => (BODY_METHODS.has(c.req.method) ? limit(c, next) : next());
+  return (c, next) =>
+    BODY_METHODS.has(c.req.method) && !streamed.some((re) => re.test(c.req.path)) ? limit(c, next) : next();
 };
 
 /**
@@ -61,9 +68,13 @@ export const bodySizeLimit = (): MiddlewareHandler<AppEnv> => {
  * that take a plain form post (the links in emails).
  */
 export const jsonOnly =
-  (formPaths: readonly string[] = []): MiddlewareHandler<AppEnv> =>
+  (formPaths: readonly string[] = [], streamed: StreamedBodyPaths = []): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    if (BODY_METHODS.has(c.req.method) && !formPaths.includes(c.req.path)) {
+    if (
+      BODY_METHODS.has(c.req.method) &&
+      !formPaths.includes(c.req.path) &&
+      !streamed.some((re) => re.test(c.req.path))
+    ) {
       const length = c.req.header('content-length');
       const hasBody =
         (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;

@@ -3,6 +3,7 @@ import { requireActor, requireUser, type ServiceContext, withTransaction } from 
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
+import { attachmentsOf, bindAttachments, ensureStorage } from '../attachments/index.js';
 import {
   commitChange,
   insertMessage,
@@ -28,7 +29,16 @@ export async function list(ctx: ServiceContext, ticketId: number, page: PageInpu
     after,
     page.limit + 1,
   );
-  return toPage(rows, page.limit, (r) => [r.id], toMessage);
+  const files = await attachmentsOf(
+    ctx.db,
+    rows.slice(0, page.limit).map((r) => r.id),
+  );
+  return toPage(
+    rows,
+    page.limit,
+    (r) => [r.id],
+    (r) => toMessage(r, files.get(r.id)),
+  );
 }
 
 /**
@@ -45,6 +55,9 @@ export async function create(
   const ability = abilityOf(ctx);
   const actor = requireUser(ctx);
   const now = ctx.clock.now();
+  // Before any lock: a store that is down is a 503 and no message, rather than a message whose files
+  // cannot be served.
+  if (input.attachmentIds.length > 0) await ensureStorage(ctx);
   const messageId = await withTransaction(ctx, async (tx, ctx) => {
     const row = await lockForWrite(tx, ctx, ticketId, ifMatch);
     const subject: MessageSubject = {
@@ -67,6 +80,12 @@ export async function create(
       body: input.body,
       internal: input.internal,
       now,
+    });
+    await bindAttachments(tx, ctx, {
+      ticketId: row.id,
+      messageId: id,
+      uploaderId: actor.id,
+      ids: input.attachmentIds,
     });
     const change: TicketChange = {
       changes: {},
@@ -99,5 +118,5 @@ export async function create(
   });
   const message = await findMessage(ctx.db, messageId);
   if (!message) throw new NotFoundError('message', messageId);
-  return toMessage(message);
+  return toMessage(message, (await attachmentsOf(ctx.db, [messageId])).get(messageId));
 }
