@@ -47,6 +47,7 @@ const uploadRoute = createRoute({
             required: ['file'],
             properties: { file: { type: 'string', format: 'binary' } },
           },
+          example: { file: '(the bytes of printer-error.png)' },
         },
       },
     },
@@ -92,7 +93,12 @@ const downloadRoute = createRoute({
         'Content-Length': { schema: { type: 'integer' } },
         ETag: { schema: { type: 'string' } },
       },
-      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+      content: {
+        'application/octet-stream': {
+          schema: { type: 'string', format: 'binary' },
+          example: '(the bytes, as uploaded)',
+        },
+      },
     },
     304: { description: 'Not modified (`If-None-Match` matched the ETag)' },
     401: unauthenticatedResponse,
