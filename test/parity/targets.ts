@@ -11,6 +11,7 @@ import { startFeedLoop } from '../../src/modules/feed/index.js';
 import { drainOutbox, startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
 import { autoCloseSolved, startHousekeepingLoop } from '../../src/modules/tickets/housekeeping.js';
+import { tempFileStorage } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { startWorkerd, type Workerd, wranglerVars } from '../helpers/workerd.js';
@@ -71,7 +72,9 @@ async function nodeTarget(): Promise<Target> {
   if (!parsed.ok) throw new Error(parsed.message);
   const { config } = parsed;
   const logger = createLogger({ level: config.logLevel });
-  const deps: AppDeps = { config, logger, database: db.database, clock: systemClock };
+  // Node's default attachment store, the file system (Workers: wrangler.toml's ATTACHMENTS R2 bucket).
+  const storage = tempFileStorage();
+  const deps: AppDeps = { config, logger, database: db.database, clock: systemClock, storage };
   const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
