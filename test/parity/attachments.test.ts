@@ -28,8 +28,12 @@ describe.each(TARGET_NAMES)('attachments on %s', (name) => {
   let user: Actor;
   let other: Actor;
   let agent: Actor;
+  /** Workers only: wrangler.toml's ATTACHMENTS bucket, reached from here through Miniflare. */
+  let bucket: R2BucketLike;
 
   beforeAll(async () => {
+    const mf = t().workerd?.mf;
+    if (mf) bucket = (await mf.getR2Bucket('ATTACHMENTS')) as unknown as R2BucketLike;
     [user, other, agent] = await Promise.all([
       signIn(t(), 'user'),
       signIn(t(), 'user'),
@@ -135,10 +139,6 @@ describe.each(TARGET_NAMES)('attachments on %s', (name) => {
       () => r2Storage(bucket),
       () => r2Storage(unreachableBucket),
     );
-    let bucket: R2BucketLike;
-    beforeAll(async () => {
-      bucket = (await t().workerd!.mf.getR2Bucket('ATTACHMENTS')) as unknown as R2BucketLike;
-    });
   }
 });
 
