@@ -7,8 +7,10 @@ import { sweepUnusedUploads, UNUSED_UPLOAD_TTL_MS } from '../../src/modules/atta
 import { fileStorage } from '../../src/storage/file.js';
 import { type Actor, signIn } from '../helpers/actors.js';
 import { useTestApp } from '../helpers/app.js';
+import { useMailbox } from '../helpers/mailbox.js';
 
 const env = useTestApp({ ATTACHMENT_MAX_BYTES: String(64 * 1024), ATTACHMENT_MAX_PER_MESSAGE: '3' });
+const mail = useMailbox(env);
 let user: Actor;
 let other: Actor;
 let agent: Actor;
@@ -330,6 +332,24 @@ describe('attachmentIds on POST /tickets/:id/messages', () => {
     );
     await env.app.deps.storage!.delete(row!.storageKey);
     expect((await fetchFile(user, up.id)).status).toBe(404);
+  });
+});
+
+describe('emails about a message with attachments', () => {
+  it('list each file with its download link, and attach no bytes', async () => {
+    const ticket = await raise(user);
+    await mail.deliver();
+    const up = (await upload(agent, ticket, randomBytes(2048), 'fix <steps>.pdf', 'application/pdf')).body;
+    expect((await reply(agent, ticket, { body: 'Steps attached.', attachmentIds: [up.id] })).status).toBe(
+      201,
+    );
+    const mails = (await mail.deliver()).filter((m) => m.to === user.email && /New reply/.test(m.subject));
+    expect(mails).toHaveLength(1);
+    const link = `${env.app.deps.config.appUrl}/api/v1/attachments/${up.id}`;
+    expect(mails[0]!.text).toContain(`fix _steps_.pdf (2.0 KiB): ${link}`);
+    expect(mails[0]!.html).toContain(link);
+    expect(mails[0]!.html).not.toContain('<steps>');
+    expect(mails[0]!.raw.parsed.attachments).toEqual([]);
   });
 });
 

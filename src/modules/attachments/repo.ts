@@ -34,6 +34,9 @@ export function lockForBinding(db: Queryable, ids: number[]) {
       ticketId: attachments.ticketId,
       uploaderId: attachments.uploaderId,
       messageId: attachments.messageId,
+      filename: attachments.filename,
+      contentType: attachments.contentType,
+      size: attachments.size,
     })
     .from(attachments)
     .where(inArray(attachments.id, ids))

@@ -134,15 +134,15 @@ export async function download(ctx: ServiceContext, id: number, ifNoneMatch?: st
 /**
  * Makes uploads part of a message, inside the message's transaction: each id must be `uploaderId`'s
  * unbound upload on `ticketId` (else 422 `attachment_not_usable`, naming the entry), at most
- * ATTACHMENT_MAX_PER_MESSAGE of them (else 422 `validation_failed`).
+ * ATTACHMENT_MAX_PER_MESSAGE of them (else 422 `validation_failed`). Returns them, in the order given.
  */
 export async function bindAttachments(
   tx: Queryable,
   ctx: ServiceContext,
   input: { ticketId: number; messageId: number; uploaderId: number | null; ids: number[] },
-): Promise<void> {
+): Promise<AttachmentRef[]> {
   const { ids } = input;
-  if (ids.length === 0) return;
+  if (ids.length === 0) return [];
   const max = ctx.config.attachments.maxPerMessage;
   if (ids.length > max) {
     throw new ValidationError([{ path: 'attachmentIds', message: `at most ${max} attachments per message` }]);
@@ -168,6 +168,7 @@ export async function bindAttachments(
     );
   }
   await repo.bindToMessage(tx, ids, input.messageId);
+  return ids.map((id) => toAttachmentRef(rows.get(id)!));
 }
 
 /** The attachments of each message, for the Message representation (empty lists for none). */

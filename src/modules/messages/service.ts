@@ -81,7 +81,7 @@ export async function create(
       internal: input.internal,
       now,
     });
-    await bindAttachments(tx, ctx, {
+    const files = await bindAttachments(tx, ctx, {
       ticketId: row.id,
       messageId: id,
       uploaderId: actor.id,
@@ -110,7 +110,7 @@ export async function create(
     // An internal note moves only the staff's version: the requester's view must not change with it.
     change.requesterVisible = !input.internal || move !== null;
     change.notify = (view, people) => [
-      ...notify.messageCreated(ctx, view, people, input, actor.id),
+      ...notify.messageCreated(ctx, view, people, { ...input, attachments: files }, actor.id),
       ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actor.id) : []),
     ];
     await commitChange(tx, ctx, row, change);

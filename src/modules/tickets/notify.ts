@@ -174,7 +174,7 @@ export function messageCreated(
   ctx: ServiceContext,
   view: TicketView,
   people: People,
-  message: { body: string; internal: boolean },
+  message: { body: string; internal: boolean; attachments?: AttachmentLink[] },
   authorId: number,
 ): NewNotification[] {
   const ids = message.internal ? [view.assignee?.id] : [view.requester.id, view.assignee?.id];
@@ -186,6 +186,34 @@ export function messageCreated(
     message.internal ? 'note.created' : 'message.created',
     message.internal ? 'note_created' : 'message_created',
     to,
-    { author: { name: actorOf(people, authorId)?.name ?? '' }, message: { body: message.body } },
+    {
+      author: { name: actorOf(people, authorId)?.name ?? '' },
+      message: { body: message.body, attachments: attachmentLines(ctx, message.attachments ?? []) },
+    },
   );
+}
+
+/** A file sent with a message, as its email lists it (a link, never the bytes). */
+export interface AttachmentLink {
+  id: string;
+  filename: string;
+  size: number;
+}
+
+const humanSize = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/**
+ * One line per attachment: name, size and its download URL (GET /attachments/{id}, which asks the
+ * reader to sign in and checks they may see the message). Empty when there are none. Templates have no
+ * loops, so the list is one value (escaped like any other).
+ */
+function attachmentLines(ctx: ServiceContext, files: AttachmentLink[]): string {
+  return files
+    .map((f) => `${f.filename} (${humanSize(f.size)}): ${ctx.config.appUrl}/api/v1/attachments/${f.id}`)
+    .join('\n');
 }
