@@ -32,14 +32,15 @@ function trimDotsAndSpaces(name: string): string {
 /** A safe, non-empty filename of at most MAX_FILENAME_CHARS characters, the extension kept. */
 export function sanitizeFilename(raw: string | null | undefined): string {
   if (!raw) return FALLBACK;
-  // Long input is cut before any work: nothing past this could survive the length limit anyway.
-  let name = raw
-    .slice(0, 4 * MAX_FILENAME_CHARS)
-    .replace(LONE_SURROGATE, '_')
-    .normalize('NFC');
   // The last path segment only (both separators: a Windows browser may send C:\Users\…).
-  const slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
-  if (slash >= 0) name = name.slice(slash + 1);
+  const slash = Math.max(raw.lastIndexOf('/'), raw.lastIndexOf('\\'));
+  let name = slash >= 0 ? raw.slice(slash + 1) : raw;
+  // Long input is cut before any more work, keeping its end (the extension): nothing else past this
+  // could survive the length limit anyway.
+  if (name.length > 4 * MAX_FILENAME_CHARS) {
+    name = name.slice(0, 3 * MAX_FILENAME_CHARS) + name.slice(-32);
+  }
+  name = name.replace(LONE_SURROGATE, '_').normalize('NFC');
   name = name.replace(CONTROLS, '').replace(INVISIBLE, '').replace(RESERVED, '_');
   // No leading dots (hidden files, `..`), no trailing dots or spaces (Windows drops them).
   name = trimDotsAndSpaces(name);
@@ -86,7 +87,9 @@ export function allowedContentType(claimed: string | null | undefined): string {
  * `Content-Disposition: attachment` for a stored filename (RFC 6266): an ASCII `filename` for old clients
  * (non-ASCII, quotes and backslashes become `_`) and the exact name in `filename*` (RFC 8187, UTF-8).
  */
-export function contentDisposition(filename: string): string {
+export function contentDisposition(raw: string): string {
+  // Stored names are sanitised already; this keeps the function total (encodeURIComponent throws on them).
+  const filename = raw.replace(LONE_SURROGATE, '_');
   const ascii = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   const encoded = encodeURIComponent(filename).replace(
     /['()*]/g,
