@@ -24,6 +24,13 @@ export const TARGETS: Record<string, { label: string; rps?: number; p99?: number
   dispatcher: { label: 'dispatcher (mails/s)', rps: 500 },
   events_page: { label: 'change feed `GET /events`, a 25-event page mid-feed', rps: 2000 },
   events_head: { label: 'change feed, a caught-up poll (no new events)', rps: 2000 },
+  upload_1mib: { label: 'upload 1 MiB (rps column: MB/s; RSS: peak of a fresh app)' },
+  download_1mib: { label: 'download 1 MiB (MB/s)' },
+  upload_10mib: { label: 'upload 10 MiB (MB/s; peak RSS must match the 1 MiB row)' },
+  download_10mib: { label: 'download 10 MiB (MB/s)' },
+  upload_50mib: { label: 'upload 50 MiB, limit raised (MB/s; peak RSS must match)' },
+  download_50mib: { label: 'download 50 MiB (MB/s)' },
+  upload_1mib_x100: { label: '100 concurrent 1 MiB uploads (uploads/s)' },
 };
 
 const RSS_LIMIT_MB = 200;
