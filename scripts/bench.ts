@@ -469,7 +469,8 @@ try {
           SMTP_URL: sink.url,
           JWT_SECRET: 'bench-secret-that-is-at-least-32-bytes-long',
           PORT: String(port),
-          APP_URL: `http://127.0.0.1:${port}`,
+          // The main app's: tokens name it as their issuer.
+          APP_URL: base,
           LOG_LEVEL: 'warn',
           RATE_LIMIT_PER_PRINCIPAL: '1000000',
           ATTACHMENT_MAX_BYTES: String(64 * 1024 * 1024),
@@ -505,6 +506,7 @@ try {
         body,
       });
       const json = (await res.json()) as { id: string };
+      if (res.status !== 201) log(`upload failed: ${res.status} ${JSON.stringify(json)}`);
       return { ok: res.status === 201, id: json.id };
     };
     for (const mib of SMOKE ? [1, 10] : [1, 10, 50]) {
