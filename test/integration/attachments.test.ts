@@ -192,6 +192,16 @@ describe('POST /tickets/:id/attachments', () => {
     const ticket = await raise(user);
     const res = await upload(other, ticket, 'x');
     expect(res.status).toBe(404);
+    for (const to of ['solved', 'closed']) {
+      const moved = await api()
+        .post(`/api/v1/tickets/${ticket}/transitions`)
+        .set(...agent.auth)
+        .send({ to });
+      expect(moved.status, moved.text).toBe(200);
+    }
+    const closed = await upload(user, ticket, 'x');
+    expect(closed.status).toBe(409);
+    expect(closed.body.code).toBe('ticket_closed');
   });
 
   it('leaves nothing behind when the client aborts mid-upload', async () => {
