@@ -16,6 +16,7 @@ import { handleError, problem, problemResponse } from './http/problem.js';
 import { rateLimitedResponse } from './http/schemas.js';
 import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/index.js';
+import { attachmentRoutes } from './modules/attachments/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
@@ -31,6 +32,9 @@ import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 
 export const API_BASE = '/api/v1';
+
+/** Uploads stream their own multipart body (own size limit and content type): POST …/tickets/{id}/attachments. */
+const STREAMED_BODIES = [new RegExp(`^${API_BASE}/tickets/[^/]+/attachments$`)];
 
 /**
  * Builds the whole HTTP app from its dependencies. Does no I/O: the Node entry, the Workers entry and
@@ -58,8 +62,8 @@ export function createApp(deps: AppDeps) {
     '*',
     requestLogging(deps),
     clientAddress(deps),
-    bodySizeLimit({ [rawMail]: deps.config.inbound.maxBytes }),
-    jsonOnly([...PAGE_PATHS, rawMail]),
+    bodySizeLimit({ [rawMail]: deps.config.inbound.maxBytes }, STREAMED_BODIES),
+    jsonOnly([...PAGE_PATHS, rawMail], STREAMED_BODIES),
   );
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
@@ -75,6 +79,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, userRoutes());
   app.route(API_BASE, ticketRoutes(findOrCreateCustomer));
   app.route(API_BASE, messageRoutes());
+  app.route(API_BASE, attachmentRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());

@@ -159,6 +159,16 @@ const EnvSchema = z.object({
   INBOUND_NEW_CUSTOMERS: z.enum(['true', 'false']).default('true'),
   INBOUND_RATE_LIMIT: intInRange(20, 1, 1_000_000),
   INBOUND_RATE_WINDOW: duration('1h'),
+  STORAGE_URL: z
+    .string()
+    .refine((v) => v.startsWith('file:') || v.startsWith('s3://'), {
+      message: 'must start with file: or s3:// (e.g. file:///var/lib/helpdesk/attachments)',
+    })
+    .optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  ATTACHMENT_MAX_BYTES: intInRange(10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+  ATTACHMENT_MAX_PER_MESSAGE: intInRange(10, 1, 100),
   ADMIN_EMAIL: z.email('must be an email address').optional(),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   WEBHOOK_SECRET_KEY: z
@@ -251,6 +261,17 @@ export interface Config {
     disableAfter: number;
     /** Deliveries in flight at once per dispatcher (each webhook has at most one). */
     concurrency: number;
+  };
+  /**
+   * Attachments: where their bytes go (`STORAGE_URL`: `file:…` or `s3://…`; null: the entry's default,
+   * `.data/attachments` on Node, the `ATTACHMENTS` R2 binding on Workers), S3 credentials (secrets: never
+   * logged), the per-file size limit and how many files one message may carry.
+   */
+  attachments: {
+    storageUrl: string | null;
+    s3: { accessKeyId?: string; secretAccessKey?: string };
+    maxBytes: number;
+    maxPerMessage: number;
   };
 }
 
@@ -418,6 +439,12 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
         maxBytes: env.INBOUND_MAX_BYTES,
         newCustomers: env.INBOUND_NEW_CUSTOMERS === 'true',
         rateLimit: { perSender: env.INBOUND_RATE_LIMIT, windowSeconds: env.INBOUND_RATE_WINDOW },
+      },
+      attachments: {
+        storageUrl: env.STORAGE_URL ?? null,
+        s3: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
+        maxBytes: env.ATTACHMENT_MAX_BYTES,
+        maxPerMessage: env.ATTACHMENT_MAX_PER_MESSAGE,
       },
       admin:
         env.ADMIN_EMAIL && env.ADMIN_PASSWORD

@@ -5,6 +5,7 @@ import type { Clock } from './deps.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { PasswordHasher } from './passwords.js';
+import type { StorageDriver } from './storage/index.js';
 
 /** A person signed in with an access token: who they are now (role read from the database, not the token). */
 export interface UserActor {
@@ -54,6 +55,8 @@ export interface ServiceContext {
   client: { ip: string | null; userAgent: string | null };
   /** bcrypt: hash and verify passwords (off the event loop on Node). */
   passwords: PasswordHasher;
+  /** Where attachment bytes live; absent when none is configured (uploads then answer 503). */
+  storage?: StorageDriver;
 }
 
 /** The actor of an authenticated route; 401 where there is none (the auth middleware guarantees one). */

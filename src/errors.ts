@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'invalid_token',
   'already_verified',
   'invalid_idempotency_key',
+  'malformed_multipart',
   // 401
   'unauthorized',
   'token_expired',
@@ -56,6 +57,7 @@ export const ERROR_CODES = [
   'unknown_scope',
   'invalid_url',
   'url_not_allowed',
+  'attachment_not_usable',
   // 429
   'rate_limited',
   // 431
@@ -66,6 +68,7 @@ export const ERROR_CODES = [
   // 503
   'not_ready',
   'not_migrated',
+  'storage_unavailable',
   // any other status Hono raises
   'http_error',
 ] as const;
@@ -136,8 +139,8 @@ export class PreconditionFailedError extends AppError {
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor(limitBytes: number) {
-    super('payload_too_large', `The request body is larger than ${limitBytes} bytes.`);
+  constructor(limitBytes: number, what = 'The request body') {
+    super('payload_too_large', `${what} is larger than ${limitBytes} bytes.`);
   }
 }
 

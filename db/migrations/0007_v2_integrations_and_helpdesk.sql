@@ -13,6 +13,22 @@ CREATE TABLE `api_keys` (
 	CONSTRAINT `api_keys_key_hash_unique` UNIQUE(`key_hash`)
 );
 --> statement-breakpoint
+CREATE TABLE `attachments` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`ticket_id` bigint unsigned NOT NULL,
+	`message_id` bigint unsigned,
+	`uploader_id` bigint unsigned,
+	`uploader_api_key_id` bigint unsigned,
+	`storage_key` char(32) NOT NULL,
+	`filename` varchar(255) NOT NULL,
+	`content_type` varchar(100) NOT NULL,
+	`size` bigint unsigned NOT NULL,
+	`sha256` char(64) NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `attachments_id` PRIMARY KEY(`id`),
+	CONSTRAINT `attachments_storage_key_uq` UNIQUE(`storage_key`)
+);
+--> statement-breakpoint
 CREATE TABLE `group_members` (
 	`group_id` bigint unsigned NOT NULL,
 	`user_id` bigint unsigned NOT NULL,
@@ -125,12 +141,18 @@ ALTER TABLE `tickets` ADD `sla_next_alert_at` datetime(3) DEFAULT '9999-12-31 00
 ALTER TABLE `tickets` ADD `sla_warned` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `sla_breached` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `api_keys` ADD CONSTRAINT `api_keys_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_message_id_messages_id_fk` FOREIGN KEY (`message_id`) REFERENCES `messages`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_uploader_id_users_id_fk` FOREIGN KEY (`uploader_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_uploader_api_key_id_api_keys_id_fk` FOREIGN KEY (`uploader_api_key_id`) REFERENCES `api_keys`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_group_id_support_groups_id_fk` FOREIGN KEY (`group_id`) REFERENCES `support_groups`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `inbound_emails` ADD CONSTRAINT `inbound_emails_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhook_deliveries` ADD CONSTRAINT `webhook_deliveries_webhook_id_webhooks_id_fk` FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD CONSTRAINT `webhooks_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX `api_keys_created_by_idx` ON `api_keys` (`created_by`);--> statement-breakpoint
+CREATE INDEX `attachments_ticket_uploader_idx` ON `attachments` (`ticket_id`,`uploader_id`);--> statement-breakpoint
+CREATE INDEX `attachments_message_created_idx` ON `attachments` (`message_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `group_members_user_idx` ON `group_members` (`user_id`);--> statement-breakpoint
 CREATE INDEX `inbound_emails_ticket_idx` ON `inbound_emails` (`ticket_id`);--> statement-breakpoint
 CREATE INDEX `sla_policies_position_idx` ON `sla_policies` (`position`,`id`);--> statement-breakpoint

@@ -1,5 +1,6 @@
 export * from './admin-audit.js';
 export * from './api-keys.js';
+export * from './attachments.js';
 export * from './feed.js';
 export * from './groups.js';
 export * from './idempotency.js';

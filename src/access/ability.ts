@@ -41,6 +41,17 @@ export interface SessionSubject {
   readonly kind: 'Session';
   userId: number;
 }
+/**
+ * An uploaded file. Once bound to a message it is exactly as visible as that message (`internal` is the
+ * message's); until then (`bound: false`) only its uploader sees it.
+ */
+export interface AttachmentSubject {
+  readonly kind: 'Attachment';
+  ticketRequesterId: number;
+  bound: boolean;
+  internal: boolean;
+  uploaderId: number | null;
+}
 /** The change feed (GET /events): every ticket's events, internal ones included. */
 export interface EventFeedSubject {
   readonly kind: 'EventFeed';
@@ -49,6 +60,7 @@ export interface EventFeedSubject {
 type Subjects =
   | TicketSubject
   | MessageSubject
+  | AttachmentSubject
   | TicketEventSubject
   | NotificationSubject
   | UserSubject
@@ -153,6 +165,7 @@ function apiKeyAbility(actor: Pick<ApiKeyActor, 'scopes'>): AppAbility {
 function staffTicketRules(can: Can): void {
   can(['read', 'update', 'transition', 'triage'], 'Ticket');
   can(['read', 'create'], 'Message');
+  can('read', 'Attachment', { bound: true });
   can('read', ['TicketEvent', 'Notification']);
 }
 
@@ -162,6 +175,8 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
   can('update', 'User', ['name', 'notifications'], { id: actor.id });
   can(['read', 'revoke'], 'Session', { userId: actor.id });
   can('create', 'Ticket');
+  // An upload not yet part of a message: its uploader's alone (to check, then to send or to let expire).
+  can('read', 'Attachment', { bound: false, uploaderId: actor.id });
 
   if (!isStaffRole(actor.role)) {
     // Only staff raise a ticket for someone else (`requester` in POST /tickets).
@@ -170,6 +185,7 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     can('update', 'Ticket', ['subject'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.
     can(['read', 'create'], 'Message', { ticketRequesterId: actor.id, internal: false });
+    can('read', 'Attachment', { ticketRequesterId: actor.id, bound: true, internal: false });
     can('read', 'TicketEvent', { ticketRequesterId: actor.id, internal: false });
   } else {
     staffTicketRules(can);

@@ -20,7 +20,16 @@ export const API_KEY_SCOPE_GRANTS: Record<ApiKeyScope, ScopeGrant> = {
   // Groups, the calendar and SLA policies are read by whoever reads tickets (they explain a ticket's `group`
   // and `sla`); changing them is an admin's, never a key's.
   'tickets:read': {
-    subjects: ['Ticket', 'Message', 'TicketEvent', 'Notification', 'Group', 'BusinessHours', 'SlaPolicy'],
+    subjects: [
+      'Ticket',
+      'Message',
+      'Attachment',
+      'TicketEvent',
+      'Notification',
+      'Group',
+      'BusinessHours',
+      'SlaPolicy',
+    ],
     actions: ['read'],
   },
   'tickets:write': {

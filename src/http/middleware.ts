@@ -45,6 +45,12 @@ export function clientAddress(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * Routes that read their own body as a stream (file uploads): they enforce their own size limit and
+ * content type, so the JSON-only and 1 MiB checks below let them through.
+ */
+export type StreamedBodyPaths = readonly RegExp[];
+
 const limiter = (maxSize: number) =>
   bodyLimit({
     maxSize,
@@ -55,13 +61,17 @@ const limiter = (maxSize: number) =>
 
 /**
  * 413 over 1 MiB, counted on the bytes actually read (a lying Content-Length does not help). `larger`
- * names the paths that take bigger bodies (raw inbound mail) and their own limit.
+ * names the paths that take bigger bodies (raw inbound mail) and their own limit; `streamed` paths
+ * (file uploads) read their own body and enforce their own limit.
  */
-export const bodySizeLimit = (larger: Record<string, number> = {}): MiddlewareHandler<AppEnv> => {
+export const bodySizeLimit = (
+  larger: Record<string, number> = {},
+  streamed: StreamedBodyPaths = [],
+): MiddlewareHandler<AppEnv> => {
   const limit = limiter(MAX_BODY_BYTES);
   const special = new Map(Object.entries(larger).map(([path, max]) => [path, limiter(max)]));
   return (c, next) => {
-    if (!BODY_METHODS.has(c.req.method)) return next();
+    if (!BODY_METHODS.has(c.req.method) || streamed.some((re) => re.test(c.req.path))) return next();
     return (special.get(c.req.path) ?? limit)(c, next);
   };
 };
@@ -72,9 +82,13 @@ export const bodySizeLimit = (larger: Record<string, number> = {}): MiddlewareHa
  * inbound mail).
  */
 export const jsonOnly =
-  (otherPaths: readonly string[] = []): MiddlewareHandler<AppEnv> =>
+  (otherPaths: readonly string[] = [], streamed: StreamedBodyPaths = []): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    if (BODY_METHODS.has(c.req.method) && !otherPaths.includes(c.req.path)) {
+    if (
+      BODY_METHODS.has(c.req.method) &&
+      !otherPaths.includes(c.req.path) &&
+      !streamed.some((re) => re.test(c.req.path))
+    ) {
       const length = c.req.header('content-length');
       const hasBody =
         (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;

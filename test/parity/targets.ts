@@ -16,6 +16,7 @@ import { autoCloseSolved, startHousekeepingLoop } from '../../src/modules/ticket
 import { sweepSla } from '../../src/modules/tickets/sla-sweep.js';
 import { drainWebhooks, startWebhookLoop, webhookSettings } from '../../src/modules/webhooks/index.js';
 import { nodeTransport } from '../../src/modules/webhooks/node-transport.js';
+import { tempFileStorage } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { startWorkerd, type Workerd, wranglerVars } from '../helpers/workerd.js';
@@ -86,7 +87,16 @@ async function nodeTarget(): Promise<Target> {
   const { config } = parsed;
   const logger = createLogger({ level: config.logLevel });
   const webhookTransport = nodeTransport();
-  const deps: AppDeps = { config, logger, database: db.database, clock: systemClock, webhookTransport };
+  // Node's default attachment store, the file system (Workers: wrangler.toml's ATTACHMENTS R2 bucket).
+  const storage = tempFileStorage();
+  const deps: AppDeps = {
+    config,
+    logger,
+    database: db.database,
+    clock: systemClock,
+    webhookTransport,
+    storage,
+  };
   const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
