@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { sql } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
+import { inboundBigMessage, inboundOverRoute, inboundOverSmtp } from './bench/inbound.js';
 import { load, type Measured } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
 import { BENCH_POLICY, seedConversation, seedEvents, seedTickets, seedUsers } from './bench/seed.js';
@@ -172,6 +173,7 @@ try {
   let feedHead = await seedEvents(conn);
 
   const port = await freePort();
+  const inboundPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   app = await spawnNode(
     'dist/src/entry/node.js',
@@ -193,6 +195,11 @@ try {
       TICKET_CREATE_LIMIT_STAFF: '1000000',
       // The webhook receiver listens on 127.0.0.1.
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      // Inbound email: the SMTP listener on a free port, no per-sender limit in the way.
+      INBOUND_ADDRESS: 'support@bench.test',
+      INBOUND_SMTP_PORT: String(inboundPort),
+      INBOUND_SMTP_HOST: '127.0.0.1',
+      INBOUND_RATE_LIMIT: '1000000',
     },
     false,
   );
@@ -624,6 +631,163 @@ try {
     });
     log(`webhook dispatcher: ${perSecond} deliveries/s`);
     await pauseWebhooks();
+  }
+  // Inbound email: new-ticket mails from 1000 known senders, over SMTP and through the route (admin).
+  const crowdEmails = Array.from({ length: 1000 }, (_, i) => `crowd${i}@bench.test`);
+  if (want('inbound_smtp') || want('inbound_route') || want('inbound_25mb')) {
+    await conn.query("UPDATE users SET role = 'admin' WHERE email = 'staff0@bench.test'");
+  }
+  const inboundAdmin = want('inbound_route') || want('inbound_25mb') ? await login('staff0@bench.test') : {};
+  await scenario('inbound_smtp', FIRST, () =>
+    inboundOverSmtp({
+      port: inboundPort,
+      seconds: S,
+      connections: 8,
+      senders: crowdEmails,
+      to: 'support@bench.test',
+      pid,
+    }),
+  );
+  await scenario('inbound_route', FIRST, () =>
+    inboundOverRoute({
+      api,
+      headers: inboundAdmin,
+      seconds: S,
+      connections: 8,
+      senders: crowdEmails,
+      to: 'support@bench.test',
+      pid,
+    }),
+  );
+  await scenario('inbound_25mb', FIRST, () =>
+    inboundBigMessage({
+      api,
+      headers: inboundAdmin,
+      from: 'crowd1@bench.test',
+      to: 'support@bench.test',
+      pid,
+    }),
+  );
+
+  // ---- attachments ------------------------------------------------------------------------------
+  // One upload and one download per file size, each on a fresh app (its peak RSS, VmHWM, is then that
+  // size's alone), then 100 concurrent 1 MiB uploads. The rps column holds MB/s (uploads/s for the last).
+  if (want('attachments')) {
+    const peakRssMb = (p: number) =>
+      Math.round(
+        Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+      );
+    const appWithUploads = async () => {
+      const port = await freePort();
+      const child = await spawnNode(
+        'dist/src/entry/node.js',
+        [],
+        {
+          NODE_ENV: 'production',
+          DATABASE_URL: url,
+          SMTP_URL: sink.url,
+          JWT_SECRET: 'bench-secret-that-is-at-least-32-bytes-long',
+          PORT: String(port),
+          // The main app's: tokens name it as their issuer.
+          APP_URL: base,
+          LOG_LEVEL: 'warn',
+          RATE_LIMIT_PER_PRINCIPAL: '1000000',
+          ATTACHMENT_MAX_BYTES: String(64 * 1024 * 1024),
+          STORAGE_URL: `file:${join(dir, 'attachments')}`,
+        },
+        false,
+      );
+      const at = `http://127.0.0.1:${port}`;
+      await waitFor(
+        async () => (await fetch(`${at}/ready`).catch(() => null))?.status === 200,
+        30_000,
+        'app',
+      );
+      return { child, api: `${at}/api/v1` };
+    };
+    const multipartOf = (bytes: Buffer) => {
+      const boundary = 'benchBoundary7MA4YWxkTrZu0gW';
+      const body = Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.bin"\r\nContent-Type: application/zip\r\n\r\n`,
+        ),
+        bytes,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      return { body, type: `multipart/form-data; boundary=${boundary}` };
+    };
+    const ticketId = openIds[0];
+    const uploadOnce = async (attApi: string, bytes: Buffer) => {
+      const { body, type } = multipartOf(bytes);
+      const res = await fetch(`${attApi}/tickets/${ticketId}/attachments`, {
+        method: 'POST',
+        headers: { ...agent, 'content-type': type },
+        body,
+      });
+      const json = (await res.json()) as { id: string };
+      if (res.status !== 201) log(`upload failed: ${res.status} ${JSON.stringify(json)}`);
+      return { ok: res.status === 201, id: json.id };
+    };
+    for (const mib of [1, 10, 50]) {
+      const bytes = randomBytes(mib * 1024 * 1024);
+      const { child, api: attApi } = await appWithUploads();
+      try {
+        const t0 = performance.now();
+        const up = await uploadOnce(attApi, bytes);
+        const upMs = performance.now() - t0;
+        const t1 = performance.now();
+        const down = await fetch(`${attApi}/attachments/${up.id}`, { headers: agent });
+        const got = Buffer.from(await down.arrayBuffer());
+        const downMs = performance.now() - t1;
+        const rssMb = peakRssMb(child.pid!);
+        const mbps = (ms: number) => Math.round((mib / (ms / 1000)) * 10) / 10;
+        const errors = (up.ok ? 0 : 1) + (got.equals(bytes) ? 0 : 1);
+        record(`upload_${mib}mib`, FIRST, {
+          rps: mbps(upMs),
+          p50: Math.round(upMs),
+          p99: Math.round(upMs),
+          requests: 1,
+          errors,
+          rssMb,
+        });
+        record(`download_${mib}mib`, FIRST, {
+          rps: mbps(downMs),
+          p50: Math.round(downMs),
+          p99: Math.round(downMs),
+          requests: 1,
+          errors,
+          rssMb,
+        });
+      } finally {
+        await stop(child);
+      }
+    }
+    const { child, api: attApi } = await appWithUploads();
+    try {
+      const mib1 = randomBytes(1024 * 1024);
+      const times: number[] = [];
+      const t0 = performance.now();
+      const results = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const started = performance.now();
+          const r = await uploadOnce(attApi, mib1);
+          times.push(performance.now() - started);
+          return r.ok;
+        }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      times.sort((a, b) => a - b);
+      record('upload_1mib_x100', FIRST, {
+        rps: Math.round((100 / seconds) * 10) / 10,
+        p50: Math.round(times[49]!),
+        p99: Math.round(times[98]!),
+        requests: 100,
+        errors: results.filter((ok) => !ok).length,
+        rssMb: peakRssMb(child.pid!),
+      });
+    } finally {
+      await stop(child);
+    }
   }
 
   if (want('grow')) {

@@ -242,9 +242,15 @@ async function main(): Promise<void> {
     const seeded = await pool.use((db) => seedDemo(db, systemClock, bcrypt.cost)).finally(() => pool.close());
     await checkpoint();
 
+    // Email in both directions: replies to the dev inbox's emails go back through this listener.
+    const inboundPort = env.INBOUND_SMTP_PORT || '2525';
     let inbox: DevInbox | undefined;
     if (!env.SMTP_URL) {
-      const started = await startDevInbox({ smtpPort: 1025, httpPort: 8025 });
+      const started = await startDevInbox({
+        smtpPort: 1025,
+        httpPort: 8025,
+        replySmtpPort: Number(inboundPort),
+      });
       inbox = started;
       cleanups.push(() => started.stop());
     }
@@ -259,7 +265,7 @@ async function main(): Promise<void> {
           [
             'Inbox',
             inbox
-              ? `${inbox.httpUrl}   (SMTP ${inbox.smtpUrl})`
+              ? `${inbox.httpUrl}   (SMTP ${inbox.smtpUrl}; replies go to the inbound listener on :${inboundPort})`
               : `none: mail goes to SMTP_URL ${scrubUrlCredentials(smtpUrl)}`,
           ],
           ['Database', `${scrubUrlCredentials(database.url)}   (${database.description})`],
@@ -288,6 +294,9 @@ async function main(): Promise<void> {
         DATABASE_URL: database.url,
         SMTP_URL: smtpUrl,
         PORT: String(apiPort),
+        INBOUND_ADDRESS: env.INBOUND_ADDRESS || 'support@localhost',
+        INBOUND_SMTP_PORT: inboundPort,
+        INBOUND_SMTP_HOST: env.INBOUND_SMTP_HOST || '127.0.0.1',
         JWT_SECRET: env.JWT_SECRET || devJwtSecret(),
         AUTH_RATE_LIMIT_PER_IP: env.AUTH_RATE_LIMIT_PER_IP || DEV_AUTH_RATE_LIMITS.AUTH_RATE_LIMIT_PER_IP,
         AUTH_RATE_LIMIT_PER_EMAIL:

@@ -16,12 +16,14 @@ import { handleError, problem, problemResponse } from './http/problem.js';
 import { rateLimitedResponse } from './http/schemas.js';
 import { adminAuditRoutes } from './modules/admin-audit/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/index.js';
+import { attachmentRoutes } from './modules/attachments/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { authenticate, authRoutes } from './modules/auth/index.js';
 import { feedRoutes } from './modules/feed/index.js';
 import { fieldRoutes } from './modules/fields/index.js';
 import { groupRoutes } from './modules/groups/index.js';
 import { withIdempotency } from './modules/idempotency/index.js';
+import { INBOUND_EMAIL_PATH, inboundRoutes } from './modules/inbound/index.js';
 import { macroRoutes } from './modules/macros/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
@@ -32,6 +34,9 @@ import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 
 export const API_BASE = '/api/v1';
+
+/** Uploads stream their own multipart body (own size limit and content type): POST …/tickets/{id}/attachments. */
+const STREAMED_BODIES = [new RegExp(`^${API_BASE}/tickets/[^/]+/attachments$`)];
 
 /**
  * Builds the whole HTTP app from its dependencies. Does no I/O: the Node entry, the Workers entry and
@@ -53,7 +58,15 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestIds(), securityHeaders(deps.config, API_BASE));
   const corsMiddleware = corsPolicy(deps.config);
   if (corsMiddleware) app.use('*', corsMiddleware);
-  app.use('*', requestLogging(deps), clientAddress(deps), bodySizeLimit(), jsonOnly(PAGE_PATHS));
+  // Raw inbound mail (message/rfc822, up to INBOUND_MAX_BYTES) is the one non-JSON API body.
+  const rawMail = `${API_BASE}${INBOUND_EMAIL_PATH}`;
+  app.use(
+    '*',
+    requestLogging(deps),
+    clientAddress(deps),
+    bodySizeLimit({ [rawMail]: deps.config.inbound.maxBytes }, STREAMED_BODIES),
+    jsonOnly([...PAGE_PATHS, rawMail], STREAMED_BODIES),
+  );
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
     c.set('authenticator', authenticator);
@@ -71,6 +84,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, messageRoutes());
   app.route(API_BASE, macroRoutes());
   app.route(API_BASE, fieldRoutes());
+  app.route(API_BASE, attachmentRoutes());
   app.route(API_BASE, auditRoutes());
   app.route(API_BASE, notificationRoutes());
   app.route(API_BASE, feedRoutes());
@@ -79,6 +93,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, webhookRoutes());
   app.route(API_BASE, groupRoutes());
   app.route(API_BASE, slaAdminRoutes());
+  app.route(API_BASE, inboundRoutes());
 
   const docConfig = {
     openapi: '3.1.0',

@@ -143,6 +143,32 @@ const EnvSchema = z.object({
   TICKET_CREATE_LIMIT_STAFF: intInRange(200, 1, 1_000_000),
   // At most 30 minutes: the auth limiter sweeps rate_limits rows older than two of its 15-minute windows.
   TICKET_CREATE_WINDOW: duration('10m').refine((s) => s <= 1800, 'must be at most 30m'),
+  INBOUND_ADDRESS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._-]{1,40}@[A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,63}$|^[A-Za-z0-9._-]{1,40}@localhost$/,
+      'must be a plain address like support@example.com (no "+", no display name)',
+    )
+    .optional(),
+  INBOUND_SMTP_PORT: intInRange(0, 0, 65535),
+  INBOUND_SMTP_HOST: z
+    .string()
+    .regex(/^[\w.:-]{1,255}$/, 'must be an address to listen on, like 0.0.0.0 or 127.0.0.1')
+    .default('0.0.0.0'),
+  INBOUND_MAX_BYTES: intInRange(26 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  INBOUND_NEW_CUSTOMERS: z.enum(['true', 'false']).default('true'),
+  INBOUND_RATE_LIMIT: intInRange(20, 1, 1_000_000),
+  INBOUND_RATE_WINDOW: duration('1h'),
+  STORAGE_URL: z
+    .string()
+    .refine((v) => v.startsWith('file:') || v.startsWith('s3://'), {
+      message: 'must start with file: or s3:// (e.g. file:///var/lib/helpdesk/attachments)',
+    })
+    .optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  ATTACHMENT_MAX_BYTES: intInRange(10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+  ATTACHMENT_MAX_PER_MESSAGE: intInRange(10, 1, 100),
   ADMIN_EMAIL: z.email('must be an email address').optional(),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   WEBHOOK_SECRET_KEY: z
@@ -202,6 +228,8 @@ export interface Config {
   /** bcrypt cost (log2 rounds) for every password hash: register, admin create, password change and reset. */
   bcryptCost: number;
   admin: { email: string; password: string } | null;
+  /** Email in both directions (README): where replies go, the SMTP listener, limits. */
+  inbound: InboundConfig;
   /** Which proxy headers say who the client is (src/http/client-ip.ts); none by default. */
   trustProxy: TrustProxy;
   /** The Node server's listener and its defences against slow or oversized requests (seconds). */
@@ -234,6 +262,34 @@ export interface Config {
     /** Deliveries in flight at once per dispatcher (each webhook has at most one). */
     concurrency: number;
   };
+  /**
+   * Attachments: where their bytes go (`STORAGE_URL`: `file:…` or `s3://…`; null: the entry's default,
+   * `.data/attachments` on Node, the `ATTACHMENTS` R2 binding on Workers), S3 credentials (secrets: never
+   * logged), the per-file size limit and how many files one message may carry.
+   */
+  attachments: {
+    storageUrl: string | null;
+    s3: { accessKeyId?: string; secretAccessKey?: string };
+    maxBytes: number;
+    maxPerMessage: number;
+  };
+}
+
+export interface InboundConfig {
+  /**
+   * INBOUND_ADDRESS split in two: ticket emails carry `Reply-To: <local>+<token>@<domain>`. Null: no
+   * Reply-To, and inbound mail can still be posted to the route but no reply can be matched by token.
+   */
+  address: { local: string; domain: string } | null;
+  /** The Node SMTP listener's port; 0 (the default) leaves it off. */
+  smtpPort: number;
+  smtpHost: string;
+  /** Largest raw message accepted by every door (SMTP SIZE, the route's 413, the Worker). */
+  maxBytes: number;
+  /** Mail from an unknown address creates a password-less customer account (else it is rejected). */
+  newCustomers: boolean;
+  /** Mails one sender may have applied per window; more are rejected (runaway autoresponders). */
+  rateLimit: { perSender: number; windowSeconds: number };
 }
 
 export type ConfigResult =
@@ -298,6 +354,9 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
   }
   if ((input.ADMIN_EMAIL === undefined) !== (input.ADMIN_PASSWORD === undefined)) {
     errors.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (input.INBOUND_SMTP_PORT !== undefined && input.INBOUND_SMTP_PORT !== '0' && !input.INBOUND_ADDRESS) {
+    errors.push('INBOUND_SMTP_PORT needs INBOUND_ADDRESS (the only mailbox the listener accepts mail for)');
   }
   if (env && env.HTTP_HEADERS_TIMEOUT > env.HTTP_REQUEST_TIMEOUT) {
     errors.push('HTTP_HEADERS_TIMEOUT must not be longer than HTTP_REQUEST_TIMEOUT');
@@ -367,6 +426,25 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
         maxAgeSeconds: env.WEBHOOK_MAX_AGE,
         disableAfter: env.WEBHOOK_DISABLE_AFTER,
         concurrency: env.WEBHOOK_CONCURRENCY,
+      },
+      inbound: {
+        address: env.INBOUND_ADDRESS
+          ? {
+              local: env.INBOUND_ADDRESS.split('@')[0]!.toLowerCase(),
+              domain: env.INBOUND_ADDRESS.split('@')[1]!.toLowerCase(),
+            }
+          : null,
+        smtpPort: env.INBOUND_SMTP_PORT,
+        smtpHost: env.INBOUND_SMTP_HOST,
+        maxBytes: env.INBOUND_MAX_BYTES,
+        newCustomers: env.INBOUND_NEW_CUSTOMERS === 'true',
+        rateLimit: { perSender: env.INBOUND_RATE_LIMIT, windowSeconds: env.INBOUND_RATE_WINDOW },
+      },
+      attachments: {
+        storageUrl: env.STORAGE_URL ?? null,
+        s3: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
+        maxBytes: env.ATTACHMENT_MAX_BYTES,
+        maxPerMessage: env.ATTACHMENT_MAX_PER_MESSAGE,
       },
       admin:
         env.ADMIN_EMAIL && env.ADMIN_PASSWORD

@@ -5,6 +5,7 @@ import type { Clock } from './deps.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { PasswordHasher } from './passwords.js';
+import type { StorageDriver } from './storage/index.js';
 
 /** A person signed in with an access token: who they are now (role read from the database, not the token). */
 export interface UserActor {
@@ -27,7 +28,7 @@ export interface ApiKeyActor {
 }
 
 /** Work the helpdesk does by itself, named in the audit trail instead of a person. */
-export type SystemJob = 'auto_close' | 'sla';
+export type SystemJob = 'auto_close' | 'sla' | 'inbound_email';
 
 export interface SystemActor {
   readonly type: 'system';
@@ -54,6 +55,8 @@ export interface ServiceContext {
   client: { ip: string | null; userAgent: string | null };
   /** bcrypt: hash and verify passwords (off the event loop on Node). */
   passwords: PasswordHasher;
+  /** Where attachment bytes live; absent when none is configured (uploads then answer 503). */
+  storage?: StorageDriver;
 }
 
 /** The actor of an authenticated route; 401 where there is none (the auth middleware guarantees one). */
@@ -97,6 +100,15 @@ export function systemContext(
   job: SystemJob,
 ): ServiceContext {
   return { ...base, actor: { type: 'system', job }, client: { ip: null, userAgent: null } };
+}
+
+/**
+ * A context acting as the person an inbound email comes from (src/modules/inbound): their reply or new
+ * ticket goes through the same verbs, permissions and emails as if they had used the API. There is no
+ * session behind it (`sessionId` 0: no session row has that id, so nothing can be revoked through it).
+ */
+export function emailSenderContext(base: ServiceContext, user: { id: number; role: Role }): ServiceContext {
+  return { ...base, actor: { type: 'user', id: user.id, role: user.role, sessionId: 0 } };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import type { Logger } from './logger.js';
 import type { WebhookTransport } from './modules/webhooks/index.js';
 import type { PasswordHasher } from './passwords.js';
+import type { StorageDriver } from './storage/index.js';
 
 /** Where time comes from; tests substitute a controllable clock. */
 export interface Clock {
@@ -20,6 +21,11 @@ export interface AppDeps {
   logger: Logger;
   database: Database;
   clock: Clock;
+  /**
+   * Where attachment bytes go (the entry builds it from STORAGE_URL or the R2 binding). Absent: uploads
+   * and downloads answer 503 `storage_unavailable`.
+   */
+  storage?: StorageDriver;
   /** Where bcrypt runs; default: on the calling thread. The Node entry passes its worker-thread pool. */
   passwords?: PasswordHasher;
   /**

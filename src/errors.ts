@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'invalid_token',
   'already_verified',
   'invalid_idempotency_key',
+  'malformed_multipart',
   // 401
   'unauthorized',
   'token_expired',
@@ -63,6 +64,7 @@ export const ERROR_CODES = [
   'already_merged',
   'macro_agent_unavailable',
   'field_key_reserved',
+  'attachment_not_usable',
   // 429
   'rate_limited',
   // 431
@@ -73,6 +75,7 @@ export const ERROR_CODES = [
   // 503
   'not_ready',
   'not_migrated',
+  'storage_unavailable',
   // any other status Hono raises
   'http_error',
 ] as const;
@@ -143,14 +146,14 @@ export class PreconditionFailedError extends AppError {
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor(limitBytes: number) {
-    super('payload_too_large', `The request body is larger than ${limitBytes} bytes.`);
+  constructor(limitBytes: number, what = 'The request body') {
+    super('payload_too_large', `${what} is larger than ${limitBytes} bytes.`);
   }
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor() {
-    super('unsupported_media_type', 'Send the request body as JSON with Content-Type: application/json.');
+  constructor(message = 'Send the request body as JSON with Content-Type: application/json.') {
+    super('unsupported_media_type', message);
   }
 }
 

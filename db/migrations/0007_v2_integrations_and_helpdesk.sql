@@ -13,6 +13,22 @@ CREATE TABLE `api_keys` (
 	CONSTRAINT `api_keys_key_hash_unique` UNIQUE(`key_hash`)
 );
 --> statement-breakpoint
+CREATE TABLE `attachments` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`ticket_id` bigint unsigned NOT NULL,
+	`message_id` bigint unsigned,
+	`uploader_id` bigint unsigned,
+	`uploader_api_key_id` bigint unsigned,
+	`storage_key` char(32) NOT NULL,
+	`filename` varchar(255) NOT NULL,
+	`content_type` varchar(100) NOT NULL,
+	`size` bigint unsigned NOT NULL,
+	`sha256` char(64) NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `attachments_id` PRIMARY KEY(`id`),
+	CONSTRAINT `attachments_storage_key_uq` UNIQUE(`storage_key`)
+);
+--> statement-breakpoint
 CREATE TABLE `ticket_ccs` (
 	`ticket_id` bigint unsigned NOT NULL,
 	`user_id` bigint unsigned NOT NULL,
@@ -43,6 +59,23 @@ CREATE TABLE `support_groups` (
 	`updated_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 	CONSTRAINT `support_groups_id` PRIMARY KEY(`id`),
 	CONSTRAINT `support_groups_name_unique` UNIQUE(`name`)
+);
+--> statement-breakpoint
+CREATE TABLE `inbound_emails` (
+	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
+	`message_id` varchar(255) NOT NULL,
+	`dedupe_key` char(64),
+	`from_address` varchar(320) NOT NULL,
+	`to_address` varchar(320) NOT NULL,
+	`subject` varchar(255) NOT NULL,
+	`outcome` enum('created_ticket','replied','follow_up','duplicate','auto_reply','rejected') NOT NULL,
+	`ticket_id` bigint unsigned,
+	`detail` text,
+	`attachments` json,
+	`source` varchar(16) NOT NULL,
+	`created_at` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	CONSTRAINT `inbound_emails_id` PRIMARY KEY(`id`),
+	CONSTRAINT `inbound_emails_dedupe_uq` UNIQUE(`dedupe_key`)
 );
 --> statement-breakpoint
 CREATE TABLE `macros` (
@@ -156,20 +189,28 @@ ALTER TABLE `tickets` ADD `sla_warned` int unsigned DEFAULT 0 NOT NULL;--> state
 ALTER TABLE `tickets` ADD `sla_breached` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `merged_into_id` bigint unsigned;--> statement-breakpoint
 ALTER TABLE `api_keys` ADD CONSTRAINT `api_keys_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_message_id_messages_id_fk` FOREIGN KEY (`message_id`) REFERENCES `messages`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_uploader_id_users_id_fk` FOREIGN KEY (`uploader_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `attachments` ADD CONSTRAINT `attachments_uploader_api_key_id_api_keys_id_fk` FOREIGN KEY (`uploader_api_key_id`) REFERENCES `api_keys`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `ticket_ccs` ADD CONSTRAINT `ticket_ccs_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `ticket_ccs` ADD CONSTRAINT `ticket_ccs_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `ticket_followers` ADD CONSTRAINT `ticket_followers_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `ticket_followers` ADD CONSTRAINT `ticket_followers_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_group_id_support_groups_id_fk` FOREIGN KEY (`group_id`) REFERENCES `support_groups`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `group_members` ADD CONSTRAINT `group_members_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE `inbound_emails` ADD CONSTRAINT `inbound_emails_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `ticket_field_values` ADD CONSTRAINT `ticket_field_values_ticket_id_tickets_id_fk` FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `ticket_field_values` ADD CONSTRAINT `ticket_field_values_field_id_ticket_fields_id_fk` FOREIGN KEY (`field_id`) REFERENCES `ticket_fields`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhook_deliveries` ADD CONSTRAINT `webhook_deliveries_webhook_id_webhooks_id_fk` FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE `webhooks` ADD CONSTRAINT `webhooks_created_by_users_id_fk` FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX `api_keys_created_by_idx` ON `api_keys` (`created_by`);--> statement-breakpoint
+CREATE INDEX `attachments_ticket_uploader_idx` ON `attachments` (`ticket_id`,`uploader_id`);--> statement-breakpoint
+CREATE INDEX `attachments_message_created_idx` ON `attachments` (`message_id`,`created_at`);--> statement-breakpoint
 CREATE INDEX `ticket_ccs_user_idx` ON `ticket_ccs` (`user_id`,`ticket_id`);--> statement-breakpoint
 CREATE INDEX `ticket_followers_user_idx` ON `ticket_followers` (`user_id`,`ticket_id`);--> statement-breakpoint
 CREATE INDEX `group_members_user_idx` ON `group_members` (`user_id`);--> statement-breakpoint
+CREATE INDEX `inbound_emails_ticket_idx` ON `inbound_emails` (`ticket_id`);--> statement-breakpoint
 CREATE INDEX `sla_policies_position_idx` ON `sla_policies` (`position`,`id`);--> statement-breakpoint
 CREATE INDEX `ticket_field_values_text_idx` ON `ticket_field_values` (`field_id`,`text_value`,`ticket_id`);--> statement-breakpoint
 CREATE INDEX `ticket_field_values_number_idx` ON `ticket_field_values` (`field_id`,`number_value`,`ticket_id`);--> statement-breakpoint

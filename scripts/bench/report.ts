@@ -32,6 +32,13 @@ export const TARGETS: Record<string, { label: string; rps?: number; p99?: number
   webhook_dispatcher: { label: 'webhook dispatcher (deliveries/s, 8 webhooks)', rps: 500 },
   sla_queue: { label: 'SLA queue `sort=slaDue&sla=at_risk`', rps: 3000, p99: 30 },
   sla_sweep: { label: 'SLA sweep: alerts/s; p50 = ms for the sweep, p99 = ms for an idle sweep' },
+  upload_1mib: { label: 'upload 1 MiB (rps column: MB/s; RSS: peak of a fresh app)' },
+  download_1mib: { label: 'download 1 MiB (MB/s)' },
+  upload_10mib: { label: 'upload 10 MiB (MB/s; peak RSS must match the 1 MiB row)' },
+  download_10mib: { label: 'download 10 MiB (MB/s)' },
+  upload_50mib: { label: 'upload 50 MiB, limit raised (MB/s; peak RSS must match)' },
+  download_50mib: { label: 'download 50 MiB (MB/s)' },
+  upload_1mib_x100: { label: '100 concurrent 1 MiB uploads (uploads/s)' },
 };
 
 const RSS_LIMIT_MB = 200;

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import { type AddressObject, simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { escapeHtml } from '../../src/modules/notifications/render.js';
 
@@ -18,6 +19,11 @@ export interface InboxMessage {
   date: Date | null;
   text: string;
   html: string | null;
+  /** The signed reply address of a ticket email (the Reply form answers to it). */
+  replyTo: string | null;
+  messageId: string | null;
+  /** Who it was delivered to (the envelope): the person replying from the form. */
+  envelopeTo: string;
 }
 
 export interface DevInbox {
@@ -37,6 +43,11 @@ export interface DevInboxOptions {
   httpPort?: number;
   /** Oldest messages are dropped beyond this many. */
   maxMessages?: number;
+  /**
+   * The API's inbound SMTP listener (INBOUND_SMTP_PORT): when set, a ticket email's page has a Reply form
+   * that sends the reply there, from the email's recipient to its signed Reply-To, as a mail client would.
+   */
+  replySmtpPort?: number;
 }
 
 const HOST = '127.0.0.1';
@@ -84,7 +95,7 @@ export async function startDevInbox(opts: DevInboxOptions = {}): Promise<DevInbo
     allowInsecureAuth: true,
     closeTimeout: 1000,
     onAuth: (auth, _session, cb) => cb(null, { user: auth.username ?? 'dev' }),
-    onData(stream, _session, cb) {
+    onData(stream, session, cb) {
       simpleParser(stream)
         .then((mail) => {
           if (stream.sizeExceeded) return cb(new Error('message exceeds the 10 MB limit'));
@@ -97,6 +108,9 @@ export async function startDevInbox(opts: DevInboxOptions = {}): Promise<DevInbo
             date: mail.date ?? null,
             text: mail.text ?? '',
             html: mail.html || null,
+            replyTo: mail.replyTo?.value[0]?.address ?? null,
+            messageId: mail.messageId ?? null,
+            envelopeTo: session.envelope.rcptTo[0]?.address ?? addresses(mail.to),
           });
           store.length = Math.min(store.length, max);
           cb();
@@ -107,7 +121,15 @@ export async function startDevInbox(opts: DevInboxOptions = {}): Promise<DevInbo
   // Client disconnects and protocol errors surface here; they must not crash `npm run dev`.
   smtp.on('error', () => {});
 
-  const http = createHttpServer((req, res) => send(res, ...route(req, store)));
+  const replyPort = opts.replySmtpPort;
+  const http = createHttpServer((req, res) => {
+    const m = /^\/messages\/(\d+)\/reply$/.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (req.method === 'POST' && m && replyPort) {
+      void reply(req, store, Number(m[1]), replyPort).then((r) => sendReply(res, r));
+      return;
+    }
+    send(res, ...route(req, store, replyPort !== undefined));
+  });
   const smtpPort = await listen(smtp.server, opts.smtpPort ?? 1025);
   const httpPort = await listen(http, opts.httpPort ?? 8025);
 
@@ -127,6 +149,64 @@ export async function startDevInbox(opts: DevInboxOptions = {}): Promise<DevInbo
   };
 }
 
+function sendReply(res: ServerResponse, r: Reply | { redirect: string }): void {
+  if ('redirect' in r) {
+    res.writeHead(303, { location: r.redirect, 'cache-control': 'no-store' });
+    res.end();
+  } else send(res, ...r);
+}
+
+const localHost = (req: IncomingMessage) =>
+  ['localhost', '127.0.0.1', '[::1]'].includes((req.headers.host ?? '').replace(/:\d+$/, ''));
+
+/**
+ * POST /messages/:id/reply (form field `body`): sends the reply through the API's inbound SMTP listener,
+ * from the email's recipient to its Reply-To, quoting the original under an attribution line as mail
+ * clients do (the pipeline strips it again). Local pages only: the Host and Origin must be local.
+ */
+async function reply(
+  req: IncomingMessage,
+  store: readonly InboxMessage[],
+  id: number,
+  port: number,
+): Promise<Reply | { redirect: string }> {
+  const origin = req.headers.origin;
+  if (
+    !localHost(req) ||
+    (origin !== undefined && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(origin))
+  ) {
+    return [403, 'text/plain', 'forbidden origin'];
+  }
+  const m = store.find((x) => x.id === id);
+  if (!m?.replyTo) return [404, 'text/plain', 'no such message, or it has no Reply-To'];
+  let raw = '';
+  for await (const chunk of req) {
+    raw += String(chunk);
+    if (raw.length > 64 * 1024) return [413, 'text/plain', 'reply too long'];
+  }
+  const body = new URLSearchParams(raw).get('body')?.trim() ?? '';
+  if (!body) return [422, 'text/plain', 'write something to reply'];
+  const quoted = m.text
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+  const transport = nodemailer.createTransport({ host: HOST, port, secure: false, ignoreTLS: true });
+  try {
+    await transport.sendMail({
+      from: m.envelopeTo,
+      to: m.replyTo,
+      subject: /^re:/i.test(m.subject) ? m.subject : `Re: ${m.subject}`,
+      text: `${body}\n\nOn ${(m.date ?? m.receivedAt).toUTCString()}, ${m.from} wrote:\n${quoted}\n`,
+      ...(m.messageId ? { inReplyTo: m.messageId, references: [m.messageId] } : {}),
+    });
+  } catch (err) {
+    return [502, 'text/plain', `the inbound listener refused the reply: ${(err as Error).message}`];
+  } finally {
+    transport.close();
+  }
+  return { redirect: '/?replied=1' };
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, {
     'content-type': `${type}; charset=utf-8`,
@@ -135,14 +215,14 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
     'referrer-policy': 'no-referrer',
     // The page itself runs no script; email HTML is confined to a sandboxed srcdoc iframe.
     'content-security-policy':
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data: http: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data: http: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   });
   res.end(body);
 }
 
 type Reply = [status: number, type: string, body: string];
 
-function route(req: IncomingMessage, store: readonly InboxMessage[]): Reply {
+function route(req: IncomingMessage, store: readonly InboxMessage[], canReply: boolean): Reply {
   // Only local names: a DNS-rebinding page must not read reset links out of the inbox.
   const host = (req.headers.host ?? '').replace(/:\d+$/, '');
   if (!['localhost', '127.0.0.1', '[::1]'].includes(host)) return [403, 'text/plain', 'forbidden host'];
@@ -152,7 +232,7 @@ function route(req: IncomingMessage, store: readonly InboxMessage[]): Reply {
   if (path === '/messages.json') return [200, 'application/json', JSON.stringify(store)];
   const m = /^\/messages\/(\d+)$/.exec(path);
   const message = m ? store.find((x) => x.id === Number(m[1])) : undefined;
-  if (message) return [200, 'text/html', messagePage(message)];
+  if (message) return [200, 'text/html', messagePage(message, canReply)];
   return [404, 'text/html', page('Not found', '<p>No such message. <a href="/">Back to the inbox</a></p>')];
 }
 
@@ -167,6 +247,7 @@ function page(title: string, body: string, refresh = false): string {
 }
 
 function listPage(store: readonly InboxMessage[]): string {
+  // (A reply sent from a message page lands back here: the API's emails about it appear within seconds.)
   const rows = store
     .map(
       (m) =>
@@ -188,7 +269,7 @@ function linkify(text: string): string {
   );
 }
 
-function messagePage(m: InboxMessage): string {
+function messagePage(m: InboxMessage, canReply: boolean): string {
   const field = (k: string, v: string) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`;
   const html = m.html
     ? `<h2>HTML</h2><iframe sandbox="" referrerpolicy="no-referrer" srcdoc="${escapeHtml(m.html)}"></iframe>`
@@ -199,6 +280,15 @@ function messagePage(m: InboxMessage): string {
       field('From', m.from) +
       field('To', m.to) +
       field('Date', (m.date ?? m.receivedAt).toISOString()) +
-      `</dl><h2>Text</h2><pre>${linkify(m.text)}</pre>${html}`,
+      `</dl>${canReply && m.replyTo ? replyForm(m) : ''}<h2>Text</h2><pre>${linkify(m.text)}</pre>${html}`,
+  );
+}
+
+/** The Reply form of a ticket email: what its recipient would type in their mail client. */
+function replyForm(m: InboxMessage): string {
+  return (
+    `<h2>Reply as ${escapeHtml(m.envelopeTo)}</h2><form method="post" action="/messages/${m.id}/reply">` +
+    `<p>To <code>${escapeHtml(m.replyTo ?? '')}</code>, through the API's inbound SMTP listener.</p>` +
+    '<textarea name="body" rows="5" style="width:100%" required></textarea><p><button>Send reply</button></p></form>'
   );
 }

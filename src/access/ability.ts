@@ -46,6 +46,19 @@ export interface SessionSubject {
   readonly kind: 'Session';
   userId: number;
 }
+/**
+ * An uploaded file. Once bound to a message it is exactly as visible as that message (`internal` is the
+ * message's); until then (`bound: false`) only its uploader sees it.
+ */
+export interface AttachmentSubject {
+  readonly kind: 'Attachment';
+  ticketRequesterId: number;
+  /** The people copied on the ticket: they read its public attachments, like its public messages. */
+  ticketCcIds: readonly number[];
+  bound: boolean;
+  internal: boolean;
+  uploaderId: number | null;
+}
 /** The change feed (GET /events): every ticket's events, internal ones included. */
 export interface EventFeedSubject {
   readonly kind: 'EventFeed';
@@ -54,6 +67,7 @@ export interface EventFeedSubject {
 type Subjects =
   | TicketSubject
   | MessageSubject
+  | AttachmentSubject
   | TicketEventSubject
   | NotificationSubject
   | UserSubject
@@ -63,8 +77,9 @@ type Subjects =
  * Subjects asked about as a whole, never about one row: `'AuditLog'` (the admin audit log), `'ApiKey'`
  * (managing API keys), `'Webhook'` (outgoing webhooks and their delivery log: `read`, `create`, `update`
  * (also test sends and retries), `revoke` (delete)), the triage configuration: `'Group'`,
- * `'BusinessHours'` (the calendar), `'SlaPolicy'`, and `'Macro'` (canned changes staff apply to tickets;
- * admins write them), `'TicketField'` (custom field definitions).
+ * `'BusinessHours'` (the calendar), `'SlaPolicy'`, `'Macro'` (canned changes staff apply to tickets;
+ * admins write them), `'TicketField'` (custom field definitions), and `'InboundEmail'` (posting raw
+ * inbound mail, reading the inbound log).
  */
 type WholeSubject =
   | 'AuditLog'
@@ -74,7 +89,8 @@ type WholeSubject =
   | 'BusinessHours'
   | 'SlaPolicy'
   | 'Macro'
-  | 'TicketField';
+  | 'TicketField'
+  | 'InboundEmail';
 const TRIAGE_CONFIG: WholeSubject[] = ['Group', 'BusinessHours', 'SlaPolicy'];
 type SubjectName = Subjects['kind'] | WholeSubject;
 
@@ -137,6 +153,8 @@ function staffRules(can: Can): void {
   can(['read', 'create', 'update', 'revoke'], 'Webhook');
   can('read', TRIAGE_CONFIG);
   can('read', ['Macro', 'TicketField']);
+  // What admins have on the inbound doors; only `inbound:write` reaches it.
+  can(['create', 'read'], 'InboundEmail');
 }
 
 /**
@@ -171,6 +189,7 @@ function apiKeyAbility(actor: Pick<ApiKeyActor, 'scopes'>): AppAbility {
 function staffTicketRules(can: Can): void {
   can(['read', 'update', 'transition', 'triage'], 'Ticket');
   can(['read', 'create'], 'Message');
+  can('read', 'Attachment', { bound: true });
   can('read', ['TicketEvent', 'Notification']);
   // Collaboration: copy customers on a ticket, follow it, merge it, apply macros to it.
   can(['follow', 'merge'], 'Ticket');
@@ -183,6 +202,8 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
   can('update', 'User', ['name', 'notifications'], { id: actor.id });
   can(['read', 'revoke'], 'Session', { userId: actor.id });
   can('create', 'Ticket');
+  // An upload not yet part of a message: its uploader's alone (to check, then to send or to let expire).
+  can('read', 'Attachment', { bound: false, uploaderId: actor.id });
 
   if (!isStaffRole(actor.role)) {
     // Only staff raise a ticket for someone else (`requester` in POST /tickets).
@@ -191,11 +212,13 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     can('update', 'Ticket', ['subject', 'ccs', 'fields'], { requesterId: actor.id });
     // A requester never sees an internal note, nor an event about one.
     can(['read', 'create'], 'Message', { ticketRequesterId: actor.id, internal: false });
+    can('read', 'Attachment', { ticketRequesterId: actor.id, bound: true, internal: false });
     can('read', 'TicketEvent', { ticketRequesterId: actor.id, internal: false });
     // A CC reads the ticket and its public side and may reply, but changes nothing (no update, no
     // transition). `{ccIds: id}` matches when the array holds the id.
     can('read', 'Ticket', { ccIds: actor.id });
     can(['read', 'create'], 'Message', { ticketCcIds: actor.id, internal: false });
+    can('read', 'Attachment', { ticketCcIds: actor.id, bound: true, internal: false });
     can('read', 'TicketEvent', { ticketCcIds: actor.id, internal: false });
   } else {
     staffTicketRules(can);
@@ -217,6 +240,9 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
     can(['read', 'create', 'update', 'revoke'], 'Webhook');
     can(['create', 'update', 'delete'], TRIAGE_CONFIG);
     can(['create', 'update'], ['Macro', 'TicketField']);
+    // Posting raw mail and reading the inbound log; a key with `inbound:write` gets the same (a mail
+    // provider's webhook).
+    can(['create', 'read'], 'InboundEmail');
   }
 }
 

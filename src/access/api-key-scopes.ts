@@ -23,6 +23,7 @@ export const API_KEY_SCOPE_GRANTS: Record<ApiKeyScope, ScopeGrant> = {
     subjects: [
       'Ticket',
       'Message',
+      'Attachment',
       'TicketEvent',
       'Notification',
       'Group',
@@ -43,10 +44,10 @@ export const API_KEY_SCOPE_GRANTS: Record<ApiKeyScope, ScopeGrant> = {
   'users:write': { subjects: ['User'], actions: ['create', 'update'], includes: ['users:read'] },
   'events:read': { subjects: ['EventFeed'], actions: ['read'] },
   'webhooks:manage': { subjects: ['Webhook'], actions: 'all' },
-  // Until the modules that add their subjects land, these grant nothing:
-  //   'inbound:write':   { subjects: ['InboundEmail'], actions: 'all' },   (inbound email)
-  //   'reports:read':    { subjects: ['Report'], actions: ['read'] },      (reports)
-  'inbound:write': { subjects: [], actions: 'all' },
+  // Posting raw mail (POST /inbound/email, a mail provider's webhook) and reading the inbound log.
+  'inbound:write': { subjects: ['InboundEmail'], actions: 'all' },
+  // Until the reports module adds its subject, this grants nothing:
+  //   'reports:read':    { subjects: ['Report'], actions: ['read'] },
   'reports:read': { subjects: [], actions: ['read'] },
 };
 

@@ -7,13 +7,16 @@ import { createPoolDatabase } from '../database.js';
 import { type AppDeps, systemClock } from '../deps.js';
 import { hardenServer } from '../http/node-server.js';
 import { createLogger } from '../logger.js';
+import { startUploadSweepLoop } from '../modules/attachments/index.js';
 import { startFeedLoop } from '../modules/feed/index.js';
 import { startIdempotencySweepLoop } from '../modules/idempotency/index.js';
+import { type InboundSmtp, startInboundSmtp } from '../modules/inbound/smtp.js';
 import { createSmtpMailer, outboxSettings, startOutboxLoop } from '../modules/notifications/index.js';
 import { startHousekeepingLoop, startSlaSweepLoop } from '../modules/tickets/index.js';
 import { ensureFirstAdmin } from '../modules/users/index.js';
 import { startWebhookLoop, webhookSettings } from '../modules/webhooks/index.js';
 import { nodeTransport } from '../modules/webhooks/node-transport.js';
+import { nodeStorage } from '../storage/node.js';
 import { createBcryptPool } from './bcrypt-pool.js';
 import { findDocsBundle, nodeDocsAsset } from './docs-asset.js';
 
@@ -56,7 +59,18 @@ const database = createPoolDatabase(
 const passwords = createBcryptPool();
 // Webhooks leave through node:http with the checked address pinned (no DNS-rebinding window).
 const webhookTransport = nodeTransport();
-const deps: AppDeps = { config, logger, database, clock: systemClock, passwords, webhookTransport };
+// Attachment bytes: STORAGE_URL's store, else the local disk (one instance only: see README, Attachments).
+const storage = nodeStorage(config.attachments);
+if (typeof storage === 'string') {
+  console.error(`Invalid configuration:\n  - ${storage}`);
+  process.exit(1);
+}
+if (storage.kind === 'file' && config.env === 'production') {
+  logger.warn(
+    'attachments are stored on the local disk: with more than one instance, set STORAGE_URL to S3/R2',
+  );
+}
+const deps: AppDeps = { config, logger, database, clock: systemClock, passwords, webhookTransport, storage };
 // The API reference's browser bundle, served at /docs/scalar-<version>.js.
 const docsBundle = findDocsBundle();
 if (docsBundle) deps.docsAsset = nodeDocsAsset(docsBundle);
@@ -127,6 +141,21 @@ const idempotencySweep = startIdempotencySweepLoop(
   config.housekeepingIntervalSeconds * 1000,
 );
 
+// Inbound mail over SMTP (behind an MX record), when INBOUND_SMTP_PORT is set; applied mail may have
+// queued email, so it wakes the outbox like a write request does.
+let inboundSmtp: InboundSmtp | null = null;
+if (config.inbound.smtpPort > 0) {
+  inboundSmtp = await startInboundSmtp(
+    { database, clock: systemClock, config, logger, passwords },
+    { afterApply: () => deps.afterWrite?.() },
+  );
+}
+// Uploads no message took within 24 h: rows and bytes.
+const uploadSweep = startUploadSweepLoop(
+  { database, clock: systemClock, logger: logger.child({ component: 'upload-sweep' }), storage },
+  config.housekeepingIntervalSeconds * 1000,
+);
+
 const app = createApp(deps);
 // HOST defaults to 0.0.0.0: a container or PaaS (Render, Docker) must accept connections from outside.
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.server.host }, (info) =>
@@ -166,11 +195,13 @@ async function shutdown(signal: string): Promise<void> {
   if ('closeIdleConnections' in server) server.closeIdleConnections();
   await Promise.all([
     closed,
+    inboundSmtp?.close(),
     outbox.stop(),
     webhookLoop.stop(),
     housekeeping.stop(),
     slaSweep.stop(),
     idempotencySweep.stop(),
+    uploadSweep.stop(),
     feed.stop(),
   ]);
   mailer.close();

@@ -5,11 +5,14 @@ import { type AppDeps, systemClock } from '../deps.js';
 import { DOCS_SCRIPT_PATH } from '../http/docs.js';
 import { problem } from '../http/problem.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
+import { sweepUnusedUploads } from '../modules/attachments/index.js';
 import { sequenceFeed } from '../modules/feed/index.js';
 import { sweepIdempotencyKeys } from '../modules/idempotency/index.js';
+import { receiveAtDoor } from '../modules/inbound/index.js';
 import { createSmtpMailer, drainOutbox, outboxSettings } from '../modules/notifications/index.js';
 import { autoCloseSolved, sweepSla } from '../modules/tickets/index.js';
 import { drainWebhooks, fetchTransport, webhookSettings } from '../modules/webhooks/index.js';
+import { isR2Binding, parseStorageUrl, r2Storage, type StorageDriver, s3Storage } from '../storage/index.js';
 
 // Workers entry: `fetch` serves the same Hono app as Node (and, after a successful change, drains the
 // outbox in the background), `scheduled` (a cron trigger) auto-closes solved tickets and drains the outbox.
@@ -30,10 +33,11 @@ export interface AssetsBinding {
   fetch(request: Request): Promise<Response>;
 }
 
-/** The Worker's bindings: `HYPERDRIVE`, `ASSETS`, plus the config vars and secrets (see wrangler.toml). */
+/** The Worker's bindings: `HYPERDRIVE`, `ASSETS`, `ATTACHMENTS` (R2), plus the vars and secrets (wrangler.toml). */
 export interface Env {
   HYPERDRIVE?: HyperdriveBinding;
   ASSETS?: AssetsBinding;
+  ATTACHMENTS?: unknown;
   [name: string]: unknown;
 }
 
@@ -42,6 +46,14 @@ interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
   passThroughOnException(): void;
   readonly props: unknown;
+}
+/** The parts of Email Routing's ForwardableEmailMessage the `email()` handler uses. */
+export interface InboundEmailMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly raw: ReadableStream<Uint8Array>;
+  readonly rawSize: number;
+  setReject(reason: string): void;
 }
 interface ScheduledController {
   readonly scheduledTime: number;
@@ -112,7 +124,10 @@ function build(env: Env): Built {
     password: hyperdrive.password,
     database: hyperdrive.database,
   });
+  const storage = workerStorage(env, config, logger);
+  if (typeof storage === 'string') return { ok: false, message: `Invalid configuration:\n  - ${storage}` };
   const deps: AppDeps = { config, logger, database, clock: systemClock };
+  if (storage) deps.storage = storage;
   const assets = env.ASSETS;
   // The bundle is too big for the Worker script (its size budget): it is a static asset, copied by the
   // [build] command, fetched from the binding (run_worker_first, so our headers apply to it too).
@@ -120,6 +135,26 @@ function build(env: Env): Built {
     deps.docsAsset = () => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, 'https://assets.invalid')));
   }
   return { ok: true, config, logger, deps, app: createApp(deps) };
+}
+
+/**
+ * Attachments on Workers: the `ATTACHMENTS` R2 binding when there is one, else an `s3://` STORAGE_URL
+ * (R2 or any S3 through its HTTP API). A Worker has no disk: `file:` is a configuration error. Neither:
+ * no storage (uploads answer 503 `storage_unavailable`), with a warning.
+ */
+function workerStorage(env: Env, config: Config, logger: Logger): StorageDriver | string | null {
+  if (env.ATTACHMENTS !== undefined) {
+    if (!isR2Binding(env.ATTACHMENTS)) return 'ATTACHMENTS must be an R2 bucket binding ([[r2_buckets]])';
+    return r2Storage(env.ATTACHMENTS);
+  }
+  if (config.attachments.storageUrl) {
+    const location = parseStorageUrl(config.attachments.storageUrl, config.attachments.s3);
+    if (typeof location === 'string') return `STORAGE_URL ${location}`;
+    if (location.kind === 'file') return 'STORAGE_URL file: is not available on Workers (use R2 or s3://)';
+    return s3Storage(location.options);
+  }
+  logger.warn('no attachment storage: add the ATTACHMENTS R2 binding or an s3:// STORAGE_URL');
+  return null;
 }
 
 function get(env: Env): Built {
@@ -216,6 +251,40 @@ async function housekeeping(b: Extract<Built, { ok: true }>, cron: string): Prom
   } catch (err) {
     log.error({ err }, 'idempotency key sweep failed');
   }
+  try {
+    const deleted = await sweepUnusedUploads({ ...b.deps, logger: log });
+    if (deleted > 0) log.info({ deleted }, 'deleted unused uploads');
+  } catch (err) {
+    log.error({ err }, 'unused upload sweep failed');
+  }
+}
+
+/**
+ * Email Routing's door into the inbound pipeline (README, "Email in both directions"). A mail over
+ * INBOUND_MAX_BYTES is refused at the edge (setReject); every other mail is judged and recorded, and a
+ * database failure is thrown, so Email Routing reports a temporary failure and the sender retries.
+ */
+async function receiveRoutedEmail(
+  b: Extract<Built, { ok: true }>,
+  message: InboundEmailMessage,
+  ctx: ExecutionContext,
+): Promise<void> {
+  const { config, logger, deps } = b;
+  if (message.rawSize > config.inbound.maxBytes) {
+    message.setReject(`Message too big: at most ${config.inbound.maxBytes} bytes`);
+    return;
+  }
+  const raw = new Uint8Array(await new Response(message.raw).arrayBuffer());
+  const result = await receiveAtDoor(
+    { ...deps, logger: logger.child({ component: 'inbound' }) },
+    raw,
+    { from: message.from.toLowerCase(), to: [message.to.toLowerCase()] },
+    'worker',
+  );
+  // Applied mail may have queued email (the acknowledgement, the assignee's notice).
+  if (result.outcome !== 'duplicate' && result.outcome !== 'auto_reply' && result.outcome !== 'rejected') {
+    ctx.waitUntil(drain(b, 'email'));
+  }
 }
 
 /** Methods that may change state (and so queue email); a GET never kicks a drain. */
@@ -234,6 +303,12 @@ export default {
       ctx.waitUntil(deliverWebhooks(b, 'request'));
     }
     return response;
+  },
+
+  async email(message: InboundEmailMessage, env: Env, ctx: ExecutionContext): Promise<void> {
+    const b = get(env);
+    if (!b.ok) throw new Error('misconfigured: see the Worker logs');
+    await receiveRoutedEmail(b, message, ctx);
   },
 
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

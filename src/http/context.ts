@@ -14,5 +14,6 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     actor: c.get('actor') ?? null,
     client: { ip: c.get('clientIp') ?? null, userAgent: c.req.header('user-agent') ?? null },
     passwords: deps.passwords ?? inlineHasher,
+    storage: deps.storage,
   };
 }

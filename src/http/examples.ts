@@ -61,6 +61,7 @@ export const messageExample = {
   body: 'Load letter-size paper in tray 2, then print again.',
   internal: false,
   createdAt: later,
+  attachments: [{ id: '77', filename: 'tray-2.png', contentType: 'image/png', size: 48213 }],
 };
 
 export const ticketEventExample = {

@@ -45,25 +45,50 @@ export function clientAddress(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** 413 over 1 MiB, counted on the bytes actually read (a lying Content-Length does not help). */
-export const bodySizeLimit = (): MiddlewareHandler<AppEnv> => {
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
+/**
+ * Routes that read their own body as a stream (file uploads): they enforce their own size limit and
+ * content type, so the JSON-only and 1 MiB checks below let them through.
+ */
+export type StreamedBodyPaths = readonly RegExp[];
+
+const limiter = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
     onError: () => {
-      throw new PayloadTooLargeError(MAX_BODY_BYTES);
+      throw new PayloadTooLargeError(maxSize);
     },
   });
-  return (c, next) => (BODY_METHODS.has(c.req.method) ? limit(c, next) : next());
+
+/**
+ * 413 over 1 MiB, counted on the bytes actually read (a lying Content-Length does not help). `larger`
+ * names the paths that take bigger bodies (raw inbound mail) and their own limit; `streamed` paths
+ * (file uploads) read their own body and enforce their own limit.
+ */
+export const bodySizeLimit = (
+  larger: Record<string, number> = {},
+  streamed: StreamedBodyPaths = [],
+): MiddlewareHandler<AppEnv> => {
+  const limit = limiter(MAX_BODY_BYTES);
+  const special = new Map(Object.entries(larger).map(([path, max]) => [path, limiter(max)]));
+  return (c, next) => {
+    if (!BODY_METHODS.has(c.req.method) || streamed.some((re) => re.test(c.req.path))) return next();
+    return (special.get(c.req.path) ?? limit)(c, next);
+  };
 };
 
 /**
- * 415 for a request that carries a body in anything but JSON, except on `formPaths`: the HTML pages
- * that take a plain form post (the links in emails).
+ * 415 for a request that carries a body in anything but JSON, except on `otherPaths`: the HTML pages
+ * that take a plain form post (the links in emails), and routes that check their own media type (raw
+ * inbound mail).
  */
 export const jsonOnly =
-  (formPaths: readonly string[] = []): MiddlewareHandler<AppEnv> =>
+  (otherPaths: readonly string[] = [], streamed: StreamedBodyPaths = []): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    if (BODY_METHODS.has(c.req.method) && !formPaths.includes(c.req.path)) {
+    if (
+      BODY_METHODS.has(c.req.method) &&
+      !otherPaths.includes(c.req.path) &&
+      !streamed.some((re) => re.test(c.req.path))
+    ) {
       const length = c.req.header('content-length');
       const hasBody =
         (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;

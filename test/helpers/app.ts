@@ -1,5 +1,8 @@
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import supertest from 'supertest';
 import { afterAll, beforeAll } from 'vitest';
@@ -10,6 +13,8 @@ import type { AppDeps, Clock } from '../../src/deps.js';
 import { findDocsBundle, nodeDocsAsset } from '../../src/entry/docs-asset.js';
 import { hardenServer } from '../../src/http/node-server.js';
 import { createLogger } from '../../src/logger.js';
+import { fileStorage } from '../../src/storage/file.js';
+import type { StorageDriver } from '../../src/storage/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** A clock tests can move forward. */
@@ -58,10 +63,20 @@ export interface TestApp {
 }
 
 /** Builds the app exactly as the Node entry does, over the given database. */
-export function createTestApp(database: Database, configOverrides: Record<string, string> = {}): TestApp {
+export function createTestApp(
+  database: Database,
+  configOverrides: Record<string, string> = {},
+  storage: StorageDriver = tempFileStorage(),
+): TestApp {
   const config = testConfig(configOverrides);
   const clock = new TestClock();
-  const deps: AppDeps = { config, database, clock, logger: createLogger({ level: config.logLevel }) };
+  const deps: AppDeps = {
+    config,
+    database,
+    clock,
+    logger: createLogger({ level: config.logLevel }),
+    storage,
+  };
   const docsBundle = findDocsBundle();
   if (docsBundle) deps.docsAsset = nodeDocsAsset(docsBundle);
   const app = createApp(deps);
@@ -84,6 +99,11 @@ export function createTestApp(database: Database, configOverrides: Record<string
         });
       }),
   };
+}
+
+/** The file-system attachment driver over a fresh temporary directory (the tests' default storage). */
+export function tempFileStorage(): StorageDriver {
+  return fileStorage(mkdtempSync(join(tmpdir(), 'helpdesk-attachments-')));
 }
 
 /**

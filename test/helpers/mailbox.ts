@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { drainOutbox } from '../../src/modules/notifications/dispatcher.js';
+import { drainOutbox, outboxSettings } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer, type Mailer } from '../../src/modules/notifications/mailer.js';
 import type { TestApp } from './app.js';
 import type { TestDatabase } from './database.js';
@@ -51,6 +51,7 @@ export function useMailbox(env: { db: TestDatabase; app: TestApp }): Mailbox {
       maxAgeSeconds: config.outbox.maxAgeSeconds,
       maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
       retryBaseSeconds: config.outbox.retryBaseSeconds,
+      replyTo: outboxSettings(config).replyTo,
     });
     const fresh = box.sink.messages.slice(seen);
     seen = box.sink.messages.length;

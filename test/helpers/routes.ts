@@ -7,9 +7,11 @@
  * - `auth`: needs a bearer token (then: 401 problem without one, and with a garbage one).
  * - `errors`: statuses its document must describe besides 401.
  * - `body` (write methods only): `'none'` when the route takes no request body (a body sent anyway is
- *   ignored), `'json'` when it takes one. A JSON body gets the malformed-body checks (400 for bytes that
+ *   ignored), `'multipart'` for a file upload (its own tests cover bad bodies; the stranger test sends a
+ *   small file), `'json'` when it takes JSON. A JSON body gets the malformed-body checks (400 for bytes that
  *   are not JSON, 422 with `errors[]` for JSON of the wrong shape). A write under `/tickets/{id}` gives
  *   a valid body instead of `'json'`: the stranger test sends it and expects a 404 with nothing changed.
+ *   `'raw'` when it takes a body that is not JSON (raw inbound mail): its own tests check it.
  * - Paths under `/api/v1/tickets/{id}` are tried as a stranger (a `user` who is not the requester).
  */
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -20,7 +22,7 @@ export interface Route {
   path: string;
   auth: boolean;
   errors: number[];
-  body?: 'none' | 'json' | JsonBody;
+  body?: 'none' | 'json' | 'raw' | 'multipart' | JsonBody;
 }
 
 const route = (method: Method, path: string, auth: boolean, errors: number[], body?: Route['body']): Route =>
@@ -71,6 +73,8 @@ export const ROUTES: Route[] = [
   route('post', '/api/v1/tickets/{id}/macros/{macroId}/apply', AUTH, [403, 404, 409, 412, 422], NONE),
   route('post', '/api/v1/tickets/{id}/messages', AUTH, [404, 409, 412, 422], { body: 'A stranger writes.' }),
   route('get', '/api/v1/tickets/{id}/events', AUTH, [404]),
+  route('post', '/api/v1/tickets/{id}/attachments', AUTH, [400, 404, 409, 413, 415, 422, 503], 'multipart'),
+  route('get', '/api/v1/attachments/{id}', AUTH, [404, 503]),
   route('get', '/api/v1/tickets/{id}/notifications', AUTH, [403, 404]),
   route('post', '/api/v1/auth/verify-email', PUBLIC, [400, 422], BODY),
   route('post', '/api/v1/auth/verify-email/resend', AUTH, [409, 429], NONE),
@@ -100,6 +104,8 @@ export const ROUTES: Route[] = [
   route('post', '/api/v1/sla-policies', AUTH, [403, 422], BODY),
   route('patch', '/api/v1/sla-policies/{id}', AUTH, [403, 404, 422], BODY),
   route('delete', '/api/v1/sla-policies/{id}', AUTH, [403, 404], NONE),
+  route('post', '/api/v1/inbound/email', AUTH, [403, 413, 415], 'raw'),
+  route('get', '/api/v1/inbound/emails', AUTH, [400, 403, 422]),
   route('get', '/health', PUBLIC, []),
   route('get', '/ready', PUBLIC, [503]),
 ];

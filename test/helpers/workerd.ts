@@ -38,13 +38,19 @@ export interface Workerd {
   dispose(): Promise<void>;
 }
 
-/** wrangler.toml's compatibility date and flags. */
-export function wranglerOptions(): { compatibilityDate?: string; compatibilityFlags?: string[] } {
+/** wrangler.toml's compatibility date and flags, and the names of its R2 bindings. */
+export function wranglerOptions(): {
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+  r2Buckets: string[];
+} {
   ensureWorkerAssets();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml'));
+  const r2 = workerOptions.r2Buckets ?? {};
   return {
     compatibilityDate: workerOptions.compatibilityDate,
     compatibilityFlags: workerOptions.compatibilityFlags,
+    r2Buckets: Array.isArray(r2) ? r2.map(String) : Object.keys(r2),
   };
 }
 
@@ -85,10 +91,12 @@ export async function startWorkerd(opts: {
   hyperdriveUrl.username = user;
   hyperdriveUrl.password = password;
 
-  const { compatibilityDate, compatibilityFlags } = wranglerOptions();
+  const { compatibilityDate, compatibilityFlags, r2Buckets } = wranglerOptions();
   const vars = wranglerVars();
   let output = '';
   const mf = new Miniflare({
+    // /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled: how the parity suite drives email().
+    unsafeTriggerHandlers: true,
     handleRuntimeStdio(out: Readable, err: Readable) {
       for (const stream of [out, err]) {
         stream.on('data', (chunk: Buffer) => {
@@ -104,6 +112,8 @@ export async function startWorkerd(opts: {
       compatibilityDate,
       compatibilityFlags,
       hyperdrives: { HYPERDRIVE: hyperdriveUrl.toString() },
+      // wrangler.toml [[r2_buckets]] (ATTACHMENTS), in Miniflare's in-memory R2.
+      r2Buckets: r2Buckets,
       // wrangler.toml [assets]: the ASSETS binding, the Worker first for every path (run_worker_first).
       assets: {
         directory: join(outdir, 'assets'),

@@ -117,6 +117,10 @@ const ALLOWED: Record<string, ApiKeyScope[] | typeof PERSON> = {
   'POST /api/v1/ticket-fields': [],
   'PATCH /api/v1/ticket-fields/{id}': [],
   'DELETE /api/v1/ticket-fields/{id}': [],
+  'POST /api/v1/inbound/email': ['inbound:write'],
+  'GET /api/v1/inbound/emails': ['inbound:write'],
+  'POST /api/v1/tickets/{id}/attachments': TICKETS_WRITE,
+  'GET /api/v1/attachments/{id}': TICKETS_READ,
 };
 
 describe('each scope allows exactly its routes', () => {
@@ -134,7 +138,17 @@ describe('each scope allows exactly its routes', () => {
       .replace('{id}', '999999')
       .replace('{deliveryId}', '999999')
       .replace('{macroId}', '999999');
-    const bodies: Record<string, object> = {
+    const bodies: Record<string, object | string> = {
+      // A mail provider's webhook hands in the raw message.
+      'POST /api/v1/inbound/email': [
+        `From: Key Sender <${uniqueEmail('mailer')}>`,
+        'To: support@example.com',
+        'Subject: Via a key',
+        `Message-ID: <${Date.now()}.${Math.random()}@mailer.example.com>`,
+        '',
+        'Sent in by an API key.',
+        '',
+      ].join('\r\n'),
       'POST /api/v1/tickets': {
         subject: 'By key',
         body: 'Hello',
@@ -176,6 +190,13 @@ describe('each scope allows exactly its routes', () => {
     };
     const body = typeof route.body === 'object' ? route.body : bodies[label(route)];
     const req = env.app.http[route.method](path).set(...bearer(key));
+    if (typeof body === 'string') return req.set('Content-Type', 'message/rfc822').send(body);
+    if (route.body === 'multipart') {
+      return req.attach('file', Buffer.from('a key uploads'), {
+        filename: 'k.txt',
+        contentType: 'text/plain',
+      });
+    }
     return body ? req.send(body) : req;
   }
 
@@ -349,6 +370,62 @@ describe('what a key sees and writes', () => {
       if (!found) await new Promise((r) => setTimeout(r, 50));
     }
     expect(found).toMatchObject({ actor: keyActor });
+  });
+
+  it('a key binds its own upload to its reply; another key, an agent, or the same file twice cannot', async () => {
+    const writer = await makeKey(['tickets:write'], 'Uploader');
+    const other = await makeKey(['tickets:write'], 'Other uploader');
+    const customer = await signIn(env.app.http, env.db.database, 'user');
+    const t = await env.app.http
+      .post('/api/v1/tickets')
+      .set(...customer.auth)
+      .send({ subject: 'Files by key', body: 'Hi' });
+    const upload = (key: string) =>
+      env.app.http
+        .post(`/api/v1/tickets/${t.body.id}/attachments`)
+        .set(...bearer(key))
+        .attach('file', Buffer.from('log line 1\nlog line 2\n'), {
+          filename: 'sync.log',
+          contentType: 'text/plain',
+        });
+    const up = await upload(writer.key);
+    expect(up.status, up.text).toBe(201);
+    const reply = (key: string | null, ids: string[]) =>
+      env.app.http
+        .post(`/api/v1/tickets/${t.body.id}/messages`)
+        .set(...(key ? bearer(key) : agent.auth))
+        .send({ body: 'With the log', attachmentIds: ids });
+
+    // Neither another key nor a person may bind the key's upload.
+    expectProblem(await reply(other.key, [up.body.id]), 422, 'attachment_not_usable');
+    expectProblem(await reply(null, [up.body.id]), 422, 'attachment_not_usable');
+    // Nor may the key bind a person's upload.
+    const agentUp = await env.app.http
+      .post(`/api/v1/tickets/${t.body.id}/attachments`)
+      .set(...agent.auth)
+      .attach('file', Buffer.from('agent file'), { filename: 'a.txt', contentType: 'text/plain' });
+    expect(agentUp.status, agentUp.text).toBe(201);
+    expectProblem(await reply(writer.key, [agentUp.body.id]), 422, 'attachment_not_usable');
+
+    const sent = await reply(writer.key, [up.body.id]);
+    expect(sent.status, sent.text).toBe(201);
+    expect(sent.body.author).toMatchObject({ type: 'api_key', id: writer.id });
+    expect(sent.body.attachments).toEqual([
+      expect.objectContaining({ id: up.body.id, filename: 'sync.log', size: 22 }),
+    ]);
+    // Once sent, it is bound: not again.
+    expectProblem(await reply(writer.key, [up.body.id]), 422, 'attachment_not_usable');
+    // A key with tickets:read downloads it; one without gets 403 insufficient_scope.
+    const got = await env.app.http
+      .get(`/api/v1/attachments/${up.body.id}`)
+      .set(...bearer(keys['tickets:read'].key));
+    expect(got.status).toBe(200);
+    expect(got.text).toBe('log line 1\nlog line 2\n');
+    expectProblem(
+      await env.app.http.get(`/api/v1/attachments/${up.body.id}`).set(...bearer(keys['events:read'].key)),
+      403,
+      'insufficient_scope',
+    );
   });
 
   it('requester: 403 forbidden for a user; an agent may raise for a customer; a key must name one', async () => {

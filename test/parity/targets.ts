@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Miniflare } from 'miniflare';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
@@ -8,12 +9,14 @@ import type { Database } from '../../src/database.js';
 import { type AppDeps, systemClock } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { startFeedLoop } from '../../src/modules/feed/index.js';
-import { drainOutbox, startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
+import { startInboundSmtp } from '../../src/modules/inbound/smtp.js';
+import { drainOutbox, outboxSettings, startOutboxLoop } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
 import { autoCloseSolved, startHousekeepingLoop } from '../../src/modules/tickets/housekeeping.js';
 import { sweepSla } from '../../src/modules/tickets/sla-sweep.js';
 import { drainWebhooks, startWebhookLoop, webhookSettings } from '../../src/modules/webhooks/index.js';
 import { nodeTransport } from '../../src/modules/webhooks/node-transport.js';
+import { tempFileStorage } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { startWorkerd, type Workerd, wranglerVars } from '../helpers/workerd.js';
@@ -35,6 +38,11 @@ export interface Target {
   name: TargetName;
   /** An HTTP request to the deployed app (`path` from the root, e.g. `/api/v1/me`). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Delivers one raw email to the target's inbound door: real SMTP to the listener on Node, the Worker's
+   * `email()` handler (Miniflare's /cdn-cgi/handler/email) on Workers. Resolves once it is processed.
+   */
+  email(raw: string, envelope: { from: string; to: string }): Promise<void>;
   /** What the platform runs on a schedule: auto-close, then an outbox drain. Resolves when done. */
   scheduled(): Promise<void>;
   sink: SmtpSink;
@@ -66,6 +74,8 @@ function settings(sinkUrl: string): Record<string, string> {
     TICKET_CREATE_LIMIT_STAFF: '1000000',
     // Webhook receivers in the tests listen on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    // Signed reply addresses on every ticket email, and the inbound doors' mailbox.
+    INBOUND_ADDRESS: 'support@example.com',
   };
 }
 
@@ -77,7 +87,16 @@ async function nodeTarget(): Promise<Target> {
   const { config } = parsed;
   const logger = createLogger({ level: config.logLevel });
   const webhookTransport = nodeTransport();
-  const deps: AppDeps = { config, logger, database: db.database, clock: systemClock, webhookTransport };
+  // Node's default attachment store, the file system (Workers: wrangler.toml's ATTACHMENTS R2 bucket).
+  const storage = tempFileStorage();
+  const deps: AppDeps = {
+    config,
+    logger,
+    database: db.database,
+    clock: systemClock,
+    webhookTransport,
+    storage,
+  };
   const server = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -94,6 +113,7 @@ async function nodeTarget(): Promise<Target> {
     maxAgeSeconds: config.outbox.maxAgeSeconds,
     maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
     retryBaseSeconds: config.outbox.retryBaseSeconds,
+    replyTo: outboxSettings(config).replyTo,
   };
   const housekeeping = { database: db.database, clock: systemClock, config, logger };
   const outbox = startOutboxLoop(dispatcher, config.outbox.pollMs);
@@ -111,6 +131,17 @@ async function nodeTarget(): Promise<Target> {
     webhooks.wake();
     feed.wake();
   };
+  // The Node door: the SMTP listener the Node entry starts (INBOUND_SMTP_PORT), on a free port.
+  const inbound = await startInboundSmtp(
+    { database: db.database, clock: systemClock, config, logger },
+    { port: 0, host: '127.0.0.1', afterApply: () => deps.afterWrite?.() },
+  );
+  const smtpClient = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: inbound.port,
+    secure: false,
+    ignoreTLS: true,
+  });
   const loops = [
     outbox,
     feed,
@@ -120,6 +151,9 @@ async function nodeTarget(): Promise<Target> {
   return {
     name: 'node',
     fetch: (path, init) => fetch(`${base}${path}`, init),
+    async email(raw, envelope) {
+      await smtpClient.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
+    },
     async scheduled() {
       await autoCloseSolved(housekeeping);
       await sweepSla(housekeeping);
@@ -131,6 +165,8 @@ async function nodeTarget(): Promise<Target> {
     async close() {
       await Promise.all(loops.map((l) => l.stop()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      smtpClient.close();
+      await inbound.close();
       mailer.close();
       await sink.stop();
       await db.drop();
@@ -155,6 +191,15 @@ async function workersTarget(): Promise<Target> {
         `${origin}${path}`,
         init as Parameters<Miniflare['dispatchFetch']>[1],
       )) as unknown as Response,
+    async email(raw, envelope) {
+      const query = new URLSearchParams({ from: envelope.from, to: envelope.to });
+      const res = await workerd.mf.dispatchFetch(`http://localhost/cdn-cgi/handler/email?${query}`, {
+        method: 'POST',
+        body: raw,
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`email() answered ${res.status}: ${text}\n${workerd.output()}`);
+    },
     async scheduled() {
       const result = await worker.scheduled({ cron: '* * * * *' });
       if (result.outcome !== 'ok')

@@ -55,6 +55,9 @@ export const idempotency = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     );
   }
   const actor = c.get('actor');
+  // A file upload streams its body; fingerprinting it would read the whole file into memory first. It
+  // is not replayed: a retried upload is a second, unused upload, which the sweep deletes after 24 h.
+  if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) return next();
   const principal = principalKey(actor);
   const [keyHash, fingerprint] = await Promise.all([
     sha256Hex(key),

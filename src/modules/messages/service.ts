@@ -1,5 +1,6 @@
 import { abilityOf, authorize, type MessageSubject, messageScope } from '../../access/index.js';
 import {
+  actorApiKeyId,
   actorLabel,
   actorUserId,
   requireActor,
@@ -10,6 +11,7 @@ import {
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
+import { attachmentsOf, bindAttachments, ensureStorage } from '../attachments/index.js';
 import {
   commitChange,
   insertMessage,
@@ -35,7 +37,16 @@ export async function list(ctx: ServiceContext, ticketId: number, page: PageInpu
     after,
     page.limit + 1,
   );
-  return toPage(rows, page.limit, (r) => [r.id], toMessage);
+  const files = await attachmentsOf(
+    ctx.db,
+    rows.slice(0, page.limit).map((r) => r.id),
+  );
+  return toPage(
+    rows,
+    page.limit,
+    (r) => [r.id],
+    (r) => toMessage(r, files.get(r.id)),
+  );
 }
 
 /**
@@ -55,6 +66,9 @@ export async function create(
   const actor = requireActor(ctx);
   const actorId = actorUserId(actor);
   const now = ctx.clock.now();
+  // Before any lock: a store that is down is a 503 and no message, rather than a message whose files
+  // cannot be served.
+  if (input.attachmentIds.length > 0) await ensureStorage(ctx);
   const messageId = await withTransaction(ctx, async (tx, ctx) => {
     // A reply to a merged ticket lands on the ticket it was merged into.
     const row = await lockWriteTarget(tx, ctx, ticketId, ifMatch);
@@ -79,6 +93,13 @@ export async function create(
       body: input.body,
       internal: input.internal,
       now,
+    });
+    const files = await bindAttachments(tx, ctx, {
+      ticketId: row.id,
+      messageId: id,
+      uploaderId: actorId,
+      uploaderApiKeyId: actorApiKeyId(actor),
+      ids: input.attachmentIds,
     });
     const change: TicketChange = {
       changes: {},
@@ -105,7 +126,14 @@ export async function create(
     // An internal note moves only the staff's version: the requester's view must not change with it.
     change.requesterVisible = !input.internal || move !== null;
     change.notify = (view, people) => [
-      ...notify.messageCreated(ctx, view, people, input, actorId, actorLabel(actor)),
+      ...notify.messageCreated(
+        ctx,
+        view,
+        people,
+        { ...input, attachments: files },
+        actorId,
+        actorLabel(actor),
+      ),
       ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actorId) : []),
     ];
     await commitChange(tx, ctx, row, change);
@@ -113,5 +141,5 @@ export async function create(
   });
   const message = await findMessage(ctx.db, messageId);
   if (!message) throw new NotFoundError('message', messageId);
-  return toMessage(message);
+  return toMessage(message, (await attachmentsOf(ctx.db, [messageId])).get(messageId));
 }

@@ -14,8 +14,9 @@ import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { redact, scrubUrlCredentials } from '../../logger.js';
 import type { Mailer } from './mailer.js';
-import { mailDomain, randomHex, ticketThreadId } from './outbox.js';
+import { mailDomain, ownMailHeaders, randomHex, ticketThreadId } from './outbox.js';
 import { TemplateError } from './render.js';
+import { replyAddress } from './reply-address.js';
 import { isTemplateName, renderEmail } from './templates.js';
 
 export interface DispatcherDeps {
@@ -32,6 +33,11 @@ export interface DispatcherDeps {
   maxRetryDelaySeconds?: number;
   /** The claim lease (config OUTBOX_LEASE_SECONDS); `CLAIM_LEASE_MS` when unset. */
   leaseMs?: number;
+  /**
+   * INBOUND_ADDRESS and the key reply tokens are signed with: every ticket email to a person gets a
+   * signed Reply-To. Absent: no Reply-To.
+   */
+  replyTo?: { address: { local: string; domain: string }; secret: string } | null;
   /** Once it returns true, no more rows are claimed or sent and unsent claims are handed back (shutdown). */
   stopping?: () => boolean;
 }
@@ -45,6 +51,7 @@ export function outboxSettings(config: Config) {
     maxRetryDelaySeconds: config.outbox.maxRetryDelaySeconds,
     leaseMs: config.outbox.leaseSeconds * 1000,
     retryBaseSeconds: config.outbox.retryBaseSeconds,
+    replyTo: config.inbound.address ? { address: config.inbound.address, secret: config.jwtSecret } : null,
   } satisfies Partial<DispatcherDeps>;
 }
 
@@ -303,12 +310,18 @@ export async function dispatchBatch(deps: DispatcherDeps, limit = SEND_CONCURREN
           ...row.payload,
         });
         const thread = row.ticketId ? ticketThreadId(row.ticketId, domain) : undefined;
+        const replyTo =
+          deps.replyTo && row.ticketId && row.recipientUserId
+            ? await replyAddress(deps.replyTo.secret, deps.replyTo.address, row.ticketId, row.recipientUserId)
+            : undefined;
         await deps.mailer.send({
           from: deps.mailFrom,
           to: row.recipient,
           ...rendered,
           messageId: row.messageId,
           ...(thread ? { inReplyTo: thread, references: [thread] } : {}),
+          ...(replyTo ? { replyTo } : {}),
+          headers: ownMailHeaders(domain, row.event),
         });
       } catch (err) {
         sendError = err;

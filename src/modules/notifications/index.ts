@@ -3,7 +3,8 @@
 export { drainOutbox, outboxSettings, startOutboxLoop } from './dispatcher.js';
 export { createSmtpMailer } from './mailer.js';
 export type { NewNotification } from './outbox.js';
-export { enqueue, mailDomain } from './outbox.js';
+export { enqueue, mailDomain, ORIGIN_HEADER, ticketThreadId } from './outbox.js';
 export { parseTemplate, renderTemplate, TemplateError } from './render.js';
+export { inboundRecipient, replyAddress, replyToken, verifyReplyToken } from './reply-address.js';
 export { NotificationPage, NotificationStatusView } from './schemas.js';
 export type { TemplateName } from './templates.js';

@@ -10,6 +10,10 @@ export interface OutgoingEmail {
   messageId: string;
   inReplyTo?: string;
   references?: string[];
+  /** The signed reply address of a ticket email (reply-address.ts). */
+  replyTo?: string;
+  /** Extra headers: `Auto-Submitted` and `X-Helpdesk-*`, which let inbound mail recognise ours. */
+  headers?: Record<string, string>;
 }
 
 /** Delivers an email or throws; the dispatcher owns retries. */
@@ -84,6 +88,8 @@ export function createSmtpMailer(
         messageId: email.messageId,
         inReplyTo: email.inReplyTo,
         references: email.references,
+        replyTo: email.replyTo,
+        headers: email.headers,
       });
     },
     close: () => transport.close(),

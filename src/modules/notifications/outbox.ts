@@ -23,6 +23,18 @@ export function ticketThreadId(ticketId: number, domain: string): string {
   return `<ticket-${ticketId}@${domain}>`;
 }
 
+/** The header every email we send carries, naming the instance (its mail domain): see `ownMailHeaders`. */
+export const ORIGIN_HEADER = 'x-helpdesk-origin';
+
+/**
+ * Headers that mark our mail as machine-made: `Auto-Submitted: auto-generated` (RFC 3834) tells
+ * autoresponders not to answer it, and `X-Helpdesk-Origin` lets any helpdesk's inbound pipeline drop it
+ * if it comes back (an out-of-office that ignores RFC 3834 and quotes our headers, another instance).
+ */
+export function ownMailHeaders(domain: string, event: string): Record<string, string> {
+  return { 'Auto-Submitted': 'auto-generated', 'X-Helpdesk-Origin': domain, 'X-Helpdesk-Event': event };
+}
+
 /** `bytes` random bytes as lower-case hex (Message-IDs, claim tokens). */
 export function randomHex(bytes: number): string {
   return [...crypto.getRandomValues(new Uint8Array(bytes))]

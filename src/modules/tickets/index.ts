@@ -15,6 +15,7 @@ export { insertMessage } from './repo.js';
 export { ticketRoutes } from './routes.js';
 export {
   Body,
+  CreateTicketInput,
   EventActor,
   type EventActorRow,
   EventTypeField,
@@ -25,7 +26,7 @@ export {
   TicketStatus,
   toEventActor,
 } from './schemas.js';
-export { unassignAllFrom } from './service.js';
+export { create as createTicket, unassignAllFrom } from './service.js';
 export { recomputeOpenTickets } from './sla.js';
 export { startSlaSweepLoop, sweepSla } from './sla-sweep.js';
 export { statusChange } from './status.js';

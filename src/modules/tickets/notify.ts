@@ -215,7 +215,7 @@ export function messageCreated(
   ctx: ServiceContext,
   view: TicketView,
   people: People,
-  message: { body: string; internal: boolean },
+  message: { body: string; internal: boolean; attachments?: AttachmentLink[] },
   authorId: number | null,
   /** The author's name when it is not a person (an API key): see `actorLabel`. */
   authorLabel: string | null = null,
@@ -234,7 +234,7 @@ export function messageCreated(
     to,
     {
       author: { name: actorOf(people, authorId)?.name ?? authorLabel ?? '' },
-      message: { body: message.body },
+      message: { body: message.body, attachments: attachmentLines(ctx, message.attachments ?? []) },
     },
   );
 }
@@ -295,4 +295,29 @@ export function merged(
     },
     actor: { name: actorOf(people, actorId)?.name ?? actorLabel(ctx.actor) ?? '' },
   });
+}
+
+/** A file sent with a message, as its email lists it (a link, never the bytes). */
+export interface AttachmentLink {
+  id: string;
+  filename: string;
+  size: number;
+}
+
+const humanSize = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/**
+ * One line per attachment: name, size and its download URL (GET /attachments/{id}, which asks the
+ * reader to sign in and checks they may see the message). Empty when there are none. Templates have no
+ * loops, so the list is one value (escaped like any other).
+ */
+function attachmentLines(ctx: ServiceContext, files: AttachmentLink[]): string {
+  return files
+    .map((f) => `${f.filename} (${humanSize(f.size)}): ${ctx.config.appUrl}/api/v1/attachments/${f.id}`)
+    .join('\n');
 }

@@ -390,7 +390,7 @@ export { type EventActorRow, toEventActor } from '../../http/people.js';
 /** An audit event's type, as a ticket's events and the change feed show it. */
 export const EventTypeField = z.string().openapi({
   description:
-    '`ticket.created`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
+    '`ticket.created` `{subject,priority,tags,messageId,followUpOf?}`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
     '`ticket.priority_changed` `{from,to}`, `ticket.tags_changed` `{added,removed}`, ' +
     '`ticket.subject_changed` `{from,to}`, `ticket.group_changed` `{from,to}` (group ids), ' +
     '`message.created` `{messageId,internal}`, and for staff `sla.warning` / `sla.breached` `{target,dueAt}` ' +

@@ -106,11 +106,13 @@ export type FindOrCreateCustomer = (
  * The requester is the caller, or, with `requester` (staff and keys with tickets:write; a key must send
  * it), the customer with that address, found or created in the same transaction. The first message's
  * author is whoever typed it: the caller (a person or the key), also when raising it for a customer.
+ * `followUpOf`: the closed ticket this one continues (an emailed reply to it), named in `ticket.created`.
  */
 export async function create(
   ctx: ServiceContext,
   input: CreateTicketInput,
   customers: FindOrCreateCustomer,
+  opts: { followUpOf?: number } = {},
 ): Promise<Ticket> {
   const ability = abilityOf(ctx);
   authorize(ability, 'create', 'Ticket');
@@ -163,7 +165,13 @@ export async function create(
       {
         ticketId: id,
         type: 'ticket.created',
-        data: { subject: input.subject, priority, tags, messageId: String(messageId) },
+        data: {
+          subject: input.subject,
+          priority,
+          tags,
+          messageId: String(messageId),
+          ...(opts.followUpOf ? { followUpOf: String(opts.followUpOf) } : {}),
+        },
       },
       ...group.events.map((e) => ({ ...e, ticketId: id })),
     ]);
