@@ -274,7 +274,7 @@ describe('attachmentIds on POST /tickets/:id/messages', () => {
     expect(JSON.stringify(list.body)).not.toContain('note.txt');
   });
 
-  it('a CC downloads the public attachments and uploads with a reply; never an internal note\'s', async () => {
+  it("a CC downloads the public attachments and uploads with a reply; never an internal note's", async () => {
     const ticket = await raise(user);
     const cc = await signIn(env.app.http, env.db.database, 'user');
     const copied = await api()

@@ -224,6 +224,30 @@ describe('a reply to a closed ticket', () => {
   });
 });
 
+describe('a reply to a merged ticket', () => {
+  it('lands on the ticket it was merged into, by its sender', async () => {
+    const target = await raise(agent, 'The real ticket');
+    const source = await raise(customer, 'A duplicate');
+    const { replyTo } = await emailTo(customer, source);
+    const merged = await api()
+      .post(`/api/v1/tickets/${target}/merge`)
+      .set(...agent.auth)
+      .send({ sourceIds: [source] });
+    expect(merged.status, merged.text).toBe(200);
+    const before = (await messages(target)).length;
+    const result = await post(
+      rawMail({ from: customer.email, to: replyTo, subject: 'Re: A duplicate', body: 'Any news on this?' }),
+    );
+    expect(result.outcome).toBe('replied');
+    expect(result.ticketId).toBe(target);
+    expect(result.detail).toContain(`ticket ${source} was merged into ${target}`);
+    const after = await messages(target);
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toMatchObject({ body: 'Any news on this?', author: { id: customer.id } });
+    expect((await ticket(source)).body.status).toBe('closed');
+  });
+});
+
 describe('mail to the support address without a token', () => {
   it('from a known active account: a new ticket by that account', async () => {
     const result = await post(

@@ -5,7 +5,7 @@ import { dbErrno, ER } from '../../database.js';
 import { AppError, ConflictError, NotFoundError } from '../../errors.js';
 import { CreateMessageInput, createMessage } from '../messages/index.js';
 import { inboundRecipient, mailDomain, verifyReplyToken } from '../notifications/index.js';
-import { CreateTicketInput, createTicket } from '../tickets/index.js';
+import { CreateTicketInput, createTicket, resolveMergeTarget } from '../tickets/index.js';
 import { findOrCreateCustomer } from '../users/index.js';
 import { automaticReason } from './classify.js';
 import { type InboundMail, MalformedMailError, PARSE_BYTES, parseMail, sha256Hex } from './parse.js';
@@ -268,6 +268,13 @@ async function apply(ctx: ServiceContext, mail: InboundMail, envelope: Envelope)
   const note = (s: string) => [s, ...notes].filter(Boolean).join('; ') || null;
 
   if (target !== null) {
+    // A reply to a merged ticket lands on the ticket it was merged into (whose CCs include the source's
+    // requester, so the sender may write there).
+    const merged = await resolveMergeTarget(ctx.db, target);
+    if (merged !== target) {
+      notes.push(`ticket ${target} was merged into ${merged}`);
+      target = merged;
+    }
     const [ticket] = await repo.findTicketParties(ctx.db, [target]);
     if (ticket && ticket.status !== 'closed') {
       try {
