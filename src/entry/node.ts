@@ -146,7 +146,7 @@ const idempotencySweep = startIdempotencySweepLoop(
 let inboundSmtp: InboundSmtp | null = null;
 if (config.inbound.smtpPort > 0) {
   inboundSmtp = await startInboundSmtp(
-    { database, clock: systemClock, config, logger, passwords },
+    { database, clock: systemClock, config, logger, passwords, storage },
     { afterApply: () => deps.afterWrite?.() },
   );
 }

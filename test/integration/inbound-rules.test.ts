@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inboundEmails, tickets, users } from '../../db/schema/index.js';
 import { type Actor, signIn } from '../helpers/actors.js';
 import { createTestApp, useTestApp } from '../helpers/app.js';
-import { newMessageId, postMail, rawMail, replyToOf } from '../helpers/inbound.js';
+import { fixture, newMessageId, postMail, rawMail, replyToOf } from '../helpers/inbound.js';
 import { type Delivered, useMailbox } from '../helpers/mailbox.js';
 
 // The contract's table ("Email in both directions"), one test per row, through POST /inbound/email.
@@ -472,5 +473,141 @@ describe('GET /inbound/emails and who may post', () => {
         .send(Buffer.from(rawMail({ from: who.email, to: SUPPORT })));
       expect(res.status).toBe(403);
     }
+  });
+});
+
+describe('attachments of inbound mail', () => {
+  /** A multipart/mixed mail: a text part, then each file (base64). */
+  function withFiles(o: {
+    from: string;
+    to: string;
+    subject?: string;
+    text: string;
+    files: { name: string; type: string; bytes: Buffer }[];
+  }): Buffer {
+    const b = 'b0undary-files';
+    const lines = [
+      `From: ${o.from}`,
+      `To: ${o.to}`,
+      `Subject: ${o.subject ?? 'Files'}`,
+      `Message-ID: ${newMessageId()}`,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${b}"`,
+      '',
+      `--${b}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      o.text,
+    ];
+    for (const f of o.files) {
+      lines.push(
+        `--${b}`,
+        `Content-Type: ${f.type}; name="${f.name}"`,
+        `Content-Disposition: attachment; filename="${f.name}"`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...(f.bytes.toString('base64').match(/.{1,76}/g) ?? []),
+      );
+    }
+    lines.push(`--${b}--`, '');
+    return Buffer.from(lines.join('\r\n'));
+  }
+  const files = async (ticketId: string, by: Actor = agent) => {
+    const res = await api()
+      .get(`/api/v1/tickets/${ticketId}/messages`)
+      .set(...by.auth);
+    expect(res.status).toBe(200);
+    return res.body.data as { body: string; attachments: { id: string; filename: string; size: number }[] }[];
+  };
+  const download = (id: string, by: Actor) =>
+    api()
+      .get(`/api/v1/attachments/${id}`)
+      .set(...by.auth)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+
+  it('a new ticket by mail (the fixture): the PDF is an attachment of its first message, downloadable', async () => {
+    const result = await post(fixture('multipart-attachment.eml', { FROM: customer.email, TO: SUPPORT }));
+    expect(result).toMatchObject({ outcome: 'created_ticket', detail: null });
+    const [first] = await files(result.ticketId!, customer);
+    expect(first!.body).toBe('Please see the attached invoice.');
+    expect(first!.attachments).toEqual([
+      expect.objectContaining({ filename: 'invoice-2026.pdf', contentType: 'application/pdf' }),
+    ]);
+    const got = await download(first!.attachments[0]!.id, customer);
+    expect(got.status).toBe(200);
+    expect((got.body as Buffer).subarray(0, 8).toString()).toBe('%PDF-1.4');
+    expect(got.body.length).toBe(first!.attachments[0]!.size);
+  });
+
+  it('a reply by mail binds its files to the reply; the agent’s email lists them', async () => {
+    const id = await raise(customer, 'Screens');
+    const { replyTo } = await emailTo(customer, id);
+    // Assigned: the agent hears of the reply.
+    expect(
+      (
+        await api()
+          .patch(`/api/v1/tickets/${id}`)
+          .set(...agent.auth)
+          .send({ assigneeId: agent.id })
+      ).status,
+    ).toBe(200);
+    await mail.deliver();
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), randomBytes(300)]);
+    const result = await post(
+      withFiles({
+        from: customer.email,
+        to: replyTo,
+        subject: `Re: [#${id}] Screens`,
+        text: 'Two screenshots.',
+        files: [
+          { name: 'one.png', type: 'image/png', bytes: png },
+          { name: 'two.txt', type: 'text/plain', bytes: Buffer.from('second file') },
+        ],
+      }),
+    );
+    expect(result).toMatchObject({ outcome: 'replied', ticketId: id });
+    const last = (await files(id)).at(-1)!;
+    expect(last.body).toBe('Two screenshots.');
+    expect(last.attachments.map((a) => [a.filename, a.size])).toEqual([
+      ['one.png', png.length],
+      ['two.txt', 11],
+    ]);
+    expect((await download(last.attachments[0]!.id, agent)).body).toEqual(png);
+    // Another customer cannot read them.
+    const stranger = await signIn(api(), env.db.database, 'user');
+    expect((await download(last.attachments[0]!.id, stranger)).status).toBe(404);
+    const delivered = await mail.deliver();
+    expect(delivered.some((m) => m.to === agent.email && m.text.includes('one.png'))).toBe(true);
+  });
+
+  it('files over ATTACHMENT_MAX_BYTES, past the parse limit, or empty are skipped and named in detail', async () => {
+    const small = createTestApp(env.db.database, { ...INBOUND, ATTACHMENT_MAX_BYTES: '1000' });
+    const result = await postMail(
+      small.http,
+      admin.auth,
+      withFiles({
+        from: customer.email,
+        to: SUPPORT,
+        text: 'Mixed sizes.',
+        files: [
+          { name: 'ok.txt', type: 'text/plain', bytes: Buffer.from('fits') },
+          { name: 'big.bin', type: 'application/octet-stream', bytes: randomBytes(2000) },
+          { name: 'empty.txt', type: 'text/plain', bytes: Buffer.alloc(0) },
+          // Base64 makes this ~6 MiB of mail: parsing stops at 4 MiB, inside it.
+          { name: 'huge.zip', type: 'application/zip', bytes: randomBytes(4_500_000) },
+        ],
+      }),
+    );
+    expect(result.outcome).toBe('created_ticket');
+    expect(result.detail).toContain('big.bin (over 1000 bytes)');
+    expect(result.detail).toContain('empty.txt (empty)');
+    expect(result.detail).toContain('huge.zip (cut by the');
+    const [first] = await files(result.ticketId!);
+    expect(first!.attachments.map((a) => a.filename)).toEqual(['ok.txt']);
   });
 });

@@ -22,7 +22,13 @@ let agent: Actor;
 beforeAll(async () => {
   const { deps } = env.app;
   listener = await startInboundSmtp(
-    { database: env.db.database, clock: deps.clock, config: deps.config, logger: deps.logger },
+    {
+      database: env.db.database,
+      clock: deps.clock,
+      config: deps.config,
+      logger: deps.logger,
+      storage: deps.storage,
+    },
     { port: 0, host: '127.0.0.1' },
   );
   client = nodemailer.createTransport({
@@ -156,6 +162,24 @@ describe('real-world mail through SMTP (test/fixtures/email)', () => {
     const body = (await lastMessage(row.ticketId!)).body;
     expect(body).toBe('Please see the attached invoice.');
     expect(body).not.toContain('JVBERi');
+    // The file itself is an attachment of the new ticket's first message, with its bytes.
+    const [first] = (await env.app.http.get(`/api/v1/tickets/${row.ticketId}/messages`).set(...agent.auth))
+      .body.data as { attachments: { id: string; filename: string; contentType: string; size: number }[] }[];
+    expect(first!.attachments).toEqual([
+      expect.objectContaining({ filename: 'invoice-2026.pdf', contentType: 'application/pdf' }),
+    ]);
+    const file = await env.app.http
+      .get(`/api/v1/attachments/${first!.attachments[0]!.id}`)
+      .set(...agent.auth)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(file.status).toBe(200);
+    expect((file.body as Buffer).subarray(0, 8).toString()).toBe('%PDF-1.4');
+    expect((file.body as Buffer).length).toBe(first!.attachments[0]!.size);
   });
 
   it('a DSN bounce and an out-of-office reply are dropped and never answered', async () => {

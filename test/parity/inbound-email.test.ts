@@ -123,4 +123,36 @@ describe.each(TARGET_NAMES)('inbound email on %s', (name) => {
     const [ack] = await t().sink.waitFor((m) => m.envelopeTo.includes(stranger));
     expect(ack!.parsed.replyTo?.value[0]?.address).toMatch(/^support\+/);
   });
+  it('a file attached to the mail is an attachment of the new ticket’s first message', async () => {
+    const b = 'parityB';
+    const raw = [
+      `From: ${customer.email}`,
+      `To: ${SUPPORT}`,
+      'Subject: With a file',
+      `Message-ID: <${randomBytes(8).toString('hex')}@mail.example.test>`,
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${b}"`,
+      '',
+      `--${b}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'The log is attached.',
+      `--${b}`,
+      'Content-Type: text/plain; name="app.log"',
+      'Content-Disposition: attachment; filename="app.log"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('line one\nline two\n').toString('base64'),
+      `--${b}--`,
+      '',
+    ].join('\r\n');
+    await t().email(raw, { from: customer.email, to: SUPPORT });
+    const [entry] = await inboundLog();
+    expect(entry).toMatchObject({ outcome: 'created_ticket', from: customer.email });
+    const msgs = await call(t(), 'GET', `/tickets/${entry!.ticketId}/messages`, { token: customer.token });
+    expect(msgs.status).toBe(200);
+    const [first] = msgs.body.data as { body: string; attachments: { filename: string; size: number }[] }[];
+    expect(first!.body).toBe('The log is attached.');
+    expect(first!.attachments).toEqual([expect.objectContaining({ filename: 'app.log', size: 18 })]);
+  });
 });

@@ -133,7 +133,7 @@ async function nodeTarget(): Promise<Target> {
   };
   // The Node door: the SMTP listener the Node entry starts (INBOUND_SMTP_PORT), on a free port.
   const inbound = await startInboundSmtp(
-    { database: db.database, clock: systemClock, config, logger },
+    { database: db.database, clock: systemClock, config, logger, storage },
     { port: 0, host: '127.0.0.1', afterApply: () => deps.afterWrite?.() },
   );
   const smtpClient = nodemailer.createTransport({

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { automaticReason } from '../../src/modules/inbound/classify.js';
 import { decodeEntities, htmlToText } from '../../src/modules/inbound/html-text.js';
-import { type InboundMail, MalformedMailError, parseMail } from '../../src/modules/inbound/parse.js';
+import {
+  type InboundMail,
+  MalformedMailError,
+  PARSE_BYTES,
+  parseMail,
+} from '../../src/modules/inbound/parse.js';
 import { stripReply } from '../../src/modules/inbound/strip.js';
 import {
   inboundRecipient,
@@ -116,6 +121,7 @@ describe('machine mail', () => {
     inReplyTo: [],
     references: [],
     attachmentNames: [],
+    attachments: [],
     headers: new Map(Object.entries(headers)),
     contentType: '',
     truncatedBytes: 0,
@@ -238,4 +244,56 @@ describe('worst-case inbound input', () => {
       `From: a@b.test\r\nContent-Type: text/html\r\n\r\n${run('&amp', 4 * MIB)}`,
       4000,
     ));
+});
+
+describe('attachment content', () => {
+  const mailWith = (files: { name: string; base64: string }[]) =>
+    [
+      'From: a@example.test',
+      'To: support@example.test',
+      'Subject: files',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="B"',
+      '',
+      '--B',
+      'Content-Type: text/plain',
+      '',
+      'See files.',
+      ...files.flatMap((f) => [
+        '--B',
+        `Content-Type: application/octet-stream; name="${f.name}"`,
+        `Content-Disposition: attachment; filename="${f.name}"`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...(f.base64.match(/.{1,76}/g) ?? []),
+      ]),
+      '--B--',
+      '',
+    ].join('\r\n');
+
+  it('keeps each file’s bytes, in the order of their names', async () => {
+    const mail = await parseMail(
+      mailWith([{ name: 'a.bin', base64: Buffer.from('hello').toString('base64') }]),
+    );
+    expect(mail.attachmentNames).toEqual(['a.bin']);
+    expect(mail.attachments).toHaveLength(1);
+    expect(Buffer.from(mail.attachments[0]!.content).toString()).toBe('hello');
+    expect(mail.attachments[0]!.cut).toBe(false);
+  });
+
+  it('marks the file the 4 MiB parse limit cut as cut', async () => {
+    const big = Buffer.alloc(PARSE_BYTES, 7).toString('base64');
+    const mail = await parseMail(
+      mailWith([
+        { name: 'small.bin', base64: Buffer.from('x').toString('base64') },
+        { name: 'big.bin', base64: big },
+      ]),
+    );
+    expect(mail.truncatedBytes).toBeGreaterThan(0);
+    expect(mail.attachments.map((a) => [a.filename, a.cut])).toEqual([
+      ['small.bin', false],
+      ['big.bin', true],
+    ]);
+    expect(mail.attachments[1]!.content.byteLength).toBeLessThan(PARSE_BYTES);
+  });
 });

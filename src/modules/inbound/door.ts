@@ -4,6 +4,7 @@ import type { Database } from '../../database.js';
 import type { Clock } from '../../deps.js';
 import type { Logger } from '../../logger.js';
 import { inlineHasher, type PasswordHasher } from '../../passwords.js';
+import type { StorageDriver } from '../../storage/index.js';
 import { type Envelope, type InboundResult, type InboundSource, receiveEmail } from './pipeline.js';
 
 /** What a door outside HTTP (the SMTP listener, the Worker's `email()`) needs to run the pipeline. */
@@ -13,6 +14,8 @@ export interface InboundDoorDeps {
   config: Config;
   logger: Logger;
   passwords?: PasswordHasher;
+  /** Where the mail's attachments go; without it they are not kept (named in the inbound log). */
+  storage?: StorageDriver | undefined;
 }
 
 /**
@@ -35,6 +38,7 @@ export function receiveAtDoor(
         config: deps.config,
         log: deps.logger,
         passwords: deps.passwords ?? inlineHasher,
+        ...(deps.storage ? { storage: deps.storage } : {}),
       },
       'inbound_email',
     );

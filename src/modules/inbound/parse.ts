@@ -16,12 +16,26 @@ export interface InboundMail {
   inReplyTo: string[];
   references: string[];
   attachmentNames: string[];
+  /**
+   * The attachments themselves, in the order of `attachmentNames` (what was parsed: the first PARSE_BYTES
+   * of the mail). `cut`: the part reached the end of what was parsed, so its content is incomplete.
+   */
+  attachments: InboundAttachment[];
   /** Lower-cased header names to their (first) value. */
   headers: Map<string, string>;
   /** The raw Content-Type of the top part (multipart/report marks a delivery report). */
   contentType: string;
   /** Bytes past PARSE_BYTES that were not parsed (0 for almost every mail). */
   truncatedBytes: number;
+}
+
+export interface InboundAttachment {
+  /** As named (cleaned like a subject line), or a stand-in. */
+  filename: string;
+  /** As the sender claimed it; the attachments module keeps it only when on its allow-list. */
+  contentType: string;
+  content: Uint8Array;
+  cut: boolean;
 }
 
 /** Header limits: a "header bomb" (thousands of headers, megabytes of them) is refused, not parsed. */
@@ -118,6 +132,14 @@ export async function parseMail(raw: Uint8Array | string): Promise<InboundMail> 
     : email.html
       ? htmlToText(email.html.slice(0, 4 * TEXT_SCAN))
       : '';
+  const parts = email.attachments.filter((a) => a.disposition !== 'inline' || a.filename).slice(0, 100);
+  const attachments: InboundAttachment[] = parts.map((a, i) => ({
+    filename: cleanLine(a.filename ?? `(unnamed ${a.mimeType})`).slice(0, 255),
+    contentType: a.mimeType,
+    content: typeof a.content === 'string' ? new TextEncoder().encode(a.content) : new Uint8Array(a.content),
+    // Parsing stopped at PARSE_BYTES: the last part seen may have been cut there.
+    cut: truncated && i === parts.length - 1,
+  }));
   const rawBytes = typeof raw === 'string' ? raw : raw.subarray(0, Math.min(raw.length, 1024 * 1024));
   return {
     messageId: ownId ?? `<sha256.${await sha256Hex(rawBytes)}@inbound.invalid>`,
@@ -128,10 +150,8 @@ export async function parseMail(raw: Uint8Array | string): Promise<InboundMail> 
     body: cleanBody(stripReply(text)),
     inReplyTo: messageIds(email.inReplyTo),
     references: messageIds(email.references),
-    attachmentNames: email.attachments
-      .filter((a) => a.disposition !== 'inline' || a.filename)
-      .map((a) => cleanLine(a.filename ?? `(unnamed ${a.mimeType})`).slice(0, 255))
-      .slice(0, 100),
+    attachmentNames: attachments.map((a) => a.filename),
+    attachments,
     headers,
     contentType: (headers.get('content-type') ?? '').toLowerCase(),
     truncatedBytes: truncated ? size - PARSE_BYTES : 0,

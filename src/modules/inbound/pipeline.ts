@@ -1,8 +1,9 @@
 import { ZodError } from 'zod';
 import type { InboundOutcome } from '../../../db/schema/index.js';
-import { emailSenderContext, type ServiceContext, withTransaction } from '../../context.js';
+import { actorUserId, emailSenderContext, type ServiceContext, withTransaction } from '../../context.js';
 import { dbErrno, ER } from '../../database.js';
 import { AppError, ConflictError, NotFoundError } from '../../errors.js';
+import { bindAttachments, storeAttachment } from '../attachments/index.js';
 import { CreateMessageInput, createMessage } from '../messages/index.js';
 import { inboundRecipient, mailDomain, verifyReplyToken } from '../notifications/index.js';
 import { CreateTicketInput, createTicket, resolveMergeTarget } from '../tickets/index.js';
@@ -278,20 +279,90 @@ async function apply(ctx: ServiceContext, mail: InboundMail, envelope: Envelope)
     const [ticket] = await repo.findTicketParties(ctx.db, [target]);
     if (ticket && ticket.status !== 'closed') {
       try {
-        await createMessage(as, target, CreateMessageInput.parse({ body }), null);
+        // The files first, as the sender's uploads on the ticket; the reply binds them (in its transaction,
+        // so its emails list them). Were the reply refused, they stay unused and the upload sweep deletes them.
+        const attachmentIds = (await storeFiles(as, target, mail, notes)).map(String);
+        await createMessage(as, target, CreateMessageInput.parse({ body, attachmentIds }), null);
         return { outcome: 'replied', ticketId: target, detail: note(`matched by ${how}`) };
       } catch (err) {
         // The sender can no longer see it (demoted, removed): never on that ticket; a new one instead.
         if (err instanceof NotFoundError) notes.push(`ticket ${target} is not visible to the sender`);
         else if (!(err instanceof ConflictError && err.code === 'ticket_closed')) throw err;
-        else return followUp(as, target, subject, body, note);
+        else return followUp(as, target, subject, body, note, mail, notes);
       }
     } else if (ticket) {
-      return followUp(as, target, subject, body, note);
+      return followUp(as, target, subject, body, note, mail, notes);
     }
   }
   const created = await createTicket(as, CreateTicketInput.parse({ subject, body }), findOrCreateCustomer);
+  await attachToFirstMessage(as, Number(created.id), mail, notes);
   return { outcome: 'created_ticket', ticketId: Number(created.id), detail: note('') };
+}
+
+/**
+ * Stores the mail's attachments as the sender's unused uploads on `ticketId`; returns their ids. What
+ * cannot become an attachment is skipped and named in `notes` (the inbound log's `detail`): past
+ * ATTACHMENT_MAX_PER_MESSAGE, over ATTACHMENT_MAX_BYTES, cut by the parse limit (PARSE_BYTES), empty, or
+ * refused by the store. The mail itself is applied either way.
+ */
+async function storeFiles(
+  as: ServiceContext,
+  ticketId: number,
+  mail: InboundMail,
+  notes: string[],
+): Promise<number[]> {
+  if (mail.attachments.length === 0) return [];
+  const { maxBytes, maxPerMessage } = as.config.attachments;
+  const uploaderId = actorUserId(as.actor);
+  const ids: number[] = [];
+  const skipped: string[] = [];
+  for (const a of mail.attachments) {
+    const why =
+      ids.length >= maxPerMessage
+        ? `more than ${maxPerMessage} attachments`
+        : a.cut
+          ? `cut by the ${PARSE_BYTES}-byte parse limit`
+          : a.content.byteLength > maxBytes
+            ? `over ${maxBytes} bytes`
+            : a.content.byteLength === 0
+              ? 'empty'
+              : null;
+    if (why) {
+      skipped.push(`${a.filename} (${why})`);
+      continue;
+    }
+    try {
+      const stored = await storeAttachment(as, {
+        ticketId,
+        filename: a.filename,
+        contentType: a.contentType,
+        body: a.content,
+        uploaderId,
+      });
+      ids.push(Number(stored.id));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      skipped.push(`${a.filename} (${err.code})`);
+    }
+  }
+  if (skipped.length > 0) notes.push(`attachments not kept: ${skipped.join(', ')}`);
+  return ids;
+}
+
+/** A new ticket's attachments: stored on it and bound to its first message (the mail's text). */
+async function attachToFirstMessage(
+  as: ServiceContext,
+  ticketId: number,
+  mail: InboundMail,
+  notes: string[],
+): Promise<void> {
+  const ids = await storeFiles(as, ticketId, mail, notes);
+  if (ids.length === 0) return;
+  const messageId = await repo.firstMessageId(as.db, ticketId);
+  if (messageId === null) throw new Error(`ticket ${ticketId} has no first message`);
+  await withTransaction(as, (tx, ctx) =>
+    bindAttachments(tx, ctx, { ticketId, messageId, uploaderId: actorUserId(as.actor), ids }),
+  );
 }
 
 /** A reply to a closed ticket opens a new one that names it (`ticket.created` `followUpOf`). */
@@ -301,10 +372,13 @@ async function followUp(
   subject: string,
   body: string,
   note: (s: string) => string | null,
+  mail: InboundMail,
+  notes: string[],
 ): Promise<Applied> {
   const created = await createTicket(as, CreateTicketInput.parse({ subject, body }), findOrCreateCustomer, {
     followUpOf: closedId,
   });
+  await attachToFirstMessage(as, Number(created.id), mail, notes);
   return {
     outcome: 'follow_up',
     ticketId: Number(created.id),

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import {
   type InboundOutcome,
   inboundEmails,
+  messages,
   notifications,
   rateLimits,
   tickets,
@@ -114,4 +115,15 @@ export async function countSenderHit(db: Queryable, bucket: string, windowStart:
     .from(rateLimits)
     .where(and(eq(rateLimits.bucket, bucket), eq(rateLimits.windowStart, windowStart)));
   return row?.hits ?? 1;
+}
+
+/** The first message of a ticket (the one a ticket is raised with). */
+export async function firstMessageId(db: Queryable, ticketId: number): Promise<number | null> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(eq(messages.ticketId, ticketId))
+    .orderBy(messages.id)
+    .limit(1);
+  return row?.id ?? null;
 }
