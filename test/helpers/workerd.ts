@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
@@ -94,37 +95,40 @@ export async function startWorkerd(opts: {
   const { compatibilityDate, compatibilityFlags, r2Buckets } = wranglerOptions();
   const vars = wranglerVars();
   let output = '';
-  const mf = new Miniflare({
-    // /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled: how the parity suite drives email().
-    unsafeTriggerHandlers: true,
-    handleRuntimeStdio(out: Readable, err: Readable) {
-      for (const stream of [out, err]) {
-        stream.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-        });
-      }
-    },
-    workers: opts.workers.map((w) => ({
-      name: w.name,
-      modules: true,
-      modulesRoot: outdir,
-      scriptPath: join(outdir, 'worker.js'),
-      compatibilityDate,
-      compatibilityFlags,
-      hyperdrives: { HYPERDRIVE: hyperdriveUrl.toString() },
-      // wrangler.toml [[r2_buckets]] (ATTACHMENTS), in Miniflare's in-memory R2.
-      r2Buckets: r2Buckets,
-      // wrangler.toml [assets]: the ASSETS binding, the Worker first for every path (run_worker_first).
-      assets: {
-        directory: join(outdir, 'assets'),
-        binding: 'ASSETS',
-        routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
-      },
-      bindings: { ...vars, ...w.bindings },
-    })),
-  });
+  const mf = withGuardedProxySockets(
+    () =>
+      new Miniflare({
+        // /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled: how the parity suite drives email().
+        unsafeTriggerHandlers: true,
+        handleRuntimeStdio(out: Readable, err: Readable) {
+          for (const stream of [out, err]) {
+            stream.on('data', (chunk: Buffer) => {
+              output += chunk.toString();
+            });
+          }
+        },
+        workers: opts.workers.map((w) => ({
+          name: w.name,
+          modules: true,
+          modulesRoot: outdir,
+          scriptPath: join(outdir, 'worker.js'),
+          compatibilityDate,
+          compatibilityFlags,
+          hyperdrives: { HYPERDRIVE: hyperdriveUrl.toString() },
+          // wrangler.toml [[r2_buckets]] (ATTACHMENTS), in Miniflare's in-memory R2.
+          r2Buckets: r2Buckets,
+          // wrangler.toml [assets]: the ASSETS binding, the Worker first for every path (run_worker_first).
+          assets: {
+            directory: join(outdir, 'assets'),
+            binding: 'ASSETS',
+            routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+          },
+          bindings: { ...vars, ...w.bindings },
+        })),
+      }),
+  );
   try {
-    await mf.ready;
+    await withGuardedProxySockets(() => mf.ready);
   } catch (err) {
     await dropDatabaseUser(user);
     throw new Error(`workerd did not start: ${String(err)}\n${output}`);
@@ -204,4 +208,50 @@ export async function queueResetEmail(database: Database, prefix: string): Promi
     ]),
   );
   return recipient;
+}
+
+/**
+ * Miniflare's local Hyperdrive is a TCP proxy in this process that pipes workerd's socket to the database
+ * with no 'error' listener on either socket, so a reset on one side (workerd dropping a connection while a
+ * Worker is torn down, the server closing an idle one) is an uncaught ECONNRESET that fails the whole test
+ * run. While Miniflare builds its proxies, servers it creates get a connection listener that gives each
+ * accepted socket, and the database socket opened for it, a listener that closes the other side instead.
+ */
+function withGuardedProxySockets<T>(start: () => T): T {
+  const createServer = net.createServer;
+  const guarded = ((...args: unknown[]) => {
+    const listener = args.find((a): a is (socket: net.Socket) => void => typeof a === 'function');
+    if (!listener) return (createServer as (...a: unknown[]) => net.Server)(...args);
+    const wrapped = (client: net.Socket) => {
+      const connect = net.connect;
+      let upstream: net.Socket | undefined;
+      net.connect = ((...a: Parameters<typeof net.connect>) => {
+        upstream = connect(...a);
+        return upstream;
+      }) as typeof net.connect;
+      try {
+        listener(client);
+      } finally {
+        net.connect = connect;
+      }
+      client.on('error', () => upstream?.destroy());
+      upstream?.on('error', () => client.destroy());
+    };
+    return (createServer as (...a: unknown[]) => net.Server)(
+      ...args.map((a) => (a === listener ? wrapped : a)),
+    );
+  }) as typeof net.createServer;
+  net.createServer = guarded;
+  const restore = () => {
+    net.createServer = createServer;
+  };
+  try {
+    const result = start();
+    if (result instanceof Promise) return result.finally(restore) as T;
+    restore();
+    return result;
+  } catch (err) {
+    restore();
+    throw err;
+  }
 }

@@ -227,6 +227,8 @@ describe('a reply to a closed ticket', () => {
 
 describe('a reply to a merged ticket', () => {
   it('lands on the ticket it was merged into, by its sender', async () => {
+    // A customer of its own: the per-sender inbound limit counts every mail the shared one sends.
+    const customer = await signIn(env.app.http, env.db.database, 'user');
     const target = await raise(agent, 'The real ticket');
     const source = await raise(customer, 'A duplicate');
     const { replyTo } = await emailTo(customer, source);
