@@ -107,3 +107,35 @@ export function startLoop(
     },
   };
 }
+
+/**
+ * `startLoop` over an outbox drain that honours `stopping`: `stop()` makes the pass in flight stop claiming
+ * at once (it hands back what it has not started), then waits for it. A pass that claimed something is
+ * logged with the `drained` message. The email outbox and the webhook dispatcher both run on it.
+ */
+export function startDrainLoop<D extends { logger: Logger; stopping?: () => boolean }>(
+  deps: D,
+  what: string,
+  drained: string,
+  drain: (deps: D) => Promise<{ claimed: number }>,
+  pollMs: number,
+): BackgroundLoop {
+  let stopping = false;
+  const mine: D = { ...deps, stopping: () => stopping || (deps.stopping?.() ?? false) };
+  const loop = startLoop(
+    deps.logger,
+    what,
+    async () => {
+      const r = await drain(mine);
+      if (r.claimed > 0) deps.logger.info(r, drained);
+    },
+    pollMs,
+  );
+  return {
+    wake: () => loop.wake(),
+    stop: () => {
+      stopping = true;
+      return loop.stop();
+    },
+  };
+}

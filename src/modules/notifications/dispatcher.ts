@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { notifications, type Role, ticketCcs, tickets, users } from '../../../db/schema/index.js';
 import { isStaffRole } from '../../access/index.js';
-import { type BackgroundLoop, startLoop } from '../../background.js';
+import { type BackgroundLoop, startDrainLoop } from '../../background.js';
 import type { Config } from '../../config.js';
 import {
   affectedRows,
@@ -472,22 +472,5 @@ export async function drainOutbox(deps: DispatcherDeps, budgetMs = 25_000): Prom
  * back claimed rows not yet being sent, and resolves once the sends in flight are recorded.
  */
 export function startOutboxLoop(deps: DispatcherDeps, pollMs: number): BackgroundLoop {
-  let stopping = false;
-  const mine: DispatcherDeps = { ...deps, stopping: () => stopping || (deps.stopping?.() ?? false) };
-  const loop = startLoop(
-    deps.logger,
-    'outbox dispatch',
-    async () => {
-      const r = await drainOutbox(mine);
-      if (r.claimed > 0) deps.logger.info(r, 'outbox drained');
-    },
-    pollMs,
-  );
-  return {
-    wake: () => loop.wake(),
-    stop: () => {
-      stopping = true;
-      return loop.stop();
-    },
-  };
+  return startDrainLoop(deps, 'outbox dispatch', 'outbox drained', drainOutbox, pollMs);
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { Webhook as Signer } from 'standardwebhooks';
 import { users, webhookDeliveries, webhooks } from '../../../db/schema/index.js';
 import { ADMIN_ROLE } from '../../access/index.js';
-import { type BackgroundLoop, startLoop } from '../../background.js';
+import { type BackgroundLoop, startDrainLoop } from '../../background.js';
 import type { Config } from '../../config.js';
 import { affectedRows, type Database, type Db, retryOnDeadlock } from '../../database.js';
 import type { Clock } from '../../deps.js';
@@ -495,22 +495,5 @@ export async function drainWebhooks(
 
 /** The Node background loop: drains every `pollMs`, and at once when woken after a write. */
 export function startWebhookLoop(deps: WebhookDispatcherDeps, pollMs: number): BackgroundLoop {
-  let stopping = false;
-  const mine: WebhookDispatcherDeps = { ...deps, stopping: () => stopping || (deps.stopping?.() ?? false) };
-  const loop = startLoop(
-    deps.logger,
-    'webhook dispatch',
-    async () => {
-      const r = await drainWebhooks(mine);
-      if (r.claimed > 0) deps.logger.info(r, 'webhooks drained');
-    },
-    pollMs,
-  );
-  return {
-    wake: () => loop.wake(),
-    stop: () => {
-      stopping = true;
-      return loop.stop();
-    },
-  };
+  return startDrainLoop(deps, 'webhook dispatch', 'webhooks drained', drainWebhooks, pollMs);
 }
