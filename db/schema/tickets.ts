@@ -8,6 +8,7 @@ import {
   mysqlEnum,
   mysqlTable,
   primaryKey,
+  text,
   uniqueIndex,
   varchar,
 } from 'drizzle-orm/mysql-core';
@@ -20,6 +21,8 @@ export const TICKET_STATUSES = ['new', 'open', 'pending', 'on_hold', 'solved', '
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+export const SATISFACTION_RATINGS = ['good', 'bad'] as const;
+export type SatisfactionRating = (typeof SATISFACTION_RATINGS)[number];
 
 /**
  * Stands for "no such moment" in the SLA columns that are sorted and swept (`sla_due_at`,
@@ -81,6 +84,10 @@ export const tickets = mysqlTable(
     slaBreached: int('sla_breached', { unsigned: true }).notNull().default(0),
     /** Set when the ticket was merged into another (it is then closed): later replies land there. */
     mergedIntoId: ref('merged_into_id'),
+    // Satisfaction (CSAT): the requester's rating of the latest solve; the latest rating wins.
+    satisfactionRating: mysqlEnum('satisfaction_rating', SATISFACTION_RATINGS),
+    satisfactionComment: text('satisfaction_comment'),
+    satisfactionRatedAt: timestamp('satisfaction_rated_at'),
   },
   (t) => [
     // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.
@@ -112,6 +119,8 @@ export const tickets = mysqlTable(
     // sla=at_risk with other sorts; the SLA sweep's work list.
     index('tickets_sla_at_risk_idx').on(t.slaAtRiskAt),
     index('tickets_sla_alert_idx').on(t.slaNextAlertAt),
+    // Reports count ratings by the time they were given.
+    index('tickets_satisfaction_idx').on(t.satisfactionRatedAt, t.satisfactionRating),
   ],
 );
 
