@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { type AnyColumn, and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { ticketFields, ticketFieldValues } from '../../../db/schema/index.js';
 import { affectedRows, dbErrno, ER, insertId, type Queryable } from '../../database.js';
 import { ConflictError } from '../../errors.js';
@@ -59,32 +59,59 @@ export async function writeValues(db: Queryable, ticketId: number, set: StoredVa
   }
 }
 
-/** The values of some tickets: ticket id → key → {value, visibleToRequester}. */
-export async function valuesOf(
-  db: Queryable,
-  ticketIds: number[],
-): Promise<Map<number, { key: string; value: FieldValue | null; visibleToRequester: boolean }[]>> {
-  const out = new Map<number, { key: string; value: FieldValue | null; visibleToRequester: boolean }[]>();
-  if (ticketIds.length === 0) return out;
-  const rows = await db
-    .select({
-      ticketId: ticketFieldValues.ticketId,
-      key: ticketFields.key,
-      type: ticketFields.type,
-      visibleToRequester: ticketFields.visibleToRequester,
-      textValue: ticketFieldValues.textValue,
-      numberValue: ticketFieldValues.numberValue,
-      dateValue: ticketFieldValues.dateValue,
-      boolValue: ticketFieldValues.boolValue,
-    })
-    .from(ticketFieldValues)
-    .innerJoin(ticketFields, eq(ticketFields.id, ticketFieldValues.fieldId))
-    .where(inArray(ticketFieldValues.ticketId, ticketIds))
-    .orderBy(asc(ticketFields.id));
-  for (const r of rows) {
-    const list = out.get(r.ticketId) ?? [];
-    list.push({ key: r.key, value: fromStored(r, r), visibleToRequester: r.visibleToRequester });
-    out.set(r.ticketId, list);
-  }
-  return out;
+/** A ticket's custom field value as a view shows it. */
+export interface ViewFieldValue {
+  key: string;
+  value: FieldValue | null;
+  visibleToRequester: boolean;
+}
+
+/**
+ * The custom field values of the ticket whose id column is `ticketId`, as one JSON array column of a
+ * ticket view query (a correlated subquery on the `(ticket_id, field_id)` primary key), so reading a view
+ * or a page of views costs no extra round trip. Each element is `[fieldId, key, type, visible, text,
+ * number, date, bool]`; `parseViewValues` turns it into values. NULL when the ticket has none.
+ */
+export const viewValuesSql = (ticketId: AnyColumn) =>
+  sql<unknown>`(SELECT JSON_ARRAYAGG(JSON_ARRAY(${ticketFields.id}, ${ticketFields.key}, ${ticketFields.type}, ${ticketFields.visibleToRequester}, ${ticketFieldValues.textValue}, ${ticketFieldValues.numberValue}, ${ticketFieldValues.dateValue}, ${ticketFieldValues.boolValue})) FROM ${ticketFieldValues} INNER JOIN ${ticketFields} ON ${ticketFields.id} = ${ticketFieldValues.fieldId} WHERE ${ticketFieldValues.ticketId} = ${ticketId})`;
+
+type ValueTuple = [
+  number,
+  string,
+  FieldDef['type'],
+  unknown,
+  string | null,
+  number | null,
+  string | null,
+  unknown,
+];
+
+/**
+ * The values of `viewValuesSql`, in definition order. MariaDB hands JSON over as text, MySQL as a parsed
+ * value: both are accepted.
+ */
+export function parseViewValues(raw: unknown): ViewFieldValue[] {
+  const tuples = parseJsonColumn<ValueTuple>(raw);
+  tuples.sort((a, b) => a[0] - b[0]);
+  return tuples.map(([, key, type, visible, textValue, numberValue, dateValue, bool]) => ({
+    key,
+    value: fromStored(
+      { type },
+      {
+        textValue,
+        numberValue,
+        dateValue,
+        boolValue: bool === null ? null : Boolean(bool),
+      },
+    ),
+    visibleToRequester: Boolean(visible),
+  }));
+}
+
+/** A JSON array column as text (MariaDB), a Buffer, or already parsed (MySQL); NULL is an empty array. */
+export function parseJsonColumn<T>(raw: unknown): T[] {
+  if (raw === null || raw === undefined) return [];
+  const text = raw instanceof Uint8Array ? new TextDecoder().decode(raw) : raw;
+  const value = typeof text === 'string' ? JSON.parse(text) : text;
+  return Array.isArray(value) ? (value as T[]) : [];
 }
