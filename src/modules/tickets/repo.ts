@@ -15,6 +15,7 @@ import { alias, type MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import {
   groups,
   messages,
+  type SatisfactionRating,
   type TicketPriority,
   type TicketStatus,
   ticketCcs,
@@ -319,6 +320,9 @@ export interface TicketChanges extends SlaColumns {
   solvedAt?: Date | null;
   closedAt?: Date | null;
   mergedIntoId?: number;
+  satisfactionRating?: SatisfactionRating;
+  satisfactionComment?: string | null;
+  satisfactionRatedAt?: Date;
 }
 
 /**
@@ -364,6 +368,7 @@ export type EventType =
   | 'ticket.fields_changed'
   | 'ticket.followed'
   | 'ticket.unfollowed'
+  | 'ticket.rated'
   | 'message.created'
   | 'notification.requeued';
 
