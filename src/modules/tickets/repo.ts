@@ -441,6 +441,12 @@ export async function findAssignableStaff(db: Queryable, id: number) {
   return row ?? null;
 }
 
+/** A person's current role, or null when there is no such account (whom a CSAT rating is recorded as). */
+export async function findUserRole(db: Queryable, id: number) {
+  const [row] = await db.select({ role: users.role }).from(users).where(eq(users.id, id));
+  return row?.role ?? null;
+}
+
 /** The tickets assigned to `userId` that are not closed, locked for the rest of the transaction. */
 export async function lockOpenAssignedTo(db: Queryable, userId: number): Promise<TicketRow[]> {
   return db
