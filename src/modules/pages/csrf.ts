@@ -12,7 +12,7 @@ import { CSAT_PATH, purposeKey } from '../tickets/index.js';
  *   (double submit): a POST must bring both, equal (compared in constant time), with a valid MAC for
  *   this very link;
  * - the browser's word on where the POST comes from: `Sec-Fetch-Site` other than `same-origin`, or an
- *   `Origin` that is neither APP_URL's nor the request's own, is refused;
+ *   `Origin` that is neither APP_URL's nor the request's own (nor `null` beside `same-origin`), is refused;
  * - one use: the value names the rating state it was shown for, and a POST that changes the rating or
  *   comment moves that state, so the same value cannot change anything a second time (409, "the form is
  *   out of date"); a replay that would change nothing is harmless and answered as before.
@@ -78,6 +78,10 @@ export function crossSite(c: Context<AppEnv>, config: Config): boolean {
   if (site !== undefined && site !== 'same-origin') return true;
   const origin = c.req.header('origin');
   if (origin === undefined) return false;
+  // The page's `Referrer-Policy: no-referrer` makes a browser send `Origin: null` with its own form; that
+  // is accepted only with the browser's `Sec-Fetch-Site: same-origin` beside it (a sandboxed frame
+  // elsewhere sends `null` too, but with `cross-site`).
+  if (origin === 'null') return site !== 'same-origin';
   return origin !== new URL(config.appUrl).origin && origin !== new URL(c.req.url).origin;
 }
 
