@@ -98,6 +98,42 @@ describe('CSAT links and page', () => {
     expect(JSON.stringify(doc.body)).toContain('ticket.rated');
   });
 
+  it('a CC sees neither the rating nor its event; the requester sees the rating, staff the event', async () => {
+    const cc = await signIn(env.app.http, env.db.database, 'user');
+    const id = await raiseTicket(env.app, requester);
+    const copied = await api()
+      .patch(`/api/v1/tickets/${id}`)
+      .set(...agent.auth)
+      .send({ ccs: [cc.email] });
+    expect(copied.status, copied.text).toBe(200);
+    const links = await solveForLinks(env.app, mail, agent, requester, id);
+    const before = (await ticket(requester, id)).body.version;
+    expect((await open(links.bad)).status).toBe(200);
+    const mine = await ticket(requester, id);
+    expect(mine.body.satisfaction.rating).toBe('bad');
+    expect(mine.body.version).toBe(before + 1);
+    const theirs = await ticket(cc, id);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.satisfaction).toBeNull();
+    for (const who of [cc, requester]) {
+      const events = await api()
+        .get(`/api/v1/tickets/${id}/events`)
+        .set(...who.auth);
+      expect(events.body.data.map((e: { type: string }) => e.type)).not.toContain('ticket.rated');
+    }
+    expect(await ratedEvents(id)).toHaveLength(1);
+    // The change feed (what webhooks deliver) carries it too.
+    const feed = await api()
+      .get('/api/v1/events')
+      .query({ ticketId: id, limit: 100 })
+      .set(...admin.auth);
+    expect(feed.status, feed.text).toBe(200);
+    const inFeed = (feed.body.data as { type: string; ticketId: string }[]).filter(
+      (e) => e.type === 'ticket.rated' && e.ticketId === id,
+    );
+    expect(inFeed).toHaveLength(1);
+  });
+
   it('the latest rating wins; the same rating again writes nothing', async () => {
     const id = await raiseTicket(env.app, requester);
     const links = await solveForLinks(env.app, mail, agent, requester, id);

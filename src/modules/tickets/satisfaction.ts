@@ -92,7 +92,12 @@ export async function rateFromLink(ctx: ServiceContext, input: RateInput): Promi
     const now = ctx.clock.now();
     await commitChange(tx, asRequester, row, {
       changes: { satisfactionRating: input.rating, satisfactionComment: comment, satisfactionRatedAt: now },
-      events: [{ type: 'ticket.rated', data: { rating: input.rating, previousRating, comment } }],
+      // Staff-only in the trail (the requester sees the rating on the ticket itself; a CC need not see it
+      // at all); the requester's view still moves, since `satisfaction` is part of it.
+      events: [
+        { type: 'ticket.rated', data: { rating: input.rating, previousRating, comment }, internal: true },
+      ],
+      requesterVisible: true,
     });
     return {
       ok: true,
