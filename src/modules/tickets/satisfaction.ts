@@ -2,7 +2,7 @@ import type { SatisfactionRating } from '../../../db/schema/index.js';
 import { type ServiceContext, withTransaction } from '../../context.js';
 import { commitChange } from './commit.js';
 import * as repo from './repo.js';
-import { verifyCsatToken } from './satisfaction-token.js';
+import { type CsatClaims, verifyCsatToken } from './satisfaction-token.js';
 
 /**
  * Recording a satisfaction rating from the links of a solved email (the `/csat/<token>` page). There is
@@ -55,33 +55,19 @@ export async function rateFromLink(ctx: ServiceContext, input: RateInput): Promi
   const check = await verifyCsatToken(ctx.config, ctx.clock, input.token);
   if (!check.ok) return { ok: false, reason: check.reason };
   const { claims } = check;
+  // A click that changes nothing (the same link again, a mail scanner) is answered from a plain read,
+  // without queueing on the row lock; anything else is decided again under the lock.
+  const seen = await repo.findRow(ctx.db, claims.ticketId);
+  if (seen) {
+    const answer = decide(seen, claims, input);
+    if (!answer.ok || answer.unchanged) return answer.outcome;
+  }
   return withTransaction(ctx, async (tx, ctx): Promise<CsatOutcome> => {
     const row = await repo.findRow(tx, claims.ticketId, true);
     if (!row) return { ok: false, reason: 'invalid' };
-    if (row.mergedIntoId !== null) return { ok: false, reason: 'merged' };
-    const sameSolve =
-      (row.status === 'solved' || row.status === 'closed') &&
-      row.solvedAt?.getTime() === claims.solvedAtMs &&
-      row.requesterId === claims.requesterId;
-    if (!sameSolve) return { ok: false, reason: 'used' };
-    const ratedAt = row.satisfactionRatedAt;
-    if (input.shownAtMs !== undefined && (ratedAt?.getTime() ?? null) !== input.shownAtMs) {
-      return { ok: false, reason: 'stale_form' };
-    }
-    const ratedThisSolve = ratedAt !== null && row.solvedAt !== null && ratedAt >= row.solvedAt;
-    const previousRating = ratedThisSolve ? row.satisfactionRating : null;
-    const previousComment = ratedThisSolve ? row.satisfactionComment : null;
-    const comment = input.comment === undefined ? previousComment : input.comment || null;
-    const unchanged = previousRating === input.rating && previousComment === comment;
-    if (unchanged && ratedAt) {
-      return {
-        ok: true,
-        ticket: { id: row.id, subject: row.subject },
-        rating: input.rating,
-        comment,
-        ratedAtMs: ratedAt.getTime(),
-      };
-    }
+    const answer = decide(row, claims, input);
+    if (!answer.ok || answer.unchanged) return answer.outcome;
+    const { previousRating, comment } = answer;
     const role = await repo.findUserRole(tx, row.requesterId);
     if (!role) return { ok: false, reason: 'used' };
     // No session behind it (id 0: no session row has that id), as for a reply by email.
@@ -107,4 +93,37 @@ export async function rateFromLink(ctx: ServiceContext, input: RateInput): Promi
       ratedAtMs: now.getTime(),
     };
   });
+}
+
+type Decision =
+  | { ok: false; unchanged?: undefined; outcome: CsatOutcome }
+  | { ok: true; unchanged: true; outcome: CsatOutcome }
+  | { ok: true; unchanged: false; previousRating: SatisfactionRating | null; comment: string | null };
+
+/** What a rating would do to the ticket as it is now: refuse, change nothing, or change it. */
+function decide(row: repo.TicketRow, claims: CsatClaims, input: RateInput): Decision {
+  const refuse = (reason: CsatRefusal): Decision => ({ ok: false, outcome: { ok: false, reason } });
+  if (row.mergedIntoId !== null) return refuse('merged');
+  const sameSolve =
+    (row.status === 'solved' || row.status === 'closed') &&
+    row.solvedAt?.getTime() === claims.solvedAtMs &&
+    row.requesterId === claims.requesterId;
+  if (!sameSolve) return refuse('used');
+  const ratedAt = row.satisfactionRatedAt;
+  if (input.shownAtMs !== undefined && (ratedAt?.getTime() ?? null) !== input.shownAtMs) {
+    return refuse('stale_form');
+  }
+  const ratedThisSolve = ratedAt !== null && row.solvedAt !== null && ratedAt >= row.solvedAt;
+  const previousRating = ratedThisSolve ? row.satisfactionRating : null;
+  const previousComment = ratedThisSolve ? row.satisfactionComment : null;
+  const comment = input.comment === undefined ? previousComment : input.comment || null;
+  if (ratedAt && previousRating === input.rating && previousComment === comment) {
+    const ticket = { id: row.id, subject: row.subject };
+    return {
+      ok: true,
+      unchanged: true,
+      outcome: { ok: true, ticket, rating: input.rating, comment, ratedAtMs: ratedAt.getTime() },
+    };
+  }
+  return { ok: true, unchanged: false, previousRating, comment };
 }
