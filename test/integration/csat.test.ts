@@ -218,6 +218,9 @@ describe('CSAT links and page', () => {
       `/csat/not-a-token?rating=good`,
       `/csat/${'x'.repeat(5000)}?rating=good`,
       `/csat/${encodeURIComponent('<script>alert(1)</script>')}?rating=good`,
+      '/csat/%E0%A4%A?rating=good',
+      '/csat/%ED%A0%80?rating=%ED%A0%80',
+      `/csat/${encodeURIComponent('tok\u0000en\u202E')}?rating=good`,
     ]) {
       const res = await api().get(path);
       expect(res.status, path).toBe(400);
