@@ -46,6 +46,11 @@ describe('CSAT links and page', () => {
     expect(links.good.origin).toBe(env.app.deps.config.appUrl);
     expect(links.good.pathname).toBe(links.bad.pathname);
 
+    // A HEAD (a link checker's) records nothing.
+    const head = await api().head(`${links.good.pathname}${links.good.search}`);
+    expect(head.status).toBe(200);
+    expect((await ticket(agent, id)).body.satisfaction).toBeNull();
+
     const page = await open(links.good);
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");

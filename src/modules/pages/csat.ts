@@ -121,6 +121,8 @@ export function csatPages(app: Hono<AppEnv>) {
         '<p>A rating is either good or bad. Use one of the two links from the email.</p>',
       );
     }
+    // Link checkers (mail scanners, previews) often ask with HEAD first: only a GET records a rating.
+    if (c.req.method === 'HEAD') return htmlPage(c, 200, 'Rate your ticket', '');
     const outcome = await rateFromLink(serviceContext(c), { token, rating });
     if (!outcome.ok) return refusal(c, outcome.reason);
     const csrf = await issueCsrf(c, c.get('deps').config, token, outcome.ratedAtMs);
