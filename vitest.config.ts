@@ -29,6 +29,8 @@ const SUBPROCESS = [
   'test/integration/fresh-clone.test.ts',
   'test/integration/production-install.test.ts',
   'test/integration/tour.test.ts',
+  // Drives a real Chromium.
+  'test/integration/csat-browser.test.ts',
   'test/parity/**/*.test.ts',
   // Not a process, but it loads wrangler to read wrangler.toml: seconds of import the unit loop should not pay.
   'test/unit/deploy-config.test.ts',

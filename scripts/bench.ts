@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { sql } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
+import { solvedCsatPaths } from './bench/csat.js';
 import { inboundBigMessage, inboundOverRoute, inboundOverSmtp } from './bench/inbound.js';
 import { load, type Measured } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
@@ -342,6 +343,39 @@ try {
           pid,
         }),
       bareCeiling,
+    );
+  }
+
+  // CSAT: a repeated click on a solved email's link (token check, row lock, no write, the page) and
+  // ratings that change each time (every request a commit with its ticket.rated event), over 200 tickets.
+  if (want('csat_click') || want('csat_rate')) {
+    const paths = await solvedCsatPaths(
+      conn,
+      { jwtSecret: 'bench-secret-that-is-at-least-32-bytes-long', appUrl: base },
+      200,
+    );
+    const clickUrl = `${base}${paths[0]}?rating=good`;
+    // The first click records the rating; the measured ones find it unchanged.
+    await (await fetch(clickUrl)).text();
+    await scenario(
+      'csat_click',
+      FIRST,
+      () => load({ url: clickUrl, seconds: S, connections: 16, pid }),
+      bareCeiling,
+    );
+    let rateAt = 0;
+    await scenario('csat_rate', FIRST, () =>
+      load({
+        url: `${base}${paths[0]}?rating=bad`,
+        seconds: S,
+        connections: 16,
+        pid,
+        next: () => {
+          const n = rateAt++;
+          const rating = Math.floor(n / paths.length) % 2 === 0 ? 'bad' : 'good';
+          return { path: `${paths[n % paths.length]}?rating=${rating}` };
+        },
+      }),
     );
   }
 

@@ -27,7 +27,7 @@ import { INBOUND_EMAIL_PATH, inboundRoutes } from './modules/inbound/index.js';
 import { macroRoutes } from './modules/macros/index.js';
 import { messageRoutes } from './modules/messages/index.js';
 import { opsRoutes } from './modules/ops/index.js';
-import { PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
+import { CSAT_PAGE, CSAT_PATH, PAGE_PATHS, pageRoutes } from './modules/pages/index.js';
 import { slaAdminRoutes } from './modules/sla-admin/index.js';
 import { collaborationRoutes, notificationRoutes, ticketRoutes } from './modules/tickets/index.js';
 import { findOrCreateCustomer, userRoutes } from './modules/users/index.js';
@@ -62,10 +62,10 @@ export function createApp(deps: AppDeps) {
   const rawMail = `${API_BASE}${INBOUND_EMAIL_PATH}`;
   app.use(
     '*',
-    requestLogging(deps),
+    requestLogging(deps, [`${CSAT_PATH}/`]),
     clientAddress(deps),
     bodySizeLimit({ [rawMail]: deps.config.inbound.maxBytes }, STREAMED_BODIES),
-    jsonOnly([...PAGE_PATHS, rawMail], STREAMED_BODIES),
+    jsonOnly([...PAGE_PATHS, CSAT_PAGE, rawMail], STREAMED_BODIES),
   );
   app.use('*', async (c, next) => {
     c.set('principalLimiter', limiter);
@@ -74,6 +74,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use(`${API_BASE}/*`, afterWrites(deps), databaseHandle(deps));
   for (const path of PAGE_PATHS) app.use(path, databaseHandle(deps));
+  app.use(`${CSAT_PATH}/*`, databaseHandle(deps));
 
   app.route('/', opsRoutes());
   app.route('/', pageRoutes());

@@ -82,6 +82,7 @@ const EnvSchema = z.object({
   ACCESS_TOKEN_TTL: duration('15m'),
   REFRESH_TOKEN_TTL: duration('30d'),
   AUTO_CLOSE_DAYS: intInRange(4, 1, 365),
+  CSAT_LINK_TTL: duration('30d'),
   OUTBOX_MAX_AGE: duration('24h'),
   OUTBOX_MAX_RETRY_DELAY: duration('1h'),
   OUTBOX_LEASE_SECONDS: intInRange(60, 10, 3600),
@@ -203,6 +204,8 @@ export interface Config {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   autoCloseDays: number;
+  /** How long the satisfaction links in a "solved" email work (seconds; CSAT_LINK_TTL). */
+  csatLinkTtlSeconds: number;
   /** How often the Node process runs housekeeping (auto-close); Workers use their cron trigger instead. */
   housekeepingIntervalSeconds: number;
   /** Connections in the Node process's mysql2 pool (Workers open one per request instead). */
@@ -385,6 +388,7 @@ export function parseConfig(record: Record<string, string | undefined>): ConfigR
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL,
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL,
       autoCloseDays: env.AUTO_CLOSE_DAYS,
+      csatLinkTtlSeconds: env.CSAT_LINK_TTL,
       housekeepingIntervalSeconds: env.HOUSEKEEPING_INTERVAL_SECONDS,
       databasePoolSize: env.DATABASE_POOL_SIZE,
       database: {

@@ -25,6 +25,8 @@ export const TARGETS: Record<string, { label: string; rps?: number; p99?: number
   events_page: { label: 'change feed `GET /events`, a 25-event page mid-feed', rps: 2000 },
   events_head: { label: 'change feed, a caught-up poll (no new events)', rps: 2000 },
   get_ticket_api_key: { label: 'get ticket with an API key (compare: get ticket, JWT)' },
+  csat_click: { label: 'CSAT link clicked again (same rating: token, lock, page; no write)' },
+  csat_rate: { label: 'CSAT rating changed (a commit with `ticket.rated` per request, 200 tickets)' },
   webhook_latency: {
     label: 'webhooks: commit → received by a local receiver at 200 changes/s (ms)',
     p99: 2000,

@@ -50,6 +50,7 @@ export const ticketExample = {
   ccs: [{ id: '311', name: 'Alan', email: 'alan@example.com' }],
   followers: [grace],
   fields: { plan: 'pro' },
+  satisfaction: null,
   mergedInto: null,
   version: 3,
 };

@@ -12,8 +12,16 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const requestIds = (): MiddlewareHandler<AppEnv> =>
   requestId({ headerName: 'X-Request-Id', limitLength: 128 });
 
-/** Puts the deps and a request-scoped logger on the context and logs one line per request. */
-export function requestLogging(deps: AppDeps): MiddlewareHandler<AppEnv> {
+/**
+ * Puts the deps and a request-scoped logger on the context and logs one line per request.
+ * `tokenPaths`: path prefixes whose rest is a secret (the token of a CSAT link, `/csat/<token>`); the
+ * log line keeps the prefix only.
+ */
+export function requestLogging(deps: AppDeps, tokenPaths: readonly string[] = []): MiddlewareHandler<AppEnv> {
+  const logPath = (path: string) => {
+    const prefix = tokenPaths.find((p) => path.startsWith(p));
+    return prefix ? `${prefix}[redacted]` : path;
+  };
   return async (c, next) => {
     const started = performance.now();
     const log = deps.logger.child({ reqId: c.get('requestId') });
@@ -22,7 +30,7 @@ export function requestLogging(deps: AppDeps): MiddlewareHandler<AppEnv> {
     await next();
     const ms = Math.round((performance.now() - started) * 10) / 10;
     // The path only: query strings may carry tokens (password-reset links).
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    log.info({ method: c.req.method, path: logPath(c.req.path), status: c.res.status, ms }, 'request');
   };
 }
 
@@ -82,11 +90,15 @@ export const bodySizeLimit = (
  * inbound mail).
  */
 export const jsonOnly =
-  (otherPaths: readonly string[] = [], streamed: StreamedBodyPaths = []): MiddlewareHandler<AppEnv> =>
+  (
+    otherPaths: readonly (string | RegExp)[] = [],
+    streamed: StreamedBodyPaths = [],
+  ): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
+    const path = c.req.path;
     if (
       BODY_METHODS.has(c.req.method) &&
-      !otherPaths.includes(c.req.path) &&
+      !otherPaths.some((p) => (typeof p === 'string' ? p === path : p.test(path))) &&
       !streamed.some((re) => re.test(c.req.path))
     ) {
       const length = c.req.header('content-length');

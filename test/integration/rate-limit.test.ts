@@ -70,3 +70,23 @@ describe('rate limits on the public auth routes', () => {
     expect((await reg()).status).toBe(429);
   });
 });
+
+describe('rate limit on the satisfaction page (CSAT)', () => {
+  it('the 6th request from one address gets a 429 page; another address is unaffected', async () => {
+    const from = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+    const page = (path: string, by: string) => env.app.http.get(path).set('X-Forwarded-For', by);
+    // Bad links count too: guessing tokens is what the limit slows down.
+    for (let i = 0; i < 5; i++) expect((await page(`/csat/guess-${i}?rating=good`, from)).status).toBe(400);
+    const limited = await page('/csat/guess-6?rating=good', from);
+    expect(limited.status).toBe(429);
+    expect(limited.headers['content-type']).toMatch(/^text\/html/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    const post = await env.app.http
+      .post('/csat/guess-7')
+      .set('X-Forwarded-For', from)
+      .type('form')
+      .send({ rating: 'good' });
+    expect(post.status).toBe(429);
+    expect((await page('/csat/guess-8?rating=good', '192.0.2.8')).status).toBe(400);
+  });
+});

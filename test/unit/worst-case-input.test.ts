@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import type { AppEnv } from '../../src/http/env.js';
 import { etag, ifMatch, notModified } from '../../src/http/etag.js';
 import { parseId } from '../../src/http/ids.js';
 import { jsonOnly, MAX_BODY_BYTES, requestIds } from '../../src/http/middleware.js';
@@ -12,7 +14,11 @@ import { MacroActions } from '../../src/modules/macros/schemas.js';
 import { CreateMessageInput } from '../../src/modules/messages/schemas.js';
 import { escapeHtml } from '../../src/modules/notifications/render.js';
 import { renderEmail } from '../../src/modules/notifications/templates.js';
+import { CSAT_PAGE } from '../../src/modules/pages/csat.js';
+import { CsatComment } from '../../src/modules/pages/csat-input.js';
+import { checkCsrf, constantTimeEqual } from '../../src/modules/pages/csrf.js';
 import { fullTextQuery } from '../../src/modules/tickets/list.js';
+import { verifyCsatToken } from '../../src/modules/tickets/satisfaction-token.js';
 import {
   BulkInput,
   CreateTicketInput,
@@ -344,5 +350,46 @@ describe('collaboration input (issue 16), at 1 MiB per field', () => {
     );
     const text: FieldDef = { ...date, type: 'text' };
     await timed((v) => validateFields([text], { d: v }, { seesAll: true, creating: false }), run('a', MIB));
+  });
+});
+
+describe('the satisfaction (CSAT) page', () => {
+  const parsed = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: 'mysql://root@127.0.0.1:1/unused',
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    JWT_SECRET: 'unit-secret-that-is-at-least-32-bytes-long',
+  });
+  if (!parsed.ok) throw new Error(parsed.message);
+  const config = parsed.config;
+  const clock = { now: () => new Date() };
+
+  it.each(textWorst().map((s, i) => [i, s] as const))(
+    'the comment, worst case %i at 1 MiB',
+    async (_i, worst) => {
+      await timed((s) => CsatComment.safeParse(s), worst);
+    },
+  );
+
+  it('the link token, the path pattern and the form value at the sizes a request can carry', async () => {
+    for (const worst of [run('a', MIB), run('a.', 1000), run('eyJ.', 999, '.')]) {
+      await timed((s) => verifyCsatToken(config, clock, s), worst);
+    }
+    await timed((s) => CSAT_PAGE.test(s), `/csat/${run('a/', HEADER)}`);
+    await timed((s) => constantTimeEqual(s, s), run('é', HEADER));
+    // The whole check as the POST runs it: a header-sized cookie against a field of every shape.
+    const app = new Hono<AppEnv>().post('/csat/t', async (c) =>
+      c.text(String(await checkCsrf(c, config, 't', c.req.header('x-field') ?? ''))),
+    );
+    for (const field of [run('a', 200), run('a.', 200), `${run('A', 100)}.${run('9', 15)}.${run('_', 80)}`]) {
+      await timed(
+        (cookie) =>
+          app.request('/csat/t', {
+            method: 'POST',
+            headers: { cookie: `csat_csrf=${cookie}`, 'x-field': field },
+          }),
+        run(field, HEADER - 20),
+      );
+    }
   });
 });

@@ -14,7 +14,9 @@ export type LimitedAction =
   | 'password_reset'
   | 'password_reset_confirm'
   | 'password_change'
-  | 'verify_email_resend';
+  | 'verify_email_resend'
+  /** The satisfaction page (GET and POST /csat/<token>), per client address only. */
+  | 'csat';
 
 /**
  * Counts one attempt in a fixed 15-minute window and says how many the window holds now. The upsert is

@@ -125,7 +125,7 @@ export async function create(
     // Every message bumps the version too: the ticket's updatedAt (part of its representation) moved.
     // An internal note moves only the staff's version: the requester's view must not change with it.
     change.requesterVisible = !input.internal || move !== null;
-    change.notify = (view, people) => [
+    change.notify = async (view, people) => [
       ...notify.messageCreated(
         ctx,
         view,
@@ -134,7 +134,7 @@ export async function create(
         actorId,
         actorLabel(actor),
       ),
-      ...(move ? notify.statusChanged(ctx, view, people, move.event.data, actorId) : []),
+      ...(move ? await notify.statusChanged(ctx, view, people, move.event.data, actorId) : []),
     ];
     await commitChange(tx, ctx, row, change);
     return id;

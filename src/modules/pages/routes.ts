@@ -4,6 +4,7 @@ import { serviceContext } from '../../http/context.js';
 import type { AppEnv } from '../../http/env.js';
 import { confirmPasswordReset, RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE, verifyEmail } from '../auth/index.js';
 import { Password } from '../users/index.js';
+import { csatPages } from './csat.js';
 import { escapeHtml, field, htmlPage } from './html.js';
 
 /** The root paths of the pages, which take form posts (not JSON) and need a database handle. */
@@ -140,5 +141,6 @@ export function pageRoutes() {
   const app = new Hono<AppEnv>();
   verifyEmailPages(app);
   resetPasswordPages(app);
+  csatPages(app);
   return app;
 }

@@ -153,10 +153,10 @@ export async function applyActions(
     }
     // Only an internal note and nothing else leaves the requester's view as it was.
     change.requesterVisible = change.events.some((e) => !e.internal);
-    change.notify = (v, people) => [
+    change.notify = async (v, people) => [
       ...(assigneeId ? notify.assigned(ctx, v, people, actorId) : []),
       ...(reply ? notify.messageCreated(ctx, v, people, reply, actorId, actorLabel(actor)) : []),
-      ...(move ? notify.statusChanged(ctx, v, people, move.event.data, actorId) : []),
+      ...(move ? await notify.statusChanged(ctx, v, people, move.event.data, actorId) : []),
     ];
     return commitChange(tx, ctx, row, change);
   });

@@ -31,7 +31,7 @@ export interface TicketChange {
   /** The SLA configuration, when the caller has it loaded already (a sweep): saves reading it again. */
   slaConfig?: SlaConfig;
   /** The emails, from the ticket as committed and the people it concerns (requester, assignee, actor). */
-  notify?: (view: repo.TicketView, people: notify.People) => NewNotification[];
+  notify?: (view: repo.TicketView, people: notify.People) => NewNotification[] | Promise<NewNotification[]>;
 }
 
 /**
@@ -85,7 +85,7 @@ export async function commitChange(
   const view = (await repo.findView(tx, row.id))!;
   if (change.notify) {
     const people = await notify.ticketPeople(tx, view, actorUserId(actor));
-    await notify.queue(tx, ctx, change.notify(view, people));
+    await notify.queue(tx, ctx, await change.notify(view, people));
   }
   return view;
 }

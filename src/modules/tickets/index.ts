@@ -13,6 +13,8 @@ export { notificationRoutes } from './notification-routes.js';
 export * as notify from './notify.js';
 export { insertMessage } from './repo.js';
 export { ticketRoutes } from './routes.js';
+export { type CsatOutcome, type CsatRefusal, type CsatState, rateFromLink } from './satisfaction.js';
+export { CSAT_PATH, MAX_CSAT_TOKEN, purposeKey } from './satisfaction-token.js';
 export {
   Body,
   CreateTicketInput,

@@ -6,6 +6,7 @@ import type { Queryable } from '../../database.js';
 import type { TemplateName } from '../notifications/index.js';
 import { enqueue, mailDomain, type NewNotification } from '../notifications/index.js';
 import type { TicketView } from './repo.js';
+import { csatLinks } from './satisfaction-token.js';
 
 /**
  * Who is emailed about what (the contract's notification table). Every function here runs inside the
@@ -169,24 +170,34 @@ const plus = (to: PersonRow[], extra: PersonRow[]) => [
   ...extra.filter((p) => !to.some((q) => q.id === p.id)),
 ];
 
-/** status changed (explicit, implicit or automatic): the requester, the assignee, CCs and followers. */
-export function statusChanged(
+/**
+ * status changed (explicit, implicit or automatic): the requester, the assignee, CCs and followers. The
+ * requester's copy of a move to solved carries the two satisfaction links (`csat`, signed for this solve;
+ * "token" in the key: the outbox redacts them from the row once the email is sent); nobody else's does.
+ */
+export async function statusChanged(
   ctx: ServiceContext,
   view: TicketView,
   people: People,
   change: { from: string; to: string; reason?: string | undefined },
   actorId: number | null,
-): NewNotification[] {
+): Promise<NewNotification[]> {
   const to = plus(
     pick(people, [view.requester.id, view.assignee?.id, ...ccIds(view)], actorId),
     followers(view, people, actorId),
   );
   // A person by their current name; an API key by its name (`actorLabel`); the system by nothing.
   const name = actorOf(people, actorId)?.name ?? actorLabel(ctx.actor);
-  return items(ctx, view, 'ticket.status_changed', 'ticket_status_changed', to, {
+  const list = items(ctx, view, 'ticket.status_changed', 'ticket_status_changed', to, {
     change,
     actor: name ? { name } : null,
   });
+  const requester = list.find((n) => n.to.userId === view.requester.id);
+  if (requester && change.to === 'solved') {
+    const csat = await csatLinks(ctx.config, ctx.clock, view.ticket);
+    if (csat) requester.payload = { ...requester.payload, csat };
+  }
+  return list;
 }
 
 /** assigned / reassigned: the new assignee, the requester and the followers. */

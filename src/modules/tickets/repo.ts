@@ -15,6 +15,7 @@ import { alias, type MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import {
   groups,
   messages,
+  type SatisfactionRating,
   type TicketPriority,
   type TicketStatus,
   ticketCcs,
@@ -290,6 +291,9 @@ export interface TicketChanges extends SlaColumns {
   solvedAt?: Date | null;
   closedAt?: Date | null;
   mergedIntoId?: number;
+  satisfactionRating?: SatisfactionRating;
+  satisfactionComment?: string | null;
+  satisfactionRatedAt?: Date;
 }
 
 /**
@@ -335,6 +339,7 @@ export type EventType =
   | 'ticket.fields_changed'
   | 'ticket.followed'
   | 'ticket.unfollowed'
+  | 'ticket.rated'
   | 'message.created'
   | 'notification.requeued';
 
@@ -405,6 +410,12 @@ export async function findAssignableStaff(db: Queryable, id: number) {
     .where(and(eq(users.id, id), inArray(users.role, [...STAFF_ROLES]), eq(users.active, true)))
     .for('update');
   return row ?? null;
+}
+
+/** A person's current role, or null when there is no such account (whom a CSAT rating is recorded as). */
+export async function findUserRole(db: Queryable, id: number) {
+  const [row] = await db.select({ role: users.role }).from(users).where(eq(users.id, id));
+  return row?.role ?? null;
 }
 
 /** The tickets assigned to `userId` that are not closed, locked for the rest of the transaction. */

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ROLES, TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
+import { ROLES, SATISFACTION_RATINGS, TICKET_PRIORITIES, TICKET_STATUSES } from '../../../db/schema/index.js';
 import { Id } from '../../http/ids.js';
 import { PageQuery, pageOf } from '../../http/pagination.js';
 import { Email, UserName } from '../../http/people.js';
@@ -32,6 +32,15 @@ export const TicketSla = z
     }),
   })
   .openapi('TicketSla');
+/** The requester's satisfaction rating of the latest solve (CSAT), from the links of the solved email. */
+export const TicketSatisfaction = z
+  .object({
+    rating: z.enum(SATISFACTION_RATINGS),
+    comment: z.string().nullable().openapi({ description: 'The optional comment sent from the rating page' }),
+    ratedAt: Timestamp.openapi({ description: 'When the rating or the comment last changed' }),
+  })
+  .openapi('TicketSatisfaction');
+
 /** How many people one ticket may copy: enough for a team, not a mailing list. */
 export const MAX_CCS = 50;
 
@@ -63,6 +72,11 @@ export const Ticket = z
       description:
         'Custom field values by key (GET /ticket-fields); a requester sees only fields visible to them',
       example: { plan: 'pro' },
+    }),
+    satisfaction: TicketSatisfaction.nullable().openapi({
+      description:
+        'The requester’s rating (`good` or `bad`) from the satisfaction links of the solved email; the latest ' +
+        'rating wins. Shown to staff, API keys and the requester; null until rated, and for CCs',
     }),
     mergedInto: z
       .object({ id: z.string() })
@@ -393,6 +407,7 @@ export const EventTypeField = z.string().openapi({
     '`ticket.created` `{subject,priority,tags,messageId,followUpOf?}`, `ticket.status_changed` `{from,to,reason?}`, `ticket.assigned` `{from,to}` (user ids), ' +
     '`ticket.priority_changed` `{from,to}`, `ticket.tags_changed` `{added,removed}`, ' +
     '`ticket.subject_changed` `{from,to}`, `ticket.group_changed` `{from,to}` (group ids), ' +
+    '`ticket.rated` `{rating,previousRating,comment}` (the requester, from the satisfaction links of the solved email), ' +
     '`message.created` `{messageId,internal}`, and for staff `sla.warning` / `sla.breached` `{target,dueAt}` ' +
     '(`first_response`, `next_response` or `resolution`)',
   example: 'ticket.status_changed',

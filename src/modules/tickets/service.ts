@@ -58,6 +58,19 @@ function slaOf(t: repo.TicketRow, now: Date): Ticket['sla'] {
 }
 const person = (p: { id: number; name: string; email: string }) => ({ ...p, id: String(p.id) });
 
+/** Staff, API keys and the requester see the rating; a CC does not need to (it is the requester's). */
+const seesSatisfaction = (ctx: ServiceContext, t: repo.TicketRow) =>
+  ctx.actor !== null && (seesAll(ctx.actor) || actorUserId(ctx.actor) === t.requesterId);
+
+const satisfactionOf = (t: repo.TicketRow): Ticket['satisfaction'] =>
+  t.satisfactionRating && t.satisfactionRatedAt
+    ? {
+        rating: t.satisfactionRating,
+        comment: t.satisfactionComment,
+        ratedAt: t.satisfactionRatedAt.toISOString(),
+      }
+    : null;
+
 /**
  * The public shape of a ticket, as this caller sees it: staff get the full `version`/`updatedAt`, a
  * requester the ones only requester-visible changes move (see `seesInternal`).
@@ -85,6 +98,7 @@ export function toTicket(ctx: ServiceContext, v: repo.TicketView): Ticket {
     fields: Object.fromEntries(
       v.fields.filter((f) => full || f.visibleToRequester).map((f) => [f.key, f.value]),
     ),
+    satisfaction: seesSatisfaction(ctx, t) ? satisfactionOf(t) : null,
     mergedInto: t.mergedIntoId === null ? null : { id: String(t.mergedIntoId) },
     version: full ? t.version : t.publicVersion,
   };

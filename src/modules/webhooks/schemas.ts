@@ -21,6 +21,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'ticket.merged_into',
   'ticket.followed',
   'ticket.unfollowed',
+  'ticket.rated',
   'sla.warning',
   'sla.breached',
   'message.created',
