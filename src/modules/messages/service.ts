@@ -4,11 +4,10 @@ import {
   actorLabel,
   actorUserId,
   requireActor,
-  requireUser,
   type ServiceContext,
   withTransaction,
 } from '../../context.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { IfMatch } from '../../http/etag.js';
 import { afterIdCursor, type PageInput, toPage } from '../../http/pagination.js';
 import { attachmentsOf, bindAttachments, ensureStorage } from '../attachments/index.js';

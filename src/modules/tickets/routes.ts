@@ -15,7 +15,6 @@ import {
   unauthenticatedResponse,
   validationFailedResponse,
 } from '../../http/schemas.js';
-import type { CustomerAccounts } from './ccs.js';
 import {
   AllowedTransitions,
   CreateTicketInput,

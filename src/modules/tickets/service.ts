@@ -5,7 +5,6 @@ import {
   type Actor,
   actorUserId,
   requireActor,
-  requireUser,
   type ServiceContext,
   withTransaction,
 } from '../../context.js';
