@@ -51,11 +51,14 @@ export const REPORT_METRICS = ['created', 'solved', 'backlog'] as const;
 export const REPORT_INTERVALS = ['day', 'week'] as const;
 
 export const TimeseriesQuery = z.object({
-  metric: z.enum(REPORT_METRICS).default('created').openapi({
-    param: { name: 'metric', in: 'query' },
-    description: '`created`/`solved`: counts per bucket; `backlog`: unsolved tickets at the bucket’s end',
-    example: 'created',
-  }),
+  metric: z
+    .enum(REPORT_METRICS)
+    .default('created')
+    .openapi({
+      param: { name: 'metric', in: 'query' },
+      description: '`created`/`solved`: counts per bucket; `backlog`: unsolved tickets at the bucket’s end',
+      example: 'created',
+    }),
   interval: z
     .enum(REPORT_INTERVALS)
     .default('day')
