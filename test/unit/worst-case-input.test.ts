@@ -7,11 +7,13 @@ import { decodeCursor } from '../../src/http/pagination.js';
 import { redact, scrubUrlCredentials } from '../../src/logger.js';
 import { ChangePasswordInput, PasswordResetInput } from '../../src/modules/auth/account-schemas.js';
 import { LoginInput, RegisterInput } from '../../src/modules/auth/schemas.js';
+import { ExportQuery } from '../../src/modules/feed/export.js';
 import { type FieldDef, validateFields } from '../../src/modules/fields/values.js';
 import { MacroActions } from '../../src/modules/macros/schemas.js';
 import { CreateMessageInput } from '../../src/modules/messages/schemas.js';
 import { escapeHtml } from '../../src/modules/notifications/render.js';
 import { renderEmail } from '../../src/modules/notifications/templates.js';
+import { SummaryQuery, TimeseriesQuery } from '../../src/modules/reports/schemas.js';
 import { fullTextQuery } from '../../src/modules/tickets/list.js';
 import {
   BulkInput,
@@ -344,5 +346,18 @@ describe('collaboration input (issue 16), at 1 MiB per field', () => {
     );
     const text: FieldDef = { ...date, type: 'text' };
     await timed((v) => validateFields([text], { d: v }, { seesAll: true, creating: false }), run('a', MIB));
+  });
+});
+
+describe('report and export queries (issue 17)', () => {
+  // Query strings are capped at 16 KiB by Node: every parameter at that size, of digits and dashes.
+  it.each([
+    ['digits', run('9', HEADER)],
+    ['day-like', run('2026-01-01', HEADER)],
+    ['dashes', run('-', HEADER, 'x')],
+  ])('%s in from/to/groupId/updatedSince/cursor', async (_, worst) => {
+    await timed((v) => SummaryQuery.safeParse({ from: v, to: v, groupId: v, assigneeId: v }), worst);
+    await timed((v) => TimeseriesQuery.safeParse({ metric: v, interval: v, from: v }), worst);
+    await timed((v) => ExportQuery.safeParse({ updatedSince: v, cursor: v, limit: v }), worst);
   });
 });
