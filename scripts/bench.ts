@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { sql } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
+import { explainReports } from './bench/explain.js';
 import { inboundBigMessage, inboundOverRoute, inboundOverSmtp } from './bench/inbound.js';
 import { load, type Measured, sampleRss } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
@@ -813,6 +814,8 @@ try {
     await conn.query('ANALYZE TABLE tickets, messages, ticket_tags');
     feedHead = await seedEvents(conn);
     log(`seeded in ${Math.round((Date.now() - t1) / 1000)} s`);
+    if (want('report_summary_90d'))
+      log(`EXPLAIN of the report summary's statements:\n${await explainReports(conn)}`);
     await readScenarios(SMOKE ? '20k' : '1M');
   }
 
