@@ -37,7 +37,7 @@ const rangeFields = {
     description: 'Only tickets of this group (see README: which group counts)',
     example: '3',
   }),
-  assigneeId: Id('user').openapi({
+  assigneeId: Id('assignee').openapi({
     param: { name: 'assigneeId', in: 'query' },
     description: 'Only tickets assigned to this agent',
     example: '7',
