@@ -18,8 +18,6 @@ ALTER TABLE `tickets` ADD `resolution_secs` int unsigned;--> statement-breakpoin
 ALTER TABLE `tickets` ADD `reopen_count` int unsigned DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `sla_first_response_met` boolean;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `sla_resolution_met` boolean;--> statement-breakpoint
-ALTER TABLE `tickets` ADD `change_seq` bigint unsigned;--> statement-breakpoint
+CREATE INDEX `ticket_events_created_seq_idx` ON `ticket_events` (`created_at`,`seq`);--> statement-breakpoint
 CREATE INDEX `tickets_report_resolution_idx` ON `tickets` (`solved_at`,`resolution_secs`,`sla_resolution_met`,`group_id`,`assignee_id`);--> statement-breakpoint
-CREATE INDEX `tickets_report_first_response_idx` ON `tickets` (`first_response_at`,`first_response_secs`,`sla_first_response_met`,`group_id`,`assignee_id`);--> statement-breakpoint
-CREATE INDEX `tickets_change_seq_idx` ON `tickets` (`change_seq`,`id`);--> statement-breakpoint
-CREATE INDEX `tickets_updated_change_seq_idx` ON `tickets` (`updated_at`,`change_seq`);
+CREATE INDEX `tickets_report_first_response_idx` ON `tickets` (`first_response_at`,`first_response_secs`,`sla_first_response_met`,`group_id`,`assignee_id`);

@@ -1,5 +1,5 @@
 -- Reports on tickets that existed before the report columns: durations in calendar seconds from the stored
--- times, SLA outcomes from the stored due times, the export cursor from the feed, and the daily rollup from
+-- times, SLA outcomes from the stored due times, and the daily rollup from
 -- creation and latest-solve days. (History is not replayed: a ticket counts one solve at its latest solve
 -- day, and its current unsolved status enters the backlog on its creation day.)
 UPDATE `tickets` SET `first_response_secs` = TIMESTAMPDIFF(SECOND, `created_at`, `first_response_at`)
@@ -13,8 +13,6 @@ UPDATE `tickets` SET `sla_first_response_met` = (`first_response_at` <= `sla_fir
 --> statement-breakpoint
 UPDATE `tickets` SET `sla_resolution_met` = (`solved_at` <= `sla_resolution_due_at`)
   WHERE `solved_at` IS NOT NULL AND `sla_resolution_due_at` IS NOT NULL;
---> statement-breakpoint
-UPDATE `tickets` SET `change_seq` = (SELECT MAX(`e`.`seq`) FROM `ticket_events` `e` WHERE `e`.`ticket_id` = `tickets`.`id`);
 --> statement-breakpoint
 INSERT INTO `report_daily` (`day`, `group_id`, `assignee_id`, `slot`, `created`, `solved`, `reopened`,
   `delta_new`, `delta_open`, `delta_pending`, `delta_on_hold`)

@@ -100,11 +100,6 @@ export const tickets = mysqlTable(
     slaFirstResponseMet: boolean('sla_first_response_met'),
     /** Whether the latest solve came by its SLA due time; null when no resolution target applied. */
     slaResolutionMet: boolean('sla_resolution_met'),
-    /**
-     * The feed position (`ticket_events.seq`) of the ticket's latest numbered event, set by the feed's
-     * sequencer in the round that numbers it: the export's commit-order cursor. Null until numbered.
-     */
-    changeSeq: bigint('change_seq', { mode: 'number', unsigned: true }),
   },
   (t) => [
     // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.
@@ -153,10 +148,6 @@ export const tickets = mysqlTable(
       t.groupId,
       t.assigneeId,
     ),
-    // The incremental export pages by commit order.
-    index('tickets_change_seq_idx').on(t.changeSeq, t.id),
-    // Where an export with `updatedSince` starts: the lowest position among tickets updated since then.
-    index('tickets_updated_change_seq_idx').on(t.updatedAt, t.changeSeq),
   ],
 );
 
@@ -234,5 +225,7 @@ export const ticketEvents = mysqlTable(
     // The feed filtered by ticket or by type: an ordered range each.
     index('ticket_events_ticket_seq_idx').on(t.ticketId, t.seq),
     index('ticket_events_type_seq_idx').on(t.type, t.seq),
+    // Where an incremental export with `updatedSince` starts: the first feed position since a time.
+    index('ticket_events_created_seq_idx').on(t.createdAt, t.seq),
   ],
 );

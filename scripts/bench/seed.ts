@@ -268,11 +268,6 @@ export async function seedEvents(conn: Connection): Promise<number> {
   await conn.query('UPDATE ticket_events SET seq = (@seq := @seq + 1) WHERE seq IS NULL ORDER BY id');
   const [[{ head }]] = (await conn.query('SELECT @seq AS head')) as unknown as [[{ head: number }]];
   await conn.query('UPDATE feed_sequence SET last_seq = ? WHERE id = 1', [head]);
-  // The export's cursor: each ticket's latest feed position (what the sequencer's round would set).
-  await conn.query(
-    `UPDATE tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.type = 'ticket.created'
-     SET t.change_seq = e.seq WHERE t.change_seq IS NULL`,
-  );
   await conn.query('COMMIT');
   await conn.query('ANALYZE TABLE ticket_events');
   return Number(head);

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { and, gt, gte, max, min } from 'drizzle-orm';
-import { tickets } from '../../../db/schema/index.js';
+import { and, asc, gt, gte, inArray, max, min } from 'drizzle-orm';
+import { ticketEvents, tickets } from '../../../db/schema/index.js';
 import { abilityOf, authorize, seesAsStaff, ticketScope } from '../../access/index.js';
 import { requireActor, type ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
@@ -10,15 +10,16 @@ import { loadTicketPage, Ticket, toTicket } from '../tickets/index.js';
 import { sequencePending } from './service.js';
 
 /**
- * The incremental export (GET /tickets/export): tickets in the order of their latest committed change.
+ * The incremental export (GET /tickets/export): tickets in the order of their committed changes.
  *
- * Each ticket carries the feed position of its latest event (`tickets.change_seq`), set by the feed's
- * sequencer in the round that numbers the event (repo.ts): positions are handed out in commit order, so a
- * reader paging `change_seq > cursor` misses no ticket, even one whose change took its clock before
- * another's but committed after it (paging by `updated_at` would skip it). A ticket changed after the
- * reader passed it gets a new, larger position, so it comes again, later; one that did not change never
- * repeats. Every ticket change writes at least one event (the commit path writes none only for a change
- * that changes nothing; creation writes `ticket.created`).
+ * It pages the change feed itself (`ticket_events.seq`, handed out in commit order by the feed's
+ * sequencer, repo.ts) and shows, for the events of a page, each ticket they concern once, as it is now.
+ * A reader paging `seq > cursor` misses no change, even one whose transaction took its clock before
+ * another's but committed after it (paging tickets by `updated_at` would skip it), so no ticket is
+ * skipped; a ticket comes again only for an event after the page it came in, that is, when it changed
+ * again. Every ticket change writes at least one event (creation writes `ticket.created`; the commit path
+ * writes nothing only for a change that changes nothing). Nothing is written on the ticket for this, so
+ * the sequencer never waits on a ticket's row lock.
  */
 
 export const ExportQuery = z.object({
@@ -28,7 +29,7 @@ export const ExportQuery = z.object({
     .optional()
     .openapi({
       param: { name: 'updatedSince', in: 'query' },
-      description: 'Only tickets updated at or after this time (ignored with `cursor`, which carries it)',
+      description: 'Start at the changes made at or after this time (ignored with `cursor`)',
       example: '2026-11-01T00:00:00Z',
     }),
   cursor: z
@@ -64,29 +65,31 @@ export type ExportPage = z.infer<typeof ExportPage>;
 
 const TAG = 'export';
 
-/** Where a read starts: after a feed position, among tickets updated since a moment (ms, 0 for all). */
+/** Where a read starts: after a feed position. */
 interface Position {
   after: number;
-  sinceMs: number;
 }
 
 function positionOf(cursor: string): Position {
-  const [tag, after, sinceMs] = decodeCursor(cursor, ['string', 'number', 'number']);
-  if (tag !== TAG || (after as number) < 0 || (sinceMs as number) < 0) {
+  const [tag, after] = decodeCursor(cursor, ['string', 'number']);
+  if (tag !== TAG || (after as number) < 0) {
     throw new BadRequestError('invalid_cursor', 'The cursor is not valid; start again without one.');
   }
-  return { after: after as number, sinceMs: sinceMs as number };
+  return { after: after as number };
 }
 
-/** The first position of an export from `since`: just before the lowest one among tickets updated since. */
+/**
+ * The position before the first event since `since` (a range of `ticket_events_created_seq_idx`); with
+ * none, the latest position (whatever changes next comes after it). Events still unnumbered get larger
+ * positions later, so they are not lost either.
+ */
 async function startOf(db: Queryable, since: Date): Promise<number> {
   const [row] = await db
-    .select({ first: min(tickets.changeSeq) })
-    .from(tickets)
-    .where(gte(tickets.updatedAt, since));
+    .select({ first: min(ticketEvents.seq) })
+    .from(ticketEvents)
+    .where(gte(ticketEvents.createdAt, since));
   if (row?.first) return row.first - 1;
-  // Nothing updated since: start after the latest position (what changes next comes after it).
-  const [last] = await db.select({ last: max(tickets.changeSeq) }).from(tickets);
+  const [last] = await db.select({ last: max(ticketEvents.seq) }).from(ticketEvents);
   return last?.last ?? 0;
 }
 
@@ -102,28 +105,36 @@ export async function exportTickets(ctx: ServiceContext, q: ExportQuery): Promis
       ctx.log.warn({ err }, 'feed sequencing before an export read failed'),
     );
   }
-  let pos: Position;
-  if (q.cursor) pos = positionOf(q.cursor);
-  else if (q.updatedSince) {
-    const since = new Date(q.updatedSince);
-    pos = { after: await startOf(ctx.db, since), sinceMs: since.getTime() };
-  } else pos = { after: 0, sinceMs: 0 };
-  const where = and(
-    ticketScope(actor),
-    gt(tickets.changeSeq, pos.after),
-    pos.sinceMs > 0 ? gte(tickets.updatedAt, new Date(pos.sinceMs)) : undefined,
-  );
-  const rows = await loadTicketPage(
-    ctx.db,
-    where,
-    { keys: ['changeSeq', 'id'], descending: false },
-    q.limit + 1,
-  );
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1)?.ticket.changeSeq ?? pos.after;
+  const pos = q.cursor
+    ? positionOf(q.cursor)
+    : { after: q.updatedSince ? await startOf(ctx.db, new Date(q.updatedSince)) : 0 };
+  // The next `limit` changes (+1 to know whether more wait), by feed position: a range of the seq index.
+  const events = await ctx.db
+    .select({ seq: ticketEvents.seq, ticketId: ticketEvents.ticketId })
+    .from(ticketEvents)
+    .where(gt(ticketEvents.seq, pos.after))
+    .orderBy(asc(ticketEvents.seq))
+    .limit(q.limit + 1);
+  const page = events.slice(0, q.limit);
+  // Each ticket once, at its first change in the page; the views batch-loaded in one query.
+  const ids = [...new Set(page.map((e) => e.ticketId))];
+  const views =
+    ids.length === 0
+      ? []
+      : await loadTicketPage(
+          ctx.db,
+          and(ticketScope(actor), inArray(tickets.id, ids)),
+          { keys: ['id'], descending: false },
+          ids.length,
+        );
+  const byId = new Map(views.map((v) => [v.ticket.id, v]));
+  const last = page.at(-1)?.seq ?? pos.after;
   return {
-    data: page.map((v) => toTicket(ctx, v)),
-    nextCursor: encodeCursor([TAG, last, pos.sinceMs]),
-    hasMore: rows.length > q.limit,
+    data: ids.flatMap((id) => {
+      const v = byId.get(id);
+      return v ? [toTicket(ctx, v)] : [];
+    }),
+    nextCursor: encodeCursor([TAG, last]),
+    hasMore: events.length > q.limit,
   };
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { unionAll } from 'drizzle-orm/mysql-core';
-import { apiKeys, feedSequence, type Role, ticketEvents, tickets, users } from '../../../db/schema/index.js';
+import { apiKeys, feedSequence, type Role, ticketEvents, users } from '../../../db/schema/index.js';
 import { affectedRows, prepared, type Queryable } from '../../database.js';
 
 /**
@@ -66,7 +66,7 @@ export async function sequenceRound(db: Queryable, batch: number, wait: boolean)
       // A consistent (non-locking) read: rows of open transactions are invisible, so they are left for a
       // later round; it never waits on a writer, and takes no gap lock a writer's INSERT could wait on.
       const pending = await tx
-        .select({ id: ticketEvents.id, ticketId: ticketEvents.ticketId })
+        .select({ id: ticketEvents.id })
         .from(ticketEvents)
         .where(isNull(ticketEvents.seq))
         .orderBy(asc(ticketEvents.id))
@@ -93,7 +93,6 @@ export async function sequenceRound(db: Queryable, batch: number, wait: boolean)
       if (affectedRows(updated) !== ids.length) {
         throw new Error(`feed sequencer: numbered ${affectedRows(updated)} of ${ids.length} events`);
       }
-      await markTickets(tx, pending, first);
       await tx
         .update(feedSequence)
         .set({ lastSeq: first + ids.length - 1 })
@@ -104,29 +103,6 @@ export async function sequenceRound(db: Queryable, batch: number, wait: boolean)
     if (attempt > 0) throw new Error('feed sequencer: the feed_sequence row could not be created');
     await createSequencer(db);
   }
-}
-
-/**
- * Stores on each ticket the position of its latest event numbered in this round (`tickets.change_seq`, the
- * export's cursor), in the round's transaction: a reader that sees a position sees the tickets carrying
- * it. By primary key, in id order; a ticket whose row a writer holds is waited for (a change commits in
- * milliseconds), and its own new event is numbered by a later round, moving it again.
- */
-async function markTickets(tx: Queryable, pending: { ticketId: number }[], first: number): Promise<void> {
-  const latest = new Map<number, number>();
-  for (const [i, p] of pending.entries()) latest.set(p.ticketId, first + i);
-  const ids = [...latest.keys()].sort((a, b) => a - b);
-  const cases = sql.join(
-    ids.map((id) => sql`WHEN ${id} THEN ${latest.get(id)!}`),
-    sql` `,
-  );
-  await tx.execute(
-    sql`UPDATE ${tickets} SET ${sql.identifier('change_seq')} = CASE ${sql.identifier('id')} ${cases} END
-        WHERE ${sql.identifier('id')} IN (${sql.join(
-          ids.map((id) => sql`${id}`),
-          sql`, `,
-        )})`,
-  );
 }
 
 async function sequencerExists(tx: Queryable): Promise<boolean> {

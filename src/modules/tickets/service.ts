@@ -246,7 +246,6 @@ export async function create(
         reopenCount: 0,
         slaFirstResponseMet: null,
         slaResolutionMet: null,
-        changeSeq: null,
       },
       requester: { id: requesterId, name, email },
       assignee: null,
