@@ -1,8 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
+import { ticketExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
-import { problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
 import { ExportPage, ExportQuery, exportTickets } from './export.js';
 import { EventFeedPage, EventFeedQuery } from './schemas.js';
 import * as feed from './service.js';
@@ -62,8 +63,9 @@ const exportTicketsRoute = createRoute({
   tags: ['Tickets'],
   summary: 'Incremental export: tickets changed since a time, oldest change first',
   description:
-    'For syncing tickets to a warehouse or a CRM. Each page lists tickets (the staff view) in the order ' +
-    'their latest change committed; call again with `nextCursor` as `cursor` to resume, now or days ' +
+    'For syncing tickets to a warehouse or a CRM. Each page takes the next `limit` changes in the order ' +
+    'they committed and lists the tickets they concern (the staff view, as they are now), each once, at its ' +
+    'first change in the page; call again with `nextCursor` as `cursor` to resume, now or days ' +
     'later. No ticket is skipped, even while tickets change during the export; a ticket comes again only ' +
     'when it changed again. `nextCursor` is never null; `hasMore` says whether more changes were already ' +
     'waiting. Staff only; API keys need `tickets:read`.',
@@ -71,8 +73,12 @@ const exportTicketsRoute = createRoute({
   request: { query: ExportQuery },
   responses: {
     200: {
-      description: 'Up to `limit` tickets (at most 1000), oldest change first',
-      content: { 'application/json': { schema: ExportPage } },
+      description: 'The tickets changed in the next `limit` changes (at most 1000), oldest change first',
+      ...jsonContent(ExportPage, {
+        data: [ticketExample],
+        nextCursor: 'WyJleHBvcnQiLDUxMjBd',
+        hasMore: false,
+      }),
     },
     400: problemResponse('`invalid_cursor`: `cursor` is not one this export gave out'),
     401: unauthenticatedResponse,
