@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, gte, inArray, isNotNull, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { MySqlColumn } from 'drizzle-orm/mysql-core';
 import { groups, reportDaily, tickets, users } from '../../../db/schema/index.js';
 import type { Queryable } from '../../database.js';
-import { BACKLOG_STATUSES, type BacklogStatus } from './rollup.js';
+import type { BacklogStatus } from './rollup.js';
 
 /** Which tickets a report covers: a group and/or an assignee, or all. */
 export interface ReportFilter {
@@ -69,8 +69,13 @@ export async function rollupByDay(
 
 export type Backlog = Record<BacklogStatus, number>;
 
-/** The backlog deltas recorded after day `after` (exclusive), per status. */
-export async function backlogDeltasAfter(db: Queryable, f: ReportFilter, after: string): Promise<Backlog> {
+/**
+ * The backlog by status at the end of day `to`: the sum of every backlog delta up to it (each change of
+ * an unsolved ticket's status, group or assignee wrote a -1/+1 pair, creation a +1, a solve a -1). One
+ * range of the rollup's primary key: its size is days × groups × assignees × slots, far below the number of
+ * tickets, and it never counts ticket rows.
+ */
+export async function backlogUpTo(db: Queryable, f: ReportFilter, to: string): Promise<Backlog> {
   const [row] = await db
     .select({
       new: sql<string | null>`SUM(${reportDaily.deltaNew})`,
@@ -79,25 +84,13 @@ export async function backlogDeltasAfter(db: Queryable, f: ReportFilter, after: 
       on_hold: sql<string | null>`SUM(${reportDaily.deltaOnHold})`,
     })
     .from(reportDaily)
-    .where(rollupWhere(f, gt(reportDaily.day, after)));
+    .where(rollupWhere(f, lte(reportDaily.day, to)));
   return {
     new: Number(row?.new ?? 0),
     open: Number(row?.open ?? 0),
     pending: Number(row?.pending ?? 0),
     on_hold: Number(row?.on_hold ?? 0),
   };
-}
-
-/** Unsolved tickets by status now (status-leading indexes). */
-export async function currentBacklog(db: Queryable, f: ReportFilter): Promise<Backlog> {
-  const rows = await db
-    .select({ status: tickets.status, n: sql<string>`COUNT(*)` })
-    .from(tickets)
-    .where(ticketWhere(f, inArray(tickets.status, [...BACKLOG_STATUSES])))
-    .groupBy(tickets.status);
-  const out: Backlog = { new: 0, open: 0, pending: 0, on_hold: 0 };
-  for (const r of rows) out[r.status as BacklogStatus] = Number(r.n);
-  return out;
 }
 
 /** A duration column, the moment that puts a ticket in range, and its SLA outcome. */

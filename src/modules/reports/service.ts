@@ -51,18 +51,6 @@ const minutes = (secs: number | null) => (secs === null ? null : Math.round((sec
 const share = (part: number, whole: number) =>
   whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000;
 
-/** The backlog by status at the end of day `to` (now, when `to` is today or later). */
-async function backlogAt(db: Queryable, f: repo.ReportFilter, to: string): Promise<repo.Backlog> {
-  const now = await repo.currentBacklog(db, f);
-  const later = await repo.backlogDeltasAfter(db, f, to);
-  return {
-    new: now.new - later.new,
-    open: now.open - later.open,
-    pending: now.pending - later.pending,
-    on_hold: now.on_hold - later.on_hold,
-  };
-}
-
 /** GET /reports/summary. */
 export async function summary(ctx: ServiceContext, q: SummaryQuery): Promise<ReportSummary> {
   authorize(abilityOf(ctx), 'read', 'Report');
@@ -76,7 +64,7 @@ export async function summary(ctx: ServiceContext, q: SummaryQuery): Promise<Rep
     const start = startOf(r.from);
     const end = startOf(addDays(r.to, 1));
     const totals = await repo.rollupTotals(db, r.filter, r.from, r.to);
-    const backlog = await backlogAt(db, r.filter, r.to);
+    const backlog = await repo.backlogUpTo(db, r.filter, r.to);
     const first = await repo.durationStats(db, r.filter, repo.FIRST_RESPONSE, start, end);
     const resolution = await repo.durationStats(db, r.filter, repo.RESOLUTION, start, end);
     const rated = await repo.satisfactionCounts(db, r.filter, start, end);
@@ -127,16 +115,14 @@ export async function timeseries(ctx: ServiceContext, q: TimeseriesQuery): Promi
         }),
       };
     }
-    // The backlog at a bucket's end: now, minus every delta recorded after that bucket's last day.
-    const now = await repo.currentBacklog(db, r.filter);
-    const total = now.new + now.open + now.pending + now.on_hold;
-    const deltas = await repo.rollupByDay(db, r.filter, 'backlogDelta', first, null);
-    const after = [...deltas.entries()];
+    // The backlog at a bucket's end: every delta up to the day before the first bucket, then day by day.
+    const before = await repo.backlogUpTo(db, r.filter, addDays(first, -1));
+    let running = before.new + before.open + before.pending + before.on_hold;
+    const deltas = await repo.rollupByDay(db, r.filter, 'backlogDelta', first, endOf(last));
     return {
       data: starts.map((s) => {
-        const lastDay = endOf(s);
-        const later = after.reduce((sum, [day, v]) => (day > lastDay ? sum + v : sum), 0);
-        return { at: startOf(s).toISOString(), value: total - later };
+        for (let i = 0; i < step; i++) running += deltas.get(addDays(s, i)) ?? 0;
+        return { at: startOf(s).toISOString(), value: running };
       }),
     };
   });
