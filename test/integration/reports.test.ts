@@ -305,6 +305,19 @@ describe('filters, durations on the ticket and SLA outcomes', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('32 concurrent creates and solves on one day all land in the sharded rollup (no lost update, no 5xx)', async () => {
+    const today = day(env.app.clock.now());
+    const before = (await summary(agent, { from: today, to: today })).body;
+    const ids = await Promise.all(Array.from({ length: 32 }, () => raise(user)));
+    await Promise.all(ids.slice(0, 16).map((id) => move(agent, id, 'solved')));
+    const after = (await summary(agent, { from: today, to: today })).body;
+    expect(after.created - before.created).toBe(32);
+    expect(after.solved - before.solved).toBe(16);
+    expect(after.backlog.new - before.backlog.new).toBe(16);
+  });
+});
+
 describe('bad input and access', () => {
   it('422 for reversed, too long, malformed or unknown', async () => {
     const cases: [Record<string, string>, string][] = [
