@@ -896,7 +896,9 @@ async function exportStream(api: string, headers: Record<string, string>, pid: n
   }
   const seconds = (performance.now() - t0) / 1000;
   times.sort((a, b) => a - b);
-  log(`export_stream: ${tickets} tickets in ${Math.round(seconds)} s`);
+  log(
+    `export_stream: ${tickets} tickets in ${Math.round(seconds)} s; ended at ${Buffer.from(cursor, 'base64url').toString()}`,
+  );
   return {
     rps: Math.round(tickets / seconds),
     p50: Math.round(times[Math.floor(times.length / 2)] ?? 0),

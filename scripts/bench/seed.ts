@@ -247,7 +247,8 @@ export async function seedConversation(conn: Connection, ticketId: number, autho
 }
 
 /**
- * Gives every ticket without events its `ticket.created` event, numbered for the change feed (what the
+ * Gives every ticket without a `ticket.created` event one (not "tickets above the highest id with events":
+ * the app's SLA and auto-close sweeps write events for seeded tickets while a big seed runs), numbered for the change feed (what the
  * migration's backfill or the app's sequencer would do), following the sequencer's protocol: the
  * `feed_sequence` row is locked while numbering, so the running app's own sequencer waits, never
  * collides. Returns the highest feed position.
@@ -256,7 +257,8 @@ export async function seedEvents(conn: Connection): Promise<number> {
   await conn.query(
     `INSERT INTO ticket_events (ticket_id, actor_id, type, data, internal, created_at)
      SELECT t.id, t.requester_id, 'ticket.created', '{}', 0, t.created_at FROM tickets t
-     WHERE t.id > (SELECT COALESCE(MAX(ticket_id), 0) FROM ticket_events) ORDER BY t.id`,
+     WHERE NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.type = 'ticket.created')
+     ORDER BY t.id`,
   );
   await conn.query(
     'INSERT IGNORE INTO feed_sequence (id, last_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM ticket_events',
