@@ -9,8 +9,9 @@ import { sql } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import { runMigrations } from '../db/migrate.js';
 import { solvedCsatPaths } from './bench/csat.js';
+import { explainReports } from './bench/explain.js';
 import { inboundBigMessage, inboundOverRoute, inboundOverSmtp } from './bench/inbound.js';
-import { load, type Measured } from './bench/load.js';
+import { load, type Measured, sampleRss } from './bench/load.js';
 import { type Row, renderMarkdown } from './bench/report.js';
 import { BENCH_POLICY, seedConversation, seedEvents, seedTickets, seedUsers } from './bench/seed.js';
 import { startCountingSink } from './bench/sink.js';
@@ -313,6 +314,21 @@ try {
       );
     }
     if (want('sla_sweep')) rows.push(await measureSlaSweep(url, conn, phase));
+    // Reports: one client at a time (the latency of one report, the figure the issue sets a target for).
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const reports: [id: string, path: string][] = [
+      ['report_summary_90d', `/reports/summary?from=${day(89)}&to=${day(0)}`],
+      [
+        'report_timeseries_12w',
+        `/reports/timeseries?metric=backlog&interval=week&from=${day(83)}&to=${day(0)}`,
+      ],
+    ];
+    for (const [id, path] of reports) {
+      await scenario(id, phase, () =>
+        load({ url: `${api}${path}`, headers: agent, seconds: S, connections: 1, pid }),
+      );
+    }
+    if (want('export_stream')) record('export_stream', phase, await exportStream(api, agent, pid));
   };
 
   log('scenarios at the first size');
@@ -832,6 +848,8 @@ try {
     await conn.query('ANALYZE TABLE tickets, messages, ticket_tags');
     feedHead = await seedEvents(conn);
     log(`seeded in ${Math.round((Date.now() - t1) / 1000)} s`);
+    if (want('report_summary_90d'))
+      log(`EXPLAIN of the report summary's statements:\n${await explainReports(conn)}`);
     await readScenarios(SMOKE ? '20k' : '1M');
   }
 
@@ -883,6 +901,48 @@ try {
  * nothing (p99 column): the steady state of a sweep every 30 s. The app's own loop may take a few of
  * them (SKIP LOCKED); the row counts what this sweep wrote.
  */
+/**
+ * Pages through every ticket with GET /tickets/export?limit=1000, one request at a time, as a warehouse
+ * sync would: `rps` holds tickets per second, p50/p99 the page latency, `rssMb` the app's peak RSS.
+ */
+async function exportStream(api: string, headers: Record<string, string>, pid: number): Promise<Measured> {
+  const rss = sampleRss(pid);
+  const times: number[] = [];
+  let tickets = 0;
+  let errors = 0;
+  let cursor = '';
+  const t0 = performance.now();
+  for (;;) {
+    const started = performance.now();
+    const res = await fetch(`${api}/tickets/export?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
+      headers,
+    });
+    if (!res.ok) {
+      errors++;
+      log(`export_stream: ${res.status} ${(await res.text()).slice(0, 200)}`);
+      break;
+    }
+    const page = (await res.json()) as { data: unknown[]; nextCursor: string; hasMore: boolean };
+    times.push(performance.now() - started);
+    tickets += page.data.length;
+    cursor = page.nextCursor;
+    if (!page.hasMore) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  log(
+    `export_stream: ${tickets} tickets in ${Math.round(seconds)} s; ended at ${Buffer.from(cursor, 'base64url').toString()}`,
+  );
+  return {
+    rps: Math.round(tickets / seconds),
+    p50: Math.round(times[Math.floor(times.length / 2)] ?? 0),
+    p99: Math.round(times[Math.min(times.length - 1, Math.floor(times.length * 0.99))] ?? 0),
+    requests: times.length,
+    errors,
+    rssMb: rss.stop(),
+  };
+}
+
 async function measureSlaSweep(url: string, conn: mysql.Connection, phase: string): Promise<Row> {
   const DUE = SMOKE ? 100 : 1000;
   const { sweepSla } = await import('../src/modules/tickets/index.js');

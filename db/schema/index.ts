@@ -9,6 +9,7 @@ export * from './inbound.js';
 export * from './macros.js';
 export * from './notifications.js';
 export * from './rate-limits.js';
+export * from './reports.js';
 export * from './sessions.js';
 export * from './sla.js';
 export * from './ticket-fields.js';

@@ -88,6 +88,18 @@ export const tickets = mysqlTable(
     satisfactionRating: mysqlEnum('satisfaction_rating', SATISFACTION_RATINGS),
     satisfactionComment: text('satisfaction_comment'),
     satisfactionRatedAt: timestamp('satisfaction_rated_at'),
+    // Reports (src/modules/reports): durations and outcomes kept on the ticket by the commit path, in calendar
+    // time, so a percentile is an index range read and a sort, never a scan of the events.
+    /** Calendar seconds from creation to the first public staff reply; set with `first_response_at`. */
+    firstResponseSecs: int('first_response_secs', { unsigned: true }),
+    /** Calendar seconds from creation to the latest solve; set at every solve (the latest wins). */
+    resolutionSecs: int('resolution_secs', { unsigned: true }),
+    /** How many times the ticket went from solved back to an open status. */
+    reopenCount: int('reopen_count', { unsigned: true }).notNull().default(0),
+    /** Whether the first response came by its SLA due time; null when no first-response target applied. */
+    slaFirstResponseMet: boolean('sla_first_response_met'),
+    /** Whether the latest solve came by its SLA due time; null when no resolution target applied. */
+    slaResolutionMet: boolean('sla_resolution_met'),
   },
   (t) => [
     // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.
@@ -121,6 +133,21 @@ export const tickets = mysqlTable(
     index('tickets_sla_alert_idx').on(t.slaNextAlertAt),
     // Reports count ratings by the time they were given.
     index('tickets_satisfaction_idx').on(t.satisfactionRatedAt, t.satisfactionRating),
+    // Report percentiles: a range of solve / first-response times, covering what the summary reads.
+    index('tickets_report_resolution_idx').on(
+      t.solvedAt,
+      t.resolutionSecs,
+      t.slaResolutionMet,
+      t.groupId,
+      t.assigneeId,
+    ),
+    index('tickets_report_first_response_idx').on(
+      t.firstResponseAt,
+      t.firstResponseSecs,
+      t.slaFirstResponseMet,
+      t.groupId,
+      t.assigneeId,
+    ),
   ],
 );
 
@@ -198,5 +225,7 @@ export const ticketEvents = mysqlTable(
     // The feed filtered by ticket or by type: an ordered range each.
     index('ticket_events_ticket_seq_idx').on(t.ticketId, t.seq),
     index('ticket_events_type_seq_idx').on(t.type, t.seq),
+    // Where an incremental export with `updatedSince` starts: the first feed position since a time.
+    index('ticket_events_created_seq_idx').on(t.createdAt, t.seq),
   ],
 );

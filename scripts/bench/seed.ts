@@ -132,6 +132,16 @@ export async function seedTickets(
       // from two hours ago to five days ahead; alerts already written where their moment has passed.
       const sla =
         (status === 'new' || status === 'open') && random() < 0.2 ? slaState(end, random()) : NO_SLA;
+      // The report columns the commit path would have written: durations in calendar seconds, SLA outcomes.
+      const answered = status !== 'new';
+      const finished = status === 'solved' || status === 'closed';
+      const secs = Math.floor((updated.getTime() - created.getTime()) / 1000);
+      const report = [
+        answered ? Math.floor(secs * random()) : null,
+        finished ? secs : null,
+        answered ? (random() < 0.9 ? 1 : 0) : null,
+        finished ? (random() < 0.8 ? 1 : 0) : null,
+      ];
       tickets.push([
         `Ticket ${done + i}: ${TAGS[Math.floor(random() * TAGS.length)]} problem number ${Math.floor(random() * 1e6)}`,
         status,
@@ -142,14 +152,15 @@ export async function seedTickets(
         1,
         created,
         updated,
-        status === 'new' ? null : updated,
+        answered ? new Date(created.getTime() + (report[0] as number) * 1000) : null,
         status === 'solved' || status === 'closed' ? updated : null,
         status === 'closed' ? updated : null,
         ...sla,
+        ...report,
       ]);
     }
     const [res] = await conn.query(
-      `INSERT INTO tickets (subject, status, priority, priority_rank, requester_id, assignee_id, version, created_at, updated_at, first_response_at, solved_at, closed_at, ${SLA_COLUMNS}) VALUES ?`,
+      `INSERT INTO tickets (subject, status, priority, priority_rank, requester_id, assignee_id, version, created_at, updated_at, first_response_at, solved_at, closed_at, ${SLA_COLUMNS}, ${REPORT_COLUMNS}) VALUES ?`,
       [tickets],
     );
     const firstId = (res as { insertId: number }).insertId;
@@ -172,8 +183,35 @@ export async function seedTickets(
       random() < 0.1 ? [[firstId + i, TAGS[Math.floor(random() * TAGS.length)]!]] : [],
     );
     await insertRows(conn, 'ticket_tags', ['ticket_id', 'tag'], tags);
+    // Per chunk: the GROUP BY stays a small in-memory temporary table.
+    await seedRollup(conn, firstId, firstId + n - 1);
   }
   return { first, last };
+}
+
+const REPORT_COLUMNS = 'first_response_secs, resolution_secs, sla_first_response_met, sla_resolution_met';
+
+/**
+ * The daily report rollup of tickets `first`..`last`, as the migration's backfill builds it (creation day,
+ * latest-solve day, current unsolved status entering the backlog on the creation day), added to what is
+ * there: one INSERT … SELECT per call.
+ */
+async function seedRollup(conn: Connection, first: number, last: number) {
+  await conn.query(
+    `INSERT INTO report_daily (day, group_id, assignee_id, slot, created, solved, reopened, delta_new, delta_open, delta_pending, delta_on_hold)
+     SELECT d, g, a, s, SUM(c), SUM(v), 0, SUM(dn), SUM(dop), SUM(dp), SUM(dh) FROM (
+       SELECT DATE(created_at) AS d, COALESCE(group_id, 0) AS g, COALESCE(assignee_id, 0) AS a, id % 8 AS s, 1 AS c, 0 AS v,
+         status = 'new' AS dn, status = 'open' AS dop, status = 'pending' AS dp, status = 'on_hold' AS dh
+       FROM tickets WHERE id BETWEEN ? AND ?
+       UNION ALL
+       SELECT DATE(solved_at), COALESCE(group_id, 0), COALESCE(assignee_id, 0), id % 8, 0, 1, 0, 0, 0, 0
+       FROM tickets WHERE id BETWEEN ? AND ? AND solved_at IS NOT NULL
+     ) AS r GROUP BY d, g, a, s
+     ON DUPLICATE KEY UPDATE created = created + VALUES(created), solved = solved + VALUES(solved),
+       delta_new = delta_new + VALUES(delta_new), delta_open = delta_open + VALUES(delta_open),
+       delta_pending = delta_pending + VALUES(delta_pending), delta_on_hold = delta_on_hold + VALUES(delta_on_hold)`,
+    [first, last, first, last],
+  );
 }
 
 /** The bench's SLA policy: resolution in 480 calendar minutes for every ticket (`slaState` follows it). */
@@ -209,7 +247,8 @@ export async function seedConversation(conn: Connection, ticketId: number, autho
 }
 
 /**
- * Gives every ticket without events its `ticket.created` event, numbered for the change feed (what the
+ * Gives every ticket without a `ticket.created` event one (not "tickets above the highest id with events":
+ * the app's SLA and auto-close sweeps write events for seeded tickets while a big seed runs), numbered for the change feed (what the
  * migration's backfill or the app's sequencer would do), following the sequencer's protocol: the
  * `feed_sequence` row is locked while numbering, so the running app's own sequencer waits, never
  * collides. Returns the highest feed position.
@@ -218,7 +257,8 @@ export async function seedEvents(conn: Connection): Promise<number> {
   await conn.query(
     `INSERT INTO ticket_events (ticket_id, actor_id, type, data, internal, created_at)
      SELECT t.id, t.requester_id, 'ticket.created', '{}', 0, t.created_at FROM tickets t
-     WHERE t.id > (SELECT COALESCE(MAX(ticket_id), 0) FROM ticket_events) ORDER BY t.id`,
+     WHERE NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.type = 'ticket.created')
+     ORDER BY t.id`,
   );
   await conn.query(
     'INSERT IGNORE INTO feed_sequence (id, last_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM ticket_events',

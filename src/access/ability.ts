@@ -78,8 +78,8 @@ type Subjects =
  * (managing API keys), `'Webhook'` (outgoing webhooks and their delivery log: `read`, `create`, `update`
  * (also test sends and retries), `revoke` (delete)), the triage configuration: `'Group'`,
  * `'BusinessHours'` (the calendar), `'SlaPolicy'`, `'Macro'` (canned changes staff apply to tickets;
- * admins write them), `'TicketField'` (custom field definitions), and `'InboundEmail'` (posting raw
- * inbound mail, reading the inbound log).
+ * admins write them), `'TicketField'` (custom field definitions), `'InboundEmail'` (posting raw
+ * inbound mail, reading the inbound log), and `'Report'` (the reports: aggregates over all tickets).
  */
 type WholeSubject =
   | 'AuditLog'
@@ -90,7 +90,8 @@ type WholeSubject =
   | 'SlaPolicy'
   | 'Macro'
   | 'TicketField'
-  | 'InboundEmail';
+  | 'InboundEmail'
+  | 'Report';
 const TRIAGE_CONFIG: WholeSubject[] = ['Group', 'BusinessHours', 'SlaPolicy'];
 type SubjectName = Subjects['kind'] | WholeSubject;
 
@@ -148,6 +149,7 @@ function staffRules(can: Can): void {
   staffTicketRules(can);
   can('create', 'Ticket');
   can('read', 'EventFeed');
+  can('read', 'Report');
   can(['read', 'list', 'create'], 'User');
   can('update', 'User', ['name', 'role', 'active']);
   can(['read', 'create', 'update', 'revoke'], 'Webhook');
@@ -223,6 +225,8 @@ function userRules(can: Can, cannot: Can, actor: Pick<UserActor, 'id' | 'role'>)
   } else {
     staffTicketRules(can);
     can('read', 'EventFeed');
+    // Reports aggregate every ticket: staff see every ticket anyway.
+    can('read', 'Report');
     can('read', 'Macro');
     // Staff see any account by id (ticket requesters), but list only their colleagues.
     can('read', 'User');

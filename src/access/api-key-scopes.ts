@@ -46,9 +46,8 @@ export const API_KEY_SCOPE_GRANTS: Record<ApiKeyScope, ScopeGrant> = {
   'webhooks:manage': { subjects: ['Webhook'], actions: 'all' },
   // Posting raw mail (POST /inbound/email, a mail provider's webhook) and reading the inbound log.
   'inbound:write': { subjects: ['InboundEmail'], actions: 'all' },
-  // Until the reports module adds its subject, this grants nothing:
-  //   'reports:read':    { subjects: ['Report'], actions: ['read'] },
-  'reports:read': { subjects: [], actions: ['read'] },
+  // The reports (GET /reports/*): aggregates only, no ticket content.
+  'reports:read': { subjects: ['Report'], actions: ['read'] },
 };
 
 export const isApiKeyScope = (value: string): value is ApiKeyScope =>

@@ -9,6 +9,7 @@ import { decodeCursor } from '../../src/http/pagination.js';
 import { redact, scrubUrlCredentials } from '../../src/logger.js';
 import { ChangePasswordInput, PasswordResetInput } from '../../src/modules/auth/account-schemas.js';
 import { LoginInput, RegisterInput } from '../../src/modules/auth/schemas.js';
+import { ExportQuery } from '../../src/modules/feed/export.js';
 import { type FieldDef, validateFields } from '../../src/modules/fields/values.js';
 import { MacroActions } from '../../src/modules/macros/schemas.js';
 import { CreateMessageInput } from '../../src/modules/messages/schemas.js';
@@ -17,6 +18,7 @@ import { renderEmail } from '../../src/modules/notifications/templates.js';
 import { CSAT_PAGE } from '../../src/modules/pages/csat.js';
 import { CsatComment } from '../../src/modules/pages/csat-input.js';
 import { checkCsrf, constantTimeEqual } from '../../src/modules/pages/csrf.js';
+import { SummaryQuery, TimeseriesQuery } from '../../src/modules/reports/schemas.js';
 import { fullTextQuery } from '../../src/modules/tickets/list.js';
 import { verifyCsatToken } from '../../src/modules/tickets/satisfaction-token.js';
 import {
@@ -391,5 +393,18 @@ describe('the satisfaction (CSAT) page', () => {
         run(field, HEADER - 20),
       );
     }
+  });
+});
+
+describe('report and export queries (issue 17)', () => {
+  // Query strings are capped at 16 KiB by Node: every parameter at that size, of digits and dashes.
+  it.each([
+    ['digits', run('9', HEADER)],
+    ['day-like', run('2026-01-01', HEADER)],
+    ['dashes', run('-', HEADER, 'x')],
+  ])('%s in from/to/groupId/updatedSince/cursor', async (_, worst) => {
+    await timed((v) => SummaryQuery.safeParse({ from: v, to: v, groupId: v, assigneeId: v }), worst);
+    await timed((v) => TimeseriesQuery.safeParse({ metric: v, interval: v, from: v }), worst);
+    await timed((v) => ExportQuery.safeParse({ updatedSince: v, cursor: v, limit: v }), worst);
   });
 });

@@ -1,4 +1,4 @@
 // The change feed (GET /events): what other modules and the entries may use.
 export { sequenceFeed, startFeedLoop } from './background.js';
-export { feedRoutes } from './routes.js';
+export { exportRoutes, feedRoutes } from './routes.js';
 export { Event } from './schemas.js';

@@ -1,8 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { authenticated } from '../../http/auth.js';
 import { serviceContext } from '../../http/context.js';
+import { ticketExample } from '../../http/examples.js';
 import { createRouter } from '../../http/openapi.js';
-import { problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import { jsonContent, problemResponse, unauthenticatedResponse } from '../../http/schemas.js';
+import { ExportPage, ExportQuery, exportTickets } from './export.js';
 import { EventFeedPage, EventFeedQuery } from './schemas.js';
 import * as feed from './service.js';
 
@@ -51,5 +53,43 @@ const listEventsRoute = createRoute({
 export function feedRoutes() {
   return createRouter().openapi(listEventsRoute, async (c) =>
     c.json(await feed.list(serviceContext(c), c.req.valid('query')), 200),
+  );
+}
+
+const exportTicketsRoute = createRoute({
+  method: 'get',
+  operationId: 'exportTickets',
+  path: '/tickets/export',
+  tags: ['Tickets'],
+  summary: 'Incremental export: tickets changed since a time, oldest change first',
+  description:
+    'For syncing tickets to a warehouse or a CRM. Each page takes the next `limit` changes in the order ' +
+    'they committed and lists the tickets they concern (the staff view, as they are now), each once, at its ' +
+    'first change in the page; call again with `nextCursor` as `cursor` to resume, now or days ' +
+    'later. No ticket is skipped, even while tickets change during the export; a ticket comes again only ' +
+    'when it changed again. `nextCursor` is never null; `hasMore` says whether more changes were already ' +
+    'waiting. Staff only; API keys need `tickets:read`.',
+  ...authenticated(),
+  request: { query: ExportQuery },
+  responses: {
+    200: {
+      description: 'The tickets changed in the next `limit` changes (at most 1000), oldest change first',
+      ...jsonContent(ExportPage, {
+        data: [ticketExample],
+        nextCursor: 'WyJleHBvcnQiLDUxMjBd',
+        hasMore: false,
+      }),
+    },
+    400: problemResponse('`invalid_cursor`: `cursor` is not one this export gave out'),
+    401: unauthenticatedResponse,
+    403: problemResponse('`forbidden` for requesters; `insufficient_scope` for a key without `tickets:read`'),
+    422: problemResponse('`validation_failed`: a bad `limit` or `updatedSince`, with `errors[]`'),
+  },
+});
+
+/** GET /tickets/export: mounted before the tickets router, whose `/tickets/{id}` would take the path. */
+export function exportRoutes() {
+  return createRouter().openapi(exportTicketsRoute, async (c) =>
+    c.json(await exportTickets(serviceContext(c), c.req.valid('query')), 200),
   );
 }

@@ -6,6 +6,7 @@ import type { SlaActivity, SlaConfig } from '../sla/index.js';
 import { queueTicketEvents, type WEBHOOK_EVENT_TYPES } from '../webhooks/index.js';
 import * as notify from './notify.js';
 import * as repo from './repo.js';
+import { recordReportRollup, reportColumns } from './report-columns.js';
 import { slaPlan } from './sla.js';
 
 /** Every ticket event type can be subscribed to by a webhook: a new type fails to compile until it is listed. */
@@ -72,10 +73,11 @@ export async function commitChange(
   const visible = change.requesterVisible ?? true;
   // The SLA clocks and due times move with the change, in its transaction (tickets/sla.ts).
   const sla = await slaPlan(tx, row, change.changes, change.slaActivity, now, change.slaConfig);
-  const changes = { ...change.changes, ...sla.changes };
+  const changes = { ...change.changes, ...sla.changes, ...reportColumns(row, change.changes, now) };
   if (!(await repo.updateIfVersion(tx, row.id, row.version, changes, now, visible))) {
     throw versionConflict();
   }
+  await recordReportRollup(tx, row, { ...row, ...changes }, now);
   await recordEvents(
     tx,
     now,

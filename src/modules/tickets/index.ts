@@ -11,7 +11,7 @@ export { transitionOnReply } from './lifecycle.js';
 export { lockWriteTarget, resolveMergeTarget } from './merge.js';
 export { notificationRoutes } from './notification-routes.js';
 export * as notify from './notify.js';
-export { insertMessage } from './repo.js';
+export { insertMessage, selectPage as loadTicketPage } from './repo.js';
 export { ticketRoutes } from './routes.js';
 export { type CsatOutcome, type CsatRefusal, type CsatState, rateFromLink } from './satisfaction.js';
 export { CSAT_PATH, MAX_CSAT_TOKEN, purposeKey } from './satisfaction-token.js';
@@ -28,7 +28,7 @@ export {
   TicketStatus,
   toEventActor,
 } from './schemas.js';
-export { create as createTicket, unassignAllFrom } from './service.js';
+export { create as createTicket, toTicket, unassignAllFrom } from './service.js';
 export { recomputeOpenTickets } from './sla.js';
 export { startSlaSweepLoop, sweepSla } from './sla-sweep.js';
 export { statusChange } from './status.js';

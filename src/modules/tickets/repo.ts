@@ -29,6 +29,7 @@ import { STAFF_ROLES } from '../../access/index.js';
 import { type Actor, actorApiKeyId, actorUserId } from '../../context.js';
 import { affectedRows, insertId, prepared, type Queryable } from '../../database.js';
 import { parseJsonColumn, parseViewValues, type ViewFieldValue, viewValuesSql } from '../fields/index.js';
+import type { ReportColumns } from './report-columns.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
 
@@ -281,7 +282,7 @@ export type SlaColumns = Partial<
   >
 >;
 
-export interface TicketChanges extends SlaColumns {
+export interface TicketChanges extends SlaColumns, ReportColumns {
   subject?: string;
   priority?: TicketPriority;
   assigneeId?: number | null;

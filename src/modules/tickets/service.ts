@@ -23,6 +23,7 @@ import { cursorPosition, listQuery } from './list.js';
 import * as notify from './notify.js';
 import { planUpdate } from './plan.js';
 import * as repo from './repo.js';
+import { recordReportRollup } from './report-columns.js';
 import type {
   AllowedTransitions,
   CreateTicketInput,
@@ -165,6 +166,17 @@ export async function create(
       now,
       extra: { ...sla, ...group.changes },
     });
+    await recordReportRollup(
+      tx,
+      null,
+      {
+        id,
+        status: 'new',
+        groupId: group.changes.groupId ?? null,
+        assigneeId: group.changes.assigneeId ?? null,
+      },
+      now,
+    );
     await writeValues(tx, id, fields.set, []);
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
@@ -242,6 +254,11 @@ export async function create(
         satisfactionRating: null,
         satisfactionComment: null,
         satisfactionRatedAt: null,
+        firstResponseSecs: null,
+        resolutionSecs: null,
+        reopenCount: 0,
+        slaFirstResponseMet: null,
+        slaResolutionMet: null,
       },
       requester: { id: requesterId, name, email },
       assignee: null,
