@@ -6,7 +6,7 @@ import { ref } from './columns.js';
  * commit path (src/modules/reports/rollup.ts). Keyed by the UTC day, the ticket's group and assignee at the
  * time of the change (0 for none) and a `slot` (ticket id mod 8) that shards a hot day's row so concurrent
  * writers do not queue on one row lock. `delta_*` are the changes in the number of unsolved tickets per
- * status: the backlog at a moment is the current count minus the deltas after it.
+ * status: the backlog at the end of a day is the sum of the deltas up to it.
  */
 export const reportDaily = mysqlTable(
   'report_daily',

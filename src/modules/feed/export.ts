@@ -13,11 +13,12 @@ import { sequencePending } from './service.js';
  * The incremental export (GET /tickets/export): tickets in the order of their committed changes.
  *
  * It pages the change feed itself (`ticket_events.seq`, handed out in commit order by the feed's
- * sequencer, repo.ts) and shows, for the events of a page, each ticket they concern once, as it is now.
+ * sequencer, repo.ts) and shows, for the events of a page, each ticket whose latest change is among
+ * them, once, as it is now (a ticket with a later change comes with the page of that change).
  * A reader paging `seq > cursor` misses no change, even one whose transaction took its clock before
  * another's but committed after it (paging tickets by `updated_at` would skip it), so no ticket is
  * skipped; a ticket comes again only for an event after the page it came in, that is, when it changed
- * again. Every ticket change writes at least one event (creation writes `ticket.created`; the commit path
+ * again after it was listed. Every ticket change writes at least one event (creation writes `ticket.created`; the commit path
  * writes nothing only for a change that changes nothing). Nothing is written on the ticket for this, so
  * the sequencer never waits on a ticket's row lock.
  */
@@ -116,8 +117,26 @@ export async function exportTickets(ctx: ServiceContext, q: ExportQuery): Promis
     .orderBy(asc(ticketEvents.seq))
     .limit(q.limit + 1);
   const page = events.slice(0, q.limit);
-  // Each ticket once, at its first change in the page; the views batch-loaded in one query.
-  const ids = [...new Set(page.map((e) => e.ticketId))];
+  const last = page.at(-1)?.seq ?? pos.after;
+  // Each ticket once, at its latest change: a ticket whose later event lies beyond this page comes with
+  // that page instead (its view would be the same now), so a whole export lists a ticket once unless it
+  // changes again while the export runs. A loose range of the (ticket_id, seq) index per ticket.
+  const inPage = new Map<number, number>();
+  for (const e of page) inPage.set(e.ticketId, e.seq as number);
+  const latest =
+    inPage.size === 0
+      ? []
+      : await ctx.db
+          .select({ ticketId: ticketEvents.ticketId, seq: max(ticketEvents.seq) })
+          .from(ticketEvents)
+          .where(inArray(ticketEvents.ticketId, [...inPage.keys()]))
+          .groupBy(ticketEvents.ticketId);
+  const laterThanPage = new Set(latest.filter((r) => (r.seq ?? 0) > last).map((r) => r.ticketId));
+  const ids = [...inPage.entries()]
+    .filter(([id]) => !laterThanPage.has(id))
+    .sort((a, b) => a[1] - b[1])
+    .map(([id]) => id);
+  // The views batch-loaded in one query.
   const views =
     ids.length === 0
       ? []
@@ -128,7 +147,6 @@ export async function exportTickets(ctx: ServiceContext, q: ExportQuery): Promis
           ids.length,
         );
   const byId = new Map(views.map((v) => [v.ticket.id, v]));
-  const last = page.at(-1)?.seq ?? pos.after;
   return {
     data: ids.flatMap((id) => {
       const v = byId.get(id);

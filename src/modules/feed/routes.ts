@@ -64,8 +64,9 @@ const exportTicketsRoute = createRoute({
   summary: 'Incremental export: tickets changed since a time, oldest change first',
   description:
     'For syncing tickets to a warehouse or a CRM. Each page takes the next `limit` changes in the order ' +
-    'they committed and lists the tickets they concern (the staff view, as they are now), each once, at its ' +
-    'first change in the page; call again with `nextCursor` as `cursor` to resume, now or days ' +
+    'they committed and lists the tickets whose latest change is among them (the staff view, as they are ' +
+    'now), each once; a page may hold fewer than `limit` tickets, even none while `hasMore` is true. Call ' +
+    'again with `nextCursor` as `cursor` to resume, now or days ' +
     'later. No ticket is skipped, even while tickets change during the export; a ticket comes again only ' +
     'when it changed again. `nextCursor` is never null; `hasMore` says whether more changes were already ' +
     'waiting. Staff only; API keys need `tickets:read`.',

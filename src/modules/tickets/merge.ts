@@ -24,7 +24,10 @@ const MAX_HOPS = 10;
 export async function resolveMergeTarget(tx: Queryable, ticketId: number): Promise<number> {
   let id = ticketId;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
-    const row = await repo.findRow(tx, id);
+    // A locking read: this runs first in a ticket write, and under REPEATABLE READ a plain read would fix
+    // the transaction's snapshot before it queues on the row lock, so everything read after the lock
+    // (the next public event number above all) would miss the writer it waited for.
+    const row = await repo.findRow(tx, id, true);
     if (!row || row.mergedIntoId === null) return id;
     id = row.mergedIntoId;
   }

@@ -355,8 +355,8 @@ export interface NewEvent {
 /**
  * Writes audit events naming their actor; always called inside the transaction that makes the change,
  * which holds the ticket's row lock (or has just created the ticket), so numbering the requester-visible
- * ones from the current maximum cannot race; the unique (ticket_id, public_seq) key would refuse it
- * loudly if it did. Returns the first new event's id (a multi-row insert's ids are consecutive).
+ * ones from the current maximum (read with a lock, so a snapshot taken before the row lock cannot make it
+ * stale) cannot race; the unique (ticket_id, public_seq) key would refuse it loudly if it did. Returns the first new event's id (a multi-row insert's ids are consecutive).
  */
 export async function insertEvents(
   db: Queryable,
@@ -370,10 +370,12 @@ export async function insertEvents(
   const actorJob = actor.type === 'system' ? actor.job : null;
   const next = new Map<number, number>();
   for (const ticketId of new Set(events.filter((e) => !e.internal).map((e) => e.ticketId))) {
+    // A locking read sees the latest committed numbers whatever snapshot the transaction holds.
     const [row] = await db
       .select({ last: sql<number | null>`MAX(${ticketEvents.publicSeq})` })
       .from(ticketEvents)
-      .where(eq(ticketEvents.ticketId, ticketId));
+      .where(eq(ticketEvents.ticketId, ticketId))
+      .for('update');
     next.set(ticketId, Number(row?.last ?? 0) + 1);
   }
   const result = await db.insert(ticketEvents).values(
