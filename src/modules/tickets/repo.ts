@@ -158,6 +158,11 @@ export async function setFollower(db: Queryable, ticketId: number, userId: numbe
 export interface PageOrder {
   keys: (keyof TicketRow)[];
   descending: boolean;
+  /**
+   * The index that yields this order, forced where a filter's own index would tempt the optimizer into
+   * reading and sorting every match before the LIMIT (the at-risk queue: see list.ts).
+   */
+  index?: string;
 }
 
 /**
@@ -175,7 +180,7 @@ export async function selectPage(
   const dir = (c: SQL.Aliased | AnyColumn | SQL) => (order.descending ? desc(c) : asc(c));
   const page = db
     .select()
-    .from(tickets)
+    .from(tickets, order.index ? { forceIndex: order.index } : undefined)
     .where(where)
     .orderBy(...order.keys.map((k) => dir(tickets[k])))
     .limit(limit)
