@@ -138,13 +138,5 @@ export function listQuery(
   }
   if (query.cursor) filters.push(afterCursor(query.sort, actor, query.cursor));
   const { columns, descending } = sortOf(query.sort, actor);
-  // The at-risk queue in due order walks the due-time index from now and stops after a page (the soonest
-  // due are the ones at risk); left alone, the optimizer takes the at-risk index instead, whose range also
-  // holds every breached ticket, and sorts them all: at 1M tickets, thousands of rows per page.
-  const index =
-    query.sla === 'at_risk' && columns[0] === tickets.slaDueAt ? 'tickets_sla_due_idx' : undefined;
-  return {
-    where: and(...filters),
-    order: { keys: columns.map(keyOf), descending, ...(index ? { index } : {}) },
-  };
+  return { where: and(...filters), order: { keys: columns.map(keyOf), descending } };
 }

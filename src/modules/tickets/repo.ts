@@ -158,11 +158,6 @@ export async function setFollower(db: Queryable, ticketId: number, userId: numbe
 export interface PageOrder {
   keys: (keyof TicketRow)[];
   descending: boolean;
-  /**
-   * The index that yields this order, forced where a filter's own index would tempt the optimizer into
-   * reading and sorting every match before the LIMIT (the at-risk queue: see list.ts).
-   */
-  index?: string;
 }
 
 /**
@@ -180,7 +175,7 @@ export async function selectPage(
   const dir = (c: SQL.Aliased | AnyColumn | SQL) => (order.descending ? desc(c) : asc(c));
   const page = db
     .select()
-    .from(tickets, order.index ? { forceIndex: order.index } : undefined)
+    .from(tickets)
     .where(where)
     .orderBy(...order.keys.map((k) => dir(tickets[k])))
     .limit(limit)
@@ -360,8 +355,8 @@ export interface NewEvent {
 /**
  * Writes audit events naming their actor; always called inside the transaction that makes the change,
  * which holds the ticket's row lock (or has just created the ticket), so numbering the requester-visible
- * ones from the current maximum (read with a lock, so a snapshot taken before the row lock cannot make it
- * stale) cannot race; the unique (ticket_id, public_seq) key would refuse it loudly if it did. Returns the first new event's id (a multi-row insert's ids are consecutive).
+ * ones from the current maximum cannot race, provided the transaction's first read was that locking one;
+ * the unique (ticket_id, public_seq) key would refuse it loudly if it did. Returns the first new event's id (a multi-row insert's ids are consecutive).
  */
 export async function insertEvents(
   db: Queryable,
@@ -375,12 +370,13 @@ export async function insertEvents(
   const actorJob = actor.type === 'system' ? actor.job : null;
   const next = new Map<number, number>();
   for (const ticketId of new Set(events.filter((e) => !e.internal).map((e) => e.ticketId))) {
-    // A locking read sees the latest committed numbers whatever snapshot the transaction holds.
+    // A plain read: the transaction's first read was the ticket's locking one (a snapshot taken before that
+    // lock would make this maximum stale; see resolveMergeTarget). Not a locking read: on a new ticket's
+    // empty range it would gap-lock the end of the index, and concurrent creates would deadlock there.
     const [row] = await db
       .select({ last: sql<number | null>`MAX(${ticketEvents.publicSeq})` })
       .from(ticketEvents)
-      .where(eq(ticketEvents.ticketId, ticketId))
-      .for('update');
+      .where(eq(ticketEvents.ticketId, ticketId));
     next.set(ticketId, Number(row?.last ?? 0) + 1);
   }
   const result = await db.insert(ticketEvents).values(
