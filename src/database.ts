@@ -318,9 +318,25 @@ export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 3): Pr
     try {
       return await fn();
     } catch (err) {
-      if (dbErrno(err) !== ER.LOCK_DEADLOCK || attempt >= attempts) throw err;
+      if (!(dbErrno(err) === ER.LOCK_DEADLOCK || staleEventNumber(err)) || attempt >= attempts) throw err;
     }
   }
+}
+
+/**
+ * A ticket event numbered from a stale maximum: the transaction read something before it queued on the
+ * ticket's row lock, so its REPEATABLE READ snapshot predates the writer it waited for. The unique
+ * `(ticket_id, public_seq)` key refused it; run again, with a fresh snapshot, it numbers correctly. (Ticket
+ * writes take their row lock first where they can; this covers a path that must read before, such as an
+ * inbound mail finding its sender.)
+ */
+function staleEventNumber(err: unknown): boolean {
+  for (const e of causeChain(err)) {
+    if (e.errno === ER.DUP_ENTRY) {
+      return String((e as { message?: unknown }).message ?? '').includes('ticket_events_public_seq_unique');
+    }
+  }
+  return false;
 }
 
 /** Reads `affectedRows` from the result of a drizzle mysql2 update/delete. */
