@@ -90,9 +90,9 @@ describe.each(TARGET_NAMES)('reports and export on %s', (name) => {
     const next = await call(t(), 'GET', `/tickets/export?cursor=${cursor}`, { token: agent.token });
     expect(next.status).toBe(200);
     expect(next.body.data.map((x: { id: string; subject: string }) => [x.id, x.subject])).toEqual([
-      // Each ticket once, at its first change in the page, as it is now.
-      [a, 'Export A2'],
+      // Each ticket once, at its latest change, as it is now: A was renamed after B was raised.
       [b, 'Export B'],
+      [a, 'Export A2'],
     ]);
     expectProblem(await call(t(), 'GET', '/tickets/export', { token: user.token }), 403, 'forbidden');
   });
