@@ -4,7 +4,6 @@ import {
   asc,
   desc,
   eq,
-  getTableColumns,
   inArray,
   lt,
   ne,
@@ -173,23 +172,26 @@ export async function selectPage(
   limit: number,
 ): Promise<TicketView[]> {
   const dir = (c: SQL.Aliased | AnyColumn | SQL) => (order.descending ? desc(c) : asc(c));
+  // The page picks ids and sort keys only, so an index holding the filter and sort columns answers it
+  // without reading a row (the at-risk queue sorts its whole at-risk set: read from the index, not the
+  // table); only the page's rows are then read, by primary key.
+  const keys = Object.fromEntries(order.keys.map((k) => [k, tickets[k]]));
   const page = db
-    .select()
+    .select({ ...keys, id: tickets.id })
     .from(tickets)
     .where(where)
     .orderBy(...order.keys.map((k) => dir(tickets[k])))
     .limit(limit)
     .as('page');
-  const ticket = Object.fromEntries(
-    Object.keys(getTableColumns(tickets)).map((k) => [k, page[k as keyof TicketRow]]),
-  );
+  const pageKey = (k: keyof TicketRow) => (page as unknown as Record<string, AnyColumn>)[k]!;
   const rows = await db
-    .select({ ticket, ...viewExtras(page.id) })
+    .select({ ticket: tickets, ...viewExtras(tickets.id) })
     .from(page)
-    .innerJoin(requester, eq(requester.id, page.requesterId))
-    .leftJoin(assignee, eq(assignee.id, page.assigneeId))
-    .leftJoin(ticketGroup, eq(ticketGroup.id, page.groupId))
-    .orderBy(...order.keys.map((k) => dir(page[k])));
+    .innerJoin(tickets, eq(tickets.id, page.id))
+    .innerJoin(requester, eq(requester.id, tickets.requesterId))
+    .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
+    .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId))
+    .orderBy(...order.keys.map((k) => dir(pageKey(k))));
   return rows.map((r) => toView({ ...r, ticket: r.ticket as TicketRow }));
 }
 
