@@ -1,15 +1,4 @@
-import {
-  type AnyColumn,
-  and,
-  asc,
-  desc,
-  eq,
-  inArray,
-  lt,
-  ne,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { type AnyColumn, and, asc, desc, eq, inArray, lt, ne, type SQL, sql } from 'drizzle-orm';
 import { alias, type MySqlUpdateSetSource } from 'drizzle-orm/mysql-core';
 import {
   groups,
