@@ -5,7 +5,7 @@ import { abilityOf, authorize, seesAsStaff, ticketScope } from '../../access/ind
 import { requireActor, type ServiceContext } from '../../context.js';
 import type { Queryable } from '../../database.js';
 import { BadRequestError, ForbiddenError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../http/pagination.js';
+import { decodeCursor, encodeCursor, PageQuery } from '../../http/pagination.js';
 import { loadTicketPage, Ticket, toTicket } from '../tickets/index.js';
 import { sequencePending } from './service.js';
 
@@ -33,14 +33,8 @@ export const ExportQuery = z.object({
       description: 'Start at the changes made at or after this time (ignored with `cursor`)',
       example: '2026-11-01T00:00:00Z',
     }),
-  cursor: z
-    .string()
-    .max(512)
-    .optional()
-    .openapi({
-      param: { name: 'cursor', in: 'query' },
-      description: 'The `nextCursor` of your previous call',
-    }),
+  // The list routes' cursor parameter (a page limit of its own below: export pages are larger).
+  cursor: PageQuery.shape.cursor,
   limit: z.coerce
     .number()
     .int('must be a whole number')
