@@ -126,11 +126,9 @@ export const tickets = mysqlTable(
     index('tickets_status_solved_idx').on(t.status, t.solvedAt),
     // A group's queue, and `group=` with the default sort.
     index('tickets_group_updated_idx').on(t.groupId, t.updatedAt, t.id),
-    // sort=slaDue (keyset on (sla_due_at, id)); sla=breached is the range below now.
-    index('tickets_sla_due_idx').on(t.slaDueAt, t.id),
-    // sla=at_risk (`sla_at_risk_at <= now AND sla_due_at > now`): the range below now also holds every
-    // breached ticket, so the due time is in the index too and those are dropped in the index, unread.
-    index('tickets_sla_at_risk_idx').on(t.slaAtRiskAt, t.slaDueAt),
+    // sort=slaDue (keyset on (sla_due_at, id)); sla=breached is the range below now; sla=at_risk is the
+    // range (now, horizon] (`atRiskHorizon`) with `sla_at_risk_at <= now` checked in the index, unread.
+    index('tickets_sla_due_idx').on(t.slaDueAt, t.id, t.slaAtRiskAt),
     index('tickets_sla_alert_idx').on(t.slaNextAlertAt),
     // Reports count ratings by the time they were given.
     index('tickets_satisfaction_idx').on(t.satisfactionRatedAt, t.satisfactionRating),

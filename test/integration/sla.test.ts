@@ -405,6 +405,60 @@ describe('the sweep and the queues', () => {
     ).toEqual([]);
   });
 
+  it('sla=at_risk over a weekend: a business-hours ticket stays at risk until its Monday deadline', async () => {
+    expect(
+      (
+        await api()
+          .put('/api/v1/business-hours')
+          .set(...admin.auth)
+          .send({
+            timezone: 'UTC',
+            week: Object.fromEntries(
+              ['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['09:00', '17:00']]]),
+            ),
+            holidays: [],
+          })
+      ).status,
+    ).toBe(200);
+    await policy({
+      name: 'Weekend business',
+      position: 0,
+      match: { tags: ['slawkbh'] },
+      targets: { resolutionMinutes: 480 },
+      businessHours: true,
+    });
+    await policy({
+      name: 'Weekend calendar',
+      position: 0,
+      match: { tags: ['slawkcal'] },
+      targets: { firstResponseMinutes: 30 },
+    });
+    await setClock('2026-12-11T10:00:00Z'); // a Friday
+    // 480 business minutes: Fri 10:00–17:00 is 420, then Mon 09:00 + 60. At risk from Fri 16:24.
+    const monday = await raise(['slawk', 'slawkbh']);
+    await setClock('2026-12-11T16:50:00Z');
+    const friday = await raise(['slawk', 'slawkcal']); // due Fri 17:20: breached by Saturday
+    await setClock('2026-12-12T08:50:00Z');
+    const saturday = await raise(['slawk', 'slawkcal']); // due Sat 09:20, at risk from 09:14
+    await setClock('2026-12-12T09:15:00Z');
+    const queue = async (sla: string) =>
+      (
+        await api()
+          .get(`/api/v1/tickets?sla=${sla}&tag=slawk&sort=slaDue`)
+          .set(...agent.auth)
+      ).body.data.map((x: { id: string }) => x.id);
+    // Monday's deadline is two days away in wall time but 60 business minutes away: at risk, after the
+    // one due in five minutes.
+    expect(await queue('at_risk')).toEqual([saturday.id, monday.id]);
+    expect(await queue('breached')).toEqual([friday.id]);
+    near((await get(monday.id)).sla.resolutionDueAt, Date.parse('2026-12-14T10:00:00Z'));
+    await setClock('2026-12-14T09:59:00Z');
+    expect(await queue('at_risk')).toEqual([monday.id]);
+    await setClock('2026-12-14T10:01:00Z');
+    expect(await queue('at_risk')).toEqual([]);
+    expect(await queue('breached')).toEqual([friday.id, saturday.id, monday.id]);
+  });
+
   it('sort=slaDue: earliest running target first, tickets without one last, keyset pages agree', async () => {
     await policy({
       name: 'Sort',

@@ -162,6 +162,55 @@ export function deriveSla(
   };
 }
 
+/** The longest target of any policy, per clock: calendar minutes, and business minutes. */
+export interface LongestTargets {
+  calendarMinutes: number;
+  businessMinutes: number;
+}
+
+export function longestTargets(policies: readonly SlaPolicyTargets[]): LongestTargets {
+  const out: LongestTargets = { calendarMinutes: 0, businessMinutes: 0 };
+  for (const p of policies) {
+    const longest = Math.max(
+      p.firstResponseMinutes ?? 0,
+      p.nextResponseMinutes ?? 0,
+      p.resolutionMinutes ?? 0,
+    );
+    const key = p.businessHours ? 'businessMinutes' : 'calendarMinutes';
+    out[key] = Math.max(out[key], longest);
+  }
+  return out;
+}
+
+/**
+ * The latest due time a ticket at risk at `now` can have under this configuration. A running target's
+ * at-risk moment comes `AT_RISK_SHARE` of its minutes before its due time, counted on its policy's clock
+ * (business or calendar minutes), and a ticket's stored moments are the earliest of its targets'. So a
+ * ticket at risk now (`sla_at_risk_at <= now`) is due at most that share of the longest target after now,
+ * on that clock. The at-risk queue reads the due-time index over `(now, horizon]`, the tickets close to a
+ * deadline, rather than every ticket whose at-risk moment has passed (all the breached ones among them).
+ * The stored columns follow the configuration: every policy or calendar change re-derives the open
+ * tickets in its own transaction. Null: no bound (a calendar with no business time left in its horizon).
+ */
+export function atRiskHorizon(longest: LongestTargets, calendar: Calendar | null, now: Date): Date | null {
+  // A minute over the share: `minutes * (1 - share)` rounds in floating point, and times are stored in ms.
+  const lead = (minutes: number) => minutes * AT_RISK_SHARE + 1;
+  let horizon = now;
+  if (longest.calendarMinutes > 0) {
+    horizon = new Date(now.getTime() + lead(longest.calendarMinutes) * 60_000);
+  }
+  if (longest.businessMinutes > 0) {
+    const cal = calendar ?? ALWAYS;
+    const end =
+      cal === ALWAYS
+        ? new Date(now.getTime() + lead(longest.businessMinutes) * 60_000)
+        : addBusinessMinutes(now, lead(longest.businessMinutes), cal);
+    if (!end) return null;
+    if (end > horizon) horizon = end;
+  }
+  return horizon;
+}
+
 /** The alerts a sweep at `now` must write: a breach, or else a warning, per running target, once each. */
 export function dueAlerts(
   derived: DerivedSla,

@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { MySqlColumn } from 'drizzle-orm/mysql-core';
-import { messages, tickets, ticketTags } from '../../../db/schema/index.js';
+import { messages, SLA_NEVER, tickets, ticketTags } from '../../../db/schema/index.js';
 import { messageScope, seesAsStaff, ticketScope } from '../../access/index.js';
 import { type Actor, actorUserId } from '../../context.js';
 import { decodeCursor } from '../../http/pagination.js';
@@ -96,7 +96,7 @@ export function listQuery(
   actor: Actor,
   query: TicketListQuery,
   now: Date,
-  scope: { ccAnywhere?: boolean } = {},
+  scope: { ccAnywhere?: boolean; atRiskHorizon?: Date | null } = {},
 ): { where: SQL | undefined; order: PageOrder } | null {
   const filters: (SQL | undefined)[] = [ticketScope(actor, scope)];
   if (query.status) filters.push(inArray(tickets.status, query.status));
@@ -110,10 +110,20 @@ export function listQuery(
   if (query.sla) {
     // SLAs are shown to staff only: a requester's SLA queue is empty rather than revealing.
     if (!seesStaffView(actor)) return null;
-    // Both read the stored columns (index ranges): breached = the earliest running due time has passed;
-    // at risk = not breached, but the earliest at-risk moment has.
+    // Both read the stored columns: breached = the earliest running due time has passed (the due-time
+    // index below now); at risk = not breached, but the earliest at-risk moment has. An at-risk ticket is
+    // due by the configuration's horizon (`atRiskHorizon`), so that one is the due-time index over
+    // (now, horizon], its at-risk moment checked in the index: the work is the tickets near a deadline,
+    // not every ticket past its at-risk moment (a backlog of breached ones grows with the table).
     if (query.sla === 'breached') filters.push(lte(tickets.slaDueAt, now));
-    else filters.push(lte(tickets.slaAtRiskAt, now), gt(tickets.slaDueAt, now));
+    else {
+      const horizon = scope.atRiskHorizon;
+      filters.push(
+        gt(tickets.slaDueAt, now),
+        horizon ? lte(tickets.slaDueAt, horizon) : lt(tickets.slaDueAt, SLA_NEVER),
+        lte(tickets.slaAtRiskAt, now),
+      );
+    }
   }
   if (query.tag) {
     filters.push(

@@ -1,6 +1,6 @@
 import { and } from 'drizzle-orm';
 import { SLA_NEVER } from '../../../db/schema/index.js';
-import { abilityOf, authorize, ticketScope } from '../../access/index.js';
+import { abilityOf, authorize, seesAsStaff, ticketScope } from '../../access/index.js';
 import {
   type Actor,
   actorUserId,
@@ -13,7 +13,7 @@ import { ConflictError, ForbiddenError, ValidationError } from '../../errors.js'
 import type { IfMatch } from '../../http/etag.js';
 import { toPage } from '../../http/pagination.js';
 import { fieldDefs, fieldFilters, validateFields, writeValues } from '../fields/index.js';
-import { targetsOf } from '../sla/index.js';
+import { atRiskHorizon, loadHorizonInputs, targetsOf } from '../sla/index.js';
 import { type CustomerAccounts, resolveCcs } from './ccs.js';
 import { commitChange, recordEvents } from './commit.js';
 import { enforceTicketCreateLimit } from './create-limit.js';
@@ -289,7 +289,14 @@ export async function list(ctx: ServiceContext, query: TicketListQuery, fieldQue
   // Someone copied on no ticket at all (most requesters) gets the plain requester scope, an index range.
   const userId = actorUserId(actor);
   const ccAnywhere = seesAll(actor) || userId === null ? undefined : await repo.isCcAnywhere(ctx.db, userId);
-  const q = listQuery(actor, query, ctx.clock.now(), { ccAnywhere });
+  const now = ctx.clock.now();
+  // The at-risk queue is bounded by the configuration's horizon (one small aggregate; `atRiskHorizon`).
+  let horizon: Date | null | undefined;
+  if (query.sla === 'at_risk' && seesAsStaff(actor)) {
+    const { longest, calendar } = await loadHorizonInputs(ctx.db);
+    horizon = atRiskHorizon(longest, calendar, now);
+  }
+  const q = listQuery(actor, query, now, { ccAnywhere, atRiskHorizon: horizon });
   if (!q) return { data: [], nextCursor: null };
   if (fieldQuery.length > 0) {
     const extra = fieldFilters(await fieldDefs(ctx.db), fieldQuery, seesAll(actor));
