@@ -224,7 +224,8 @@ const MIN = 60_000;
 
 /** A running resolution clock due between 2 h ago and 5 days ahead of `now`, its alerts written as due. */
 function slaState(now: number, r: number): unknown[] {
-  const due = new Date(now - 120 * MIN + Math.floor(r * 5 * 1440) * MIN);
+  // Spread to the millisecond: on whole minutes, every alert moment of a minute fell due at once.
+  const due = new Date(now - 120 * MIN + Math.floor(r * 5 * 1440 * MIN));
   const started = new Date(due.getTime() - BENCH_POLICY.resolutionMinutes * MIN);
   const atRisk = new Date(due.getTime() - 0.2 * BENCH_POLICY.resolutionMinutes * MIN);
   const breached = due.getTime() <= now;
