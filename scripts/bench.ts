@@ -930,11 +930,11 @@ async function atRiskPageQuery(conn: mysql.Connection): Promise<string> {
 }
 
 /**
- * Waits for InnoDB to finish the bulk load's background work before a size is measured: the purge of
- * the seed's undo history and the flushing of its dirty pages. Right after a million-ticket seed both
- * run for minutes, and on two cores they take CPU from the requests being measured (the 1M rows then
- * measured the seed's aftermath as much as the queries). Flushing is hurried (dirty-page target 0) and
- * the wait is capped at three minutes (ten seconds in a smoke run, which checks only that it runs); what was left, if anything, is logged.
+ * Starts each size from the same idle InnoDB: the seed's undo history purged and its dirty pages flushed
+ * (after the 1M seed, 10k pages sat dirty and the page cleaner left them there, so any later flush would
+ * land inside a measured scenario). Flushing is hurried (dirty-page target 0, a tiny low-water mark) and
+ * the wait is capped at three minutes, ten seconds in a smoke run (which checks only that the bench
+ * runs); what was left, if anything, is logged.
  */
 async function settleInnodb(conn: mysql.Connection) {
   const t0 = Date.now();
