@@ -172,6 +172,20 @@ try {
   const small = await seedTickets(conn, users, 25, () => users.small, 1);
   await seedTickets(conn, users, SIZE.big, () => users.big, 2);
   const crowdOf = (i: number) => users.crowd[i % users.crowd.length]!;
+  // One of the small requester's tickets copies two customers and has a staff follower: its view is read
+  // whole (the `get_ticket_extras` row), where a ticket without them skips those three subqueries.
+  const extrasTicket = small.first + 2;
+  await conn.query('INSERT INTO ticket_ccs (ticket_id, user_id) VALUES (?, ?), (?, ?)', [
+    extrasTicket,
+    users.crowd[0],
+    extrasTicket,
+    users.crowd[1],
+  ]);
+  await conn.query('INSERT INTO ticket_followers (ticket_id, user_id) VALUES (?, ?)', [
+    extrasTicket,
+    users.agent,
+  ]);
+  await conn.query('UPDATE tickets SET view_extras = true WHERE id = ?', [extrasTicket]);
   await seedTickets(conn, users, SIZE.firstPhase - SIZE.big - 25, crowdOf, 3);
   await seedConversation(conn, small.first, [users.small, users.agent], 60);
   let feedHead = await seedEvents(conn);
@@ -297,6 +311,7 @@ try {
   const readScenarios = async (phase: string) => {
     const reads: [id: string, path: () => string, headers: Record<string, string>][] = [
       ['get_ticket', () => `/tickets/${small.first + 1}`, agent],
+      ['get_ticket_extras', () => `/tickets/${extrasTicket}`, agent],
       ['messages_page', () => `/tickets/${small.first}/messages`, agent],
       ['list_own', () => '/tickets', big],
       ['staff_queue', () => '/tickets?status=open&assignee=none&sort=-priority', agent],

@@ -100,6 +100,12 @@ export const tickets = mysqlTable(
     slaFirstResponseMet: boolean('sla_first_response_met'),
     /** Whether the latest solve came by its SLA due time; null when no resolution target applied. */
     slaResolutionMet: boolean('sla_resolution_met'),
+    /**
+     * Set once the ticket has had a CC, a follower or a custom field value (by the repo functions that
+     * write them, in the same transaction); never cleared. A view reads those three (correlated JSON
+     * subqueries that cost a view most of its database time, even when empty) only for such tickets.
+     */
+    viewExtras: boolean('view_extras').notNull().default(false),
   },
   (t) => [
     // Keyset pagination for GET /tickets: every list sorts by (column, id) within an optional filter.

@@ -24,6 +24,7 @@ export const TARGETS: Record<string, { label: string; rps?: number; p99?: number
   dispatcher: { label: 'dispatcher (mails/s)', rps: 500 },
   events_page: { label: 'change feed `GET /events`, a 25-event page mid-feed', rps: 2000 },
   events_head: { label: 'change feed, a caught-up poll (no new events)', rps: 2000 },
+  get_ticket_extras: { label: 'get ticket with CCs and a follower (the full view: two queries)' },
   get_ticket_api_key: { label: 'get ticket with an API key (compare: get ticket, JWT)' },
   csat_click: { label: 'CSAT link clicked again (same rating: token, lock, page; no write)' },
   csat_rate: { label: 'CSAT rating changed (a commit with `ticket.rated` per request, 200 tickets)' },

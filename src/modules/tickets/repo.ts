@@ -35,25 +35,39 @@ const peopleJson = (relation: typeof ticketCcs | typeof ticketFollowers, ticketI
   sql<unknown>`(SELECT JSON_ARRAYAGG(JSON_ARRAY(${users.id}, ${users.name}, ${users.email})) FROM ${relation} INNER JOIN ${users} ON ${users.id} = ${relation.userId} WHERE ${relation.ticketId} = ${ticketId})`;
 
 /**
- * What a ticket view selects besides the ticket itself: its people, its tags as one comma-separated
- * string (tags cannot contain commas), its CCs, followers and custom field values as JSON arrays, so a
- * view or a page of views is one query (each extra round trip cost GET /tickets/:id about a third of its
- * rate). `ticketId` is the ticket's id column in the query at hand (the table, or the derived page of
- * `selectPage`).
+ * What a ticket view selects besides the ticket itself: its people and its tags as one comma-separated
+ * string (tags cannot contain commas). `ticketId` is the ticket's id column in the query at hand (the
+ * table, or the derived page of `selectPage`).
  */
-const viewExtras = (ticketId: AnyColumn) => ({
+const viewBase = (ticketId: AnyColumn) => ({
   requester: { id: requester.id, name: requester.name, email: requester.email },
   assignee: { id: assignee.id, name: assignee.name, email: assignee.email },
   group: { id: ticketGroup.id, name: ticketGroup.name },
   tags: sql<
     string | null
   >`(SELECT GROUP_CONCAT(${ticketTags.tag} ORDER BY ${ticketTags.tag} SEPARATOR ',') FROM ${ticketTags} WHERE ${ticketTags.ticketId} = ${ticketId})`,
+});
+
+/**
+ * The full view adds CCs, followers and custom field values as JSON arrays, in the same statement (one
+ * snapshot). Those three subqueries cost the database most of a view's time even when they find nothing
+ * (MariaDB prepares them either way; an `IF()` around them saves nothing), so only tickets marked
+ * `view_extras` are read with them: the base view first, the full one when the row says so.
+ */
+const viewFull = (ticketId: AnyColumn) => ({
+  ...viewBase(ticketId),
   ccs: peopleJson(ticketCcs, ticketId),
   followers: peopleJson(ticketFollowers, ticketId),
   fields: viewValuesSql(ticketId),
 });
 
-const viewColumns = { ticket: tickets, ...viewExtras(tickets.id) };
+/** Marks a ticket as having (had) CCs, followers or field values; the caller holds its row lock. */
+export async function markViewExtras(db: Queryable, ticketId: number): Promise<void> {
+  await db
+    .update(tickets)
+    .set({ viewExtras: true })
+    .where(and(eq(tickets.id, ticketId), eq(tickets.viewExtras, false)));
+}
 
 export interface ViewPerson {
   id: number;
@@ -82,9 +96,9 @@ function toView(row: {
   assignee: TicketView['assignee'];
   group: TicketView['group'];
   tags: string | null;
-  ccs: unknown;
-  followers: unknown;
-  fields: unknown;
+  ccs?: unknown;
+  followers?: unknown;
+  fields?: unknown;
 }): TicketView {
   return {
     ...row,
@@ -126,13 +140,17 @@ export async function setCcs(db: Queryable, ticketId: number, current: number[],
       .delete(ticketCcs)
       .where(and(eq(ticketCcs.ticketId, ticketId), inArray(ticketCcs.userId, removed)));
   }
-  if (added.length > 0) await db.insert(ticketCcs).values(added.map((userId) => ({ ticketId, userId })));
+  if (added.length > 0) {
+    await markViewExtras(db, ticketId);
+    await db.insert(ticketCcs).values(added.map((userId) => ({ ticketId, userId })));
+  }
   return { added, removed };
 }
 
 /** Adds or removes a follower; true when that changed anything. */
 export async function setFollower(db: Queryable, ticketId: number, userId: number, follow: boolean) {
   if (follow) {
+    await markViewExtras(db, ticketId);
     const result = await db.insert(ticketFollowers).ignore().values({ ticketId, userId });
     return affectedRows(result) === 1;
   }
@@ -174,31 +192,51 @@ export async function selectPage(
     .as('page');
   const pageKey = (k: keyof TicketRow) => (page as unknown as Record<string, AnyColumn>)[k]!;
   const rows = await db
-    .select({ ticket: tickets, ...viewExtras(tickets.id) })
+    .select({ ticket: tickets, ...viewBase(tickets.id) })
     .from(page)
     .innerJoin(tickets, eq(tickets.id, page.id))
     .innerJoin(requester, eq(requester.id, tickets.requesterId))
     .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
     .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId))
     .orderBy(...order.keys.map((k) => dir(pageKey(k))));
-  return rows.map((r) => toView({ ...r, ticket: r.ticket as TicketRow }));
+  // The page's tickets with CCs, followers or field values are read again whole (each from one statement).
+  const marked = rows.filter((r) => r.ticket.viewExtras).map((r) => r.ticket.id);
+  const full = new Map<number, TicketView>();
+  if (marked.length > 0) {
+    const fullRows = await db
+      .select({ ticket: tickets, ...viewFull(tickets.id) })
+      .from(tickets)
+      .innerJoin(requester, eq(requester.id, tickets.requesterId))
+      .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
+      .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId))
+      .where(inArray(tickets.id, marked));
+    for (const r of fullRows) full.set(r.ticket.id, toView(r));
+  }
+  return rows.map((r) => full.get(r.ticket.id) ?? toView({ ...r, ticket: r.ticket as TicketRow }));
 }
 
-const viewByIdQuery = (db: Queryable) =>
+const viewById = (columns: ReturnType<typeof viewBase>) => (db: Queryable) =>
   db
-    .select(viewColumns)
+    .select({ ticket: tickets, ...columns })
     .from(tickets)
     .innerJoin(requester, eq(requester.id, tickets.requesterId))
     .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
     .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId))
     .where(eq(tickets.id, sql.placeholder('id')))
     .prepare();
+const baseViewByIdQuery = viewById(viewBase(tickets.id));
+const fullViewByIdQuery = viewById(viewFull(tickets.id));
 
-/** One ticket view by number: one prepared query (GET /tickets/:id is the hottest read). */
+/**
+ * One ticket view by number (GET /tickets/:id is the hottest read): one prepared query, and a second,
+ * the full view, only for a ticket marked as having CCs, followers or field values.
+ */
 export async function findView(db: Queryable, id: number): Promise<TicketView | null> {
-  const [row] = await prepared(db, viewByIdQuery).execute({ id });
+  const [row] = await prepared(db, baseViewByIdQuery).execute({ id });
   if (!row) return null;
-  return toView(row);
+  if (!row.ticket.viewExtras) return toView(row);
+  const [full] = await prepared(db, fullViewByIdQuery).execute({ id });
+  return full ? toView(full) : null;
 }
 
 /** The bare row, optionally locked for the rest of the transaction (every write starts with this). */

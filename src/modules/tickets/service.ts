@@ -177,6 +177,7 @@ export async function create(
       },
       now,
     );
+    if (fields.set.length > 0) await repo.markViewExtras(tx, id);
     await writeValues(tx, id, fields.set, []);
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
@@ -259,6 +260,7 @@ export async function create(
         reopenCount: 0,
         slaFirstResponseMet: null,
         slaResolutionMet: null,
+        viewExtras: fields.set.length > 0,
       },
       requester: { id: requesterId, name, email },
       assignee: null,
@@ -358,6 +360,7 @@ export async function update(
       const fields = validateFields(defs, input.fields, { seesAll, creating: false });
       if (fields.errors.length > 0) throw new ValidationError(fields.errors);
       const before = (await repo.findView(tx, row.id))!.fields;
+      if (fields.set.length > 0) await repo.markViewExtras(tx, row.id);
       await writeValues(tx, row.id, fields.set, fields.clear);
       const after = (await repo.findView(tx, row.id))!.fields;
       const value = (list: typeof before, key: string) => list.find((f) => f.key === key)?.value ?? null;

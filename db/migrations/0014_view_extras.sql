@@ -1,0 +1,1 @@
+ALTER TABLE `tickets` ADD `view_extras` boolean DEFAULT false NOT NULL;
