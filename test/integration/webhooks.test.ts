@@ -8,6 +8,7 @@ import { users, webhookDeliveries, webhooks } from '../../db/schema/index.js';
 import { createApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/deps.js';
 import { hardenServer } from '../../src/http/node-server.js';
+import type { Database } from '../../src/database.js';
 import { createLogger } from '../../src/logger.js';
 import { drainOutbox } from '../../src/modules/notifications/dispatcher.js';
 import { createSmtpMailer } from '../../src/modules/notifications/mailer.js';
@@ -628,6 +629,52 @@ describe('SSRF', () => {
 });
 
 describe('concurrency', () => {
+  it('a deadlock on writing a delivery’s outcome runs that write again: no stall until the lease expires', async () => {
+    const hook = await subscribe('/deadlock');
+    await raiseTicket('Deadlock victim');
+    // The first `succeeded` write fails as InnoDB fails a deadlock victim (errno 1213); the rest go through.
+    let armed = true;
+    const victim = Object.assign(
+      new Error('Deadlock found when trying to get lock; try restarting transaction'),
+      {
+        errno: 1213,
+        code: 'ER_LOCK_DEADLOCK',
+      },
+    );
+    const faulty: Database = {
+      ping: (ms) => db.database.ping(ms),
+      close: () => db.database.close(),
+      use: (fn) =>
+        db.database.use((real) =>
+          fn(
+            new Proxy(real, {
+              get(target, prop, receiver) {
+                if (prop !== 'update') return Reflect.get(target, prop, receiver);
+                return (table: typeof webhookDeliveries) => {
+                  const builder = target.update(table);
+                  if (table !== webhookDeliveries) return builder;
+                  return {
+                    set: (values: { status?: string }) => {
+                      if (armed && values.status === 'succeeded') {
+                        armed = false;
+                        return { where: () => Promise.reject(victim) };
+                      }
+                      return builder.set(values as never);
+                    },
+                  };
+                };
+              },
+            }),
+          ),
+        ),
+    };
+    const result = await drain({ database: faulty });
+    expect(armed).toBe(false); // the fault fired
+    expect(result).toMatchObject({ claimed: 1, succeeded: 1 });
+    expect(await receiver.waitFor(1, '/deadlock')).toHaveLength(1);
+    expect((await deliveryRows(hook.id)).map((d) => [d.status, d.attempts])).toEqual([['succeeded', 1]]);
+  });
+
   it('two dispatchers never send the same delivery twice', async () => {
     const hooks = await Promise.all(['/c1', '/c2', '/c3', '/c4', '/c5', '/c6'].map((p) => subscribe(p)));
     for (let i = 0; i < 5; i++) await raiseTicket(`Concurrent ${i}`);

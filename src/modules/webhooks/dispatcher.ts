@@ -320,17 +320,22 @@ async function deliver(
     const mine = and(eq(webhookDeliveries.id, c.delivery.id), eq(webhookDeliveries.claimToken, token));
     const at = deps.clock.now();
     const attempts = c.delivery.attempts; // as claimed: this attempt included
+    // The outcome's write is one statement, idempotent under the claim token: a deadlock (InnoDB picks a
+    // victim among writers of these rows, such as another drain's claim) runs it again. Unretried, the
+    // delivery stayed claimed and its whole webhook's chain waited for the lease to expire.
     if (outcome.ok) {
-      await db
-        .update(webhookDeliveries)
-        .set({
-          status: 'succeeded',
-          responseStatus: outcome.status,
-          lastError: null,
-          deliveredAt: at,
-          claimToken: null,
-        })
-        .where(mine);
+      await retryOnDeadlock(() =>
+        db
+          .update(webhookDeliveries)
+          .set({
+            status: 'succeeded',
+            responseStatus: outcome.status,
+            lastError: null,
+            deliveredAt: at,
+            claimToken: null,
+          })
+          .where(mine),
+      );
       // A success ends a failing streak; a healthy webhook is not written to.
       if (c.webhook.consecutiveFailures !== 0 || c.webhook.failingSince !== null) {
         await db
@@ -343,16 +348,18 @@ async function deliver(
     }
     const expired = at.getTime() - c.delivery.queuedAt.getTime() >= deps.settings.maxAgeSeconds * 1000;
     const next = new Date(at.getTime() + webhookRetryDelayMs(attempts, deps.settings, deps.random));
-    const written = await db
-      .update(webhookDeliveries)
-      .set({
-        status: expired ? 'failed' : 'queued',
-        responseStatus: outcome.status,
-        lastError: outcome.error,
-        nextAttemptAt: expired ? at : next,
-        claimToken: null,
-      })
-      .where(mine);
+    const written = await retryOnDeadlock(() =>
+      db
+        .update(webhookDeliveries)
+        .set({
+          status: expired ? 'failed' : 'queued',
+          responseStatus: outcome.status,
+          lastError: outcome.error,
+          nextAttemptAt: expired ? at : next,
+          claimToken: null,
+        })
+        .where(mine),
+    );
     const log = { webhookId: c.webhook.id, deliveryId: c.delivery.id, attempts, error: outcome.error };
     if (!expired) {
       result.retried++;
@@ -398,29 +405,33 @@ async function deliverChain(
       const rest = chain.slice(i + 1).map((c) => c.delivery.id);
       if (rest.length > 0) {
         await deps.database.use((db) =>
-          db
-            .update(webhookDeliveries)
-            .set({
-              claimToken: null,
-              nextAttemptAt: deps.clock.now(),
-              attempts: sql`${webhookDeliveries.attempts} - 1`,
-            })
-            .where(and(inArray(webhookDeliveries.id, rest), eq(webhookDeliveries.claimToken, token))),
+          retryOnDeadlock(() =>
+            db
+              .update(webhookDeliveries)
+              .set({
+                claimToken: null,
+                nextAttemptAt: deps.clock.now(),
+                attempts: sql`${webhookDeliveries.attempts} - 1`,
+              })
+              .where(and(inArray(webhookDeliveries.id, rest), eq(webhookDeliveries.claimToken, token))),
+          ),
         );
       }
       if (!r) {
         // Stopping before this one was sent: hand it back too.
         await deps.database.use((db) =>
-          db
-            .update(webhookDeliveries)
-            .set({
-              claimToken: null,
-              nextAttemptAt: deps.clock.now(),
-              attempts: sql`${webhookDeliveries.attempts} - 1`,
-            })
-            .where(
-              and(eq(webhookDeliveries.id, chain[i]!.delivery.id), eq(webhookDeliveries.claimToken, token)),
-            ),
+          retryOnDeadlock(() =>
+            db
+              .update(webhookDeliveries)
+              .set({
+                claimToken: null,
+                nextAttemptAt: deps.clock.now(),
+                attempts: sql`${webhookDeliveries.attempts} - 1`,
+              })
+              .where(
+                and(eq(webhookDeliveries.id, chain[i]!.delivery.id), eq(webhookDeliveries.claimToken, token)),
+              ),
+          ),
         );
       }
       return;
