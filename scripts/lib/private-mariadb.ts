@@ -156,12 +156,19 @@ export async function startPrivateServer(opts: StartOptions): Promise<PrivateSer
   await initialise(bin, opts.dataDir);
   const port = opts.port ?? (await freePort());
   const logFile = join(opts.dataDir, 'server.log');
+  // Each server its own temporary directory, beside its data directory (inside it would show as a
+  // database). In a shared /tmp, a server starting up deletes every `#sql*` file it finds there, the
+  // on-disk temporary tables of the servers already running: their next query fails with "Error on
+  // delete of '/tmp/#sql-temptable-…'" (seen when a test run started during a benchmark's seed).
+  const tmpDir = `${opts.dataDir.replace(/\/+$/, '')}-tmp`;
+  mkdirSync(tmpDir, { recursive: true });
   const args = [
     '--no-defaults',
     `--datadir=${opts.dataDir}`,
     `--socket=${join(opts.dataDir, 'mysqld.sock')}`,
     `--pid-file=${join(opts.dataDir, 'mysqld.pid')}`,
     `--log-error=${logFile}`,
+    `--tmpdir=${tmpDir}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
     '--skip-name-resolve',
