@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise';
+import { mulberry32 as rng } from '../lib/rng.js';
 
 // Bulk seeding for the benchmark: multi-row INSERTs straight into the tables (never the API), with a
 // deterministic pseudo-random mix of statuses, priorities, assignees and tags.
@@ -21,18 +22,6 @@ const STATUS_WEIGHTS = [15, 35, 15, 5, 15, 15];
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 const PRIORITY_WEIGHTS = [20, 50, 20, 10];
 const TAGS = ['billing', 'printer', 'vpn', 'email', 'hardware', 'access', 'vip', 'bug'];
-
-/** A small, fast, seeded PRNG (mulberry32) so every run seeds the same data. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(items: readonly T[], weights: number[], r: number): T {
   const total = weights.reduce((a, b) => a + b, 0);

@@ -2,6 +2,8 @@
 // services) and hostile ones (to probe the validation itself). Pure functions over a seeded PRNG, so a
 // failing run can be replayed with its seed.
 
+import { mulberry32 } from '../../scripts/lib/rng.js';
+
 export type JsonSchema = {
   $ref?: string;
   type?: string | string[];
@@ -26,16 +28,9 @@ export type JsonSchema = {
   const?: unknown;
 };
 
-/** mulberry32: a small, fast, seedable PRNG. */
+/** A seeded PRNG (`mulberry32`) with the picks the fuzzer needs. */
 export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

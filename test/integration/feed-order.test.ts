@@ -4,6 +4,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../db/schema/index.js';
 import { ticketEvents } from '../../db/schema/index.js';
+import { mulberry32 as rng } from '../../scripts/lib/rng.js';
 import type { UserActor } from '../../src/context.js';
 import { CONNECTION_DEFAULTS, connectionUri, type Db } from '../../src/database.js';
 import { sequenceFeed } from '../../src/modules/feed/index.js';
@@ -99,18 +100,6 @@ async function expectExactlyOnceInSeqOrder(p: Poller, committed: Set<string>): P
   const seq = await seqOf(p.seen.map((s) => s.id));
   const order = p.seen.map((s) => seq.get(s.id)!);
   for (let i = 1; i < order.length; i++) expect(order[i]!).toBeGreaterThan(order[i - 1]!);
-}
-
-/** mulberry32: a seeded PRNG, so a failing interleaving can be replayed from the seed in the message. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('GET /events under out-of-order commits', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../../scripts/lib/rng.js';
 import {
   ALWAYS,
   addBusinessMinutes,
@@ -12,18 +13,6 @@ import {
 
 const MIN = 60_000;
 const at = (iso: string) => new Date(iso);
-
-/** A small seeded PRNG (mulberry32): property runs are random but reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The brute force: walk minute by minute, asking the rule itself of every minute. */
 function walkBetween(cal: Calendar, a: number, b: number): number {

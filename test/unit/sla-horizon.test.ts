@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../../scripts/lib/rng.js';
 import {
   AT_RISK_SHARE,
   atRiskHorizon,
@@ -15,18 +16,6 @@ import {
 // DST), where a business-hours target's last fifth can stretch over a weekend.
 
 const MIN = 60_000;
-
-/** A small seeded PRNG (mulberry32): property runs are random but reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const calendars = [
   compileCalendar({
