@@ -1,8 +1,8 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { businessCalendars, slaPolicies } from '../../../db/schema/index.js';
 import type { Queryable } from '../../database.js';
 import { type Calendar, type CalendarInput, compileCalendar } from './business-time.js';
-import { type LongestTargets, policyMatches } from './clocks.js';
+import { type LongestTargets, longestTargets, policyMatches } from './clocks.js';
 
 export type SlaPolicyRow = typeof slaPolicies.$inferSelect;
 export type CalendarRow = typeof businessCalendars.$inferSelect;
@@ -53,19 +53,13 @@ export async function loadSlaConfig(db: Queryable): Promise<SlaConfig> {
 }
 
 /**
- * What the at-risk queue's horizon needs (`atRiskHorizon`): the longest target per clock, one aggregate
- * over the policies, and the calendar only when a business-hours policy exists.
+ * What the at-risk queue's horizon needs (`atRiskHorizon`): the longest target per clock, and the calendar
+ * only when a business-hours policy exists.
  */
 export async function loadHorizonInputs(
   db: Queryable,
 ): Promise<{ longest: LongestTargets; calendar: Calendar | null }> {
-  const longestOf = sql<number>`MAX(GREATEST(COALESCE(${slaPolicies.firstResponseMinutes}, 0), COALESCE(${slaPolicies.nextResponseMinutes}, 0), COALESCE(${slaPolicies.resolutionMinutes}, 0)))`;
-  const rows = await db
-    .select({ businessHours: slaPolicies.businessHours, longest: longestOf })
-    .from(slaPolicies)
-    .groupBy(slaPolicies.businessHours);
-  const longest: LongestTargets = { calendarMinutes: 0, businessMinutes: 0 };
-  for (const r of rows) longest[r.businessHours ? 'businessMinutes' : 'calendarMinutes'] = Number(r.longest);
+  const longest = longestTargets(await listPolicies(db));
   const row = longest.businessMinutes > 0 ? await findCalendarRow(db) : null;
   return { longest, calendar: row ? compile(row) : null };
 }

@@ -292,7 +292,7 @@ export async function list(ctx: ServiceContext, query: TicketListQuery, fieldQue
   const userId = actorUserId(actor);
   const ccAnywhere = seesAll(actor) || userId === null ? undefined : await repo.isCcAnywhere(ctx.db, userId);
   const now = ctx.clock.now();
-  // The at-risk queue is bounded by the configuration's horizon (one small aggregate; `atRiskHorizon`).
+  // The at-risk queue is bounded by the configuration's horizon (one small read of the policies; `atRiskHorizon`).
   let horizon: Date | null | undefined;
   if (query.sla === 'at_risk' && seesAsStaff(actor)) {
     const { longest, calendar } = await loadHorizonInputs(ctx.db);
