@@ -388,6 +388,22 @@ function chains(claimed: Claimed[]): Claimed[][] {
   return [...byWebhook.values()];
 }
 
+/** Hands claimed deliveries back unsent, due at once, their attempt not counted (retried on a deadlock). */
+function handBack(deps: WebhookDispatcherDeps, ids: number[], token: string): Promise<unknown> {
+  return deps.database.use((db) =>
+    retryOnDeadlock(() =>
+      db
+        .update(webhookDeliveries)
+        .set({
+          claimToken: null,
+          nextAttemptAt: deps.clock.now(),
+          attempts: sql`${webhookDeliveries.attempts} - 1`,
+        })
+        .where(and(inArray(webhookDeliveries.id, ids), eq(webhookDeliveries.claimToken, token))),
+    ),
+  );
+}
+
 /**
  * Sends one webhook's claimed deliveries in order. At the first that does not succeed (or at shutdown)
  * the rest are handed back unsent, due at once, so they wait behind it as order requires.
@@ -402,38 +418,9 @@ async function deliverChain(
     const r = i === 0 || !deps.stopping?.() ? await deliver(deps, chain[i]!, token) : null;
     if (r) add(total, r);
     if (r?.succeeded !== 1) {
-      const rest = chain.slice(i + 1).map((c) => c.delivery.id);
-      if (rest.length > 0) {
-        await deps.database.use((db) =>
-          retryOnDeadlock(() =>
-            db
-              .update(webhookDeliveries)
-              .set({
-                claimToken: null,
-                nextAttemptAt: deps.clock.now(),
-                attempts: sql`${webhookDeliveries.attempts} - 1`,
-              })
-              .where(and(inArray(webhookDeliveries.id, rest), eq(webhookDeliveries.claimToken, token))),
-          ),
-        );
-      }
-      if (!r) {
-        // Stopping before this one was sent: hand it back too.
-        await deps.database.use((db) =>
-          retryOnDeadlock(() =>
-            db
-              .update(webhookDeliveries)
-              .set({
-                claimToken: null,
-                nextAttemptAt: deps.clock.now(),
-                attempts: sql`${webhookDeliveries.attempts} - 1`,
-              })
-              .where(
-                and(eq(webhookDeliveries.id, chain[i]!.delivery.id), eq(webhookDeliveries.claimToken, token)),
-              ),
-          ),
-        );
-      }
+      // The rest go back; stopping before this one was sent, it goes back too.
+      const back = chain.slice(r ? i + 1 : i).map((c) => c.delivery.id);
+      if (back.length > 0) await handBack(deps, back, token);
       return;
     }
   }
