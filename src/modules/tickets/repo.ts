@@ -203,25 +203,24 @@ export async function selectPage(
   const marked = rows.filter((r) => r.ticket.viewExtras).map((r) => r.ticket.id);
   const full = new Map<number, TicketView>();
   if (marked.length > 0) {
-    const fullRows = await db
-      .select({ ticket: tickets, ...viewFull(tickets.id) })
-      .from(tickets)
-      .innerJoin(requester, eq(requester.id, tickets.requesterId))
-      .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
-      .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId))
-      .where(inArray(tickets.id, marked));
+    const fullRows = await viewsOf(db, viewFull(tickets.id)).where(inArray(tickets.id, marked));
     for (const r of fullRows) full.set(r.ticket.id, toView(r));
   }
   return rows.map((r) => full.get(r.ticket.id) ?? toView({ ...r, ticket: r.ticket as TicketRow }));
 }
 
-const viewById = (columns: ReturnType<typeof viewBase>) => (db: Queryable) =>
-  db
+/** Ticket views (`viewBase` or `viewFull` columns) read from `tickets` with their people; the caller filters. */
+function viewsOf<C extends ReturnType<typeof viewBase>>(db: Queryable, columns: C) {
+  return db
     .select({ ticket: tickets, ...columns })
     .from(tickets)
     .innerJoin(requester, eq(requester.id, tickets.requesterId))
     .leftJoin(assignee, eq(assignee.id, tickets.assigneeId))
-    .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId))
+    .leftJoin(ticketGroup, eq(ticketGroup.id, tickets.groupId));
+}
+
+const viewById = (columns: ReturnType<typeof viewBase>) => (db: Queryable) =>
+  viewsOf(db, columns)
     .where(eq(tickets.id, sql.placeholder('id')))
     .prepare();
 const baseViewByIdQuery = viewById(viewBase(tickets.id));

@@ -177,8 +177,7 @@ export async function create(
       },
       now,
     );
-    if (fields.set.length > 0) await repo.markViewExtras(tx, id);
-    await writeValues(tx, id, fields.set, []);
+    await writeFieldValues(tx, id, fields.set, []);
     await repo.changeTags(tx, id, tags);
     const messageId = await repo.insertMessage(tx, {
       ticketId: id,
@@ -280,6 +279,17 @@ export async function create(
   return toTicket(ctx, view);
 }
 
+/** Writes a ticket's field values, marking it first (as `setCcs` and `setFollower` do) so views read them. */
+async function writeFieldValues(
+  tx: Queryable,
+  ticketId: number,
+  set: Parameters<typeof writeValues>[2],
+  clear: number[],
+): Promise<void> {
+  if (set.length > 0) await repo.markViewExtras(tx, ticketId);
+  await writeValues(tx, ticketId, set, clear);
+}
+
 export async function get(ctx: ServiceContext, id: number): Promise<Ticket> {
   return toTicket(ctx, await readableView(ctx, id));
 }
@@ -360,8 +370,7 @@ export async function update(
       const fields = validateFields(defs, input.fields, { seesAll, creating: false });
       if (fields.errors.length > 0) throw new ValidationError(fields.errors);
       const before = (await repo.findView(tx, row.id))!.fields;
-      if (fields.set.length > 0) await repo.markViewExtras(tx, row.id);
-      await writeValues(tx, row.id, fields.set, fields.clear);
+      await writeFieldValues(tx, row.id, fields.set, fields.clear);
       const after = (await repo.findView(tx, row.id))!.fields;
       const value = (list: typeof before, key: string) => list.find((f) => f.key === key)?.value ?? null;
       const changed = defs.filter((d) => value(before, d.key) !== value(after, d.key));
