@@ -96,7 +96,9 @@ export function listQuery(
   actor: Actor,
   query: TicketListQuery,
   now: Date,
-  scope: { ccAnywhere?: boolean; atRiskHorizon?: Date | null } = {},
+  scope: { ccAnywhere?: boolean } = {},
+  /** The latest due time an at-risk ticket can have (`atRiskHorizon`); null: unbounded. */
+  atRiskHorizon: Date | null = null,
 ): { where: SQL | undefined; order: PageOrder } | null {
   const filters: (SQL | undefined)[] = [ticketScope(actor, scope)];
   if (query.status) filters.push(inArray(tickets.status, query.status));
@@ -117,10 +119,9 @@ export function listQuery(
     // not every ticket past its at-risk moment (a backlog of breached ones grows with the table).
     if (query.sla === 'breached') filters.push(lte(tickets.slaDueAt, now));
     else {
-      const horizon = scope.atRiskHorizon;
       filters.push(
         gt(tickets.slaDueAt, now),
-        horizon ? lte(tickets.slaDueAt, horizon) : lt(tickets.slaDueAt, SLA_NEVER),
+        atRiskHorizon ? lte(tickets.slaDueAt, atRiskHorizon) : lt(tickets.slaDueAt, SLA_NEVER),
         lte(tickets.slaAtRiskAt, now),
       );
     }

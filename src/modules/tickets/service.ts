@@ -303,12 +303,12 @@ export async function list(ctx: ServiceContext, query: TicketListQuery, fieldQue
   const ccAnywhere = seesAll(actor) || userId === null ? undefined : await repo.isCcAnywhere(ctx.db, userId);
   const now = ctx.clock.now();
   // The at-risk queue is bounded by the configuration's horizon (one small read of the policies; `atRiskHorizon`).
-  let horizon: Date | null | undefined;
+  let horizon: Date | null = null;
   if (query.sla === 'at_risk' && seesAsStaff(actor)) {
     const { longest, calendar } = await loadHorizonInputs(ctx.db);
     horizon = atRiskHorizon(longest, calendar, now);
   }
-  const q = listQuery(actor, query, now, { ccAnywhere, atRiskHorizon: horizon });
+  const q = listQuery(actor, query, now, { ccAnywhere }, horizon);
   if (!q) return { data: [], nextCursor: null };
   if (fieldQuery.length > 0) {
     const extra = fieldFilters(await fieldDefs(ctx.db), fieldQuery, seesAll(actor));
